@@ -1,0 +1,88 @@
+# Påverkanslotsen – the only entry points, for people and for CI.
+#   make run    set up what is missing, train if the data changed, start everything
+#   make test   every test: knowledge base, engine, gateway, end to end
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENGINE_VENV := .venv-engine
+APP_VENV := .venv-app
+ENGINE_PY := $(ENGINE_VENV)/bin/python
+APP_PY := $(APP_VENV)/bin/python
+PYTHON310 ?= $(shell tools/find-python.sh 3.10)
+PYTHON_APP ?= $(shell tools/find-python.sh 3.11+)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+MODEL := models/lotsen.tar.gz
+SPACY_PIPELINE := build/spacy/sv/KIND
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
+        kb-check bench-latency clean
+
+help:
+	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
+	@echo "make test  – kör alla tester"
+
+# --- environments -------------------------------------------------------------------------
+setup: setup-engine setup-app
+
+setup-engine: $(ENGINE_VENV)/.installed
+setup-app: $(APP_VENV)/.installed
+
+$(ENGINE_VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 saknas: installera den (pyenv install 3.10) eller ange PYTHON310=..."; exit 1; }
+	@echo "Skapar motorns miljö (Python 3.10, Rasa 3.6.21) – första gången tar det några minuter …"
+	test -x $(ENGINE_PY) || $(PYTHON310) -m venv $(ENGINE_VENV)
+	$(ENGINE_PY) -m pip install -q --upgrade "pip<25" "setuptools<81" wheel
+	$(ENGINE_PY) -m pip install -q -e '.[engine,engine-test]'
+	touch $@
+
+$(APP_VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON_APP)" || { echo "Python 3.11+ saknas: installera den eller ange PYTHON_APP=..."; exit 1; }
+	@echo "Skapar appens miljö (Python 3.11+) …"
+	test -x $(APP_PY) || $(PYTHON_APP) -m venv $(APP_VENV)
+	$(APP_PY) -m pip install -q --upgrade pip setuptools wheel
+	$(APP_PY) -m pip install -q -e '.[app,app-test]'
+	touch $@
+
+# --- engine model ---------------------------------------------------------------------------
+$(SPACY_PIPELINE): $(ENGINE_VENV)/.installed bot/spacy_pipeline.py
+	$(ENGINE_PY) -m bot.spacy_pipeline
+
+# Always asks bot.train, which retrains only when the data or config changed (content hash).
+model: setup-engine $(SPACY_PIPELINE) kb-check
+	$(ENGINE_PY) -m bot.train
+
+kb-check: setup-app
+	$(APP_PY) -m knowledge.check $(LOTSEN_ORGANISATION_FILE)
+
+# --- run ------------------------------------------------------------------------------------
+run: setup model
+	$(APP_PY) -m tools.stack --host $(HOST) --port $(PORT) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
+
+# --- tests ----------------------------------------------------------------------------------
+test: model test-engine test-app
+
+test-engine: model
+	$(ENGINE_VENV)/bin/rasa data validate --fail-on-warnings --config bot/config.yml \
+		--domain bot/domain --data nlu_data bot/rules
+	$(ENGINE_PY) -m pytest -q -c tests/engine/pytest.ini tests/engine
+	LOTSEN_ACTIONS_PORT=$(ACTIONS_PORT) $(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
+		--stories tests/stories --endpoints bot/endpoints.yml --fail-on-prediction-errors \
+		--out build/rasa-test-core
+
+test-app: setup-app model
+	$(APP_PY) -m pytest tests/unit tests/e2e
+
+# --- benchmarks -----------------------------------------------------------------------------
+bench-latency: setup model
+	$(APP_PY) -m bench.latency
+
+clean:
+	rm -rf build models .pytest_cache

@@ -1,0 +1,47 @@
+"""When the assistant is unsure or the question is outside its field."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import reply
+from actions.settings import knowledge_base
+from knowledge import render
+
+SUGGESTION_COUNT = 3
+
+
+def likeliest_topics(latest_message: Dict[str, Any], topic_ids, count: int = SUGGESTION_COUNT) -> list[str]:
+    ranking = latest_message.get("intent_ranking") or []
+    ranked = [r.get("name") for r in sorted(ranking, key=lambda r: -(r.get("confidence") or 0))]
+    return [name for name in ranked if name in topic_ids][:count]
+
+
+class ActionSuggestTopics(Action):
+    def name(self) -> Text:
+        return "action_suggest_topics"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Offer the three likeliest topics as buttons instead of guessing, with contacts."""
+        kb = knowledge_base()
+        topics = likeliest_topics(tracker.latest_message, kb.articles)
+        if not topics:
+            topics = list(kb.phrases["quick_help_topics"])[:SUGGESTION_COUNT]
+        reply.send(dispatcher, render.suggestion_messages(kb, topics), suggestions=topics)
+        return []
+
+
+class ActionOutOfScope(Action):
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Say kindly what the assistant can help with, and offer the quick-help menu."""
+        reply.send(dispatcher, render.out_of_scope_messages(knowledge_base()))
+        return []

@@ -1,0 +1,38 @@
+"""Send rendered messages through the dispatcher, plus the gateway's metadata payload."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+
+META_KEY = "lotsen"
+
+
+def send(
+    dispatcher: CollectingDispatcher,
+    messages: list[dict[str, Any]],
+    *,
+    topic: str | None = None,
+    emergency: bool = False,
+    suggestions: list[str] | None = None,
+) -> None:
+    """Text and buttons for every channel; links and topic metadata as one custom payload.
+
+    The REST channel drops unknown keys on text messages, so links travel in the custom
+    payload with the index of the message they belong to.
+    """
+    links = []
+    for index, msg in enumerate(messages):
+        dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"] or None)
+        links.extend({**link, "message": index} for link in msg["links"])
+    dispatcher.utter_message(
+        json_message={
+            META_KEY: {
+                "topic": topic,
+                "emergency": emergency,
+                "suggestions": suggestions or [],
+                "links": links,
+                "count": len(messages),
+            }
+        }
+    )

@@ -1,0 +1,22 @@
+"""The action server's settings and knowledge base, read once per process on first use."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.emergency import EmergencyDetector
+from knowledge.loader import KnowledgeBase, load
+
+ORGANISATION_ENV = "LOTSEN_ORGANISATION_FILE"
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    org = os.environ.get(ORGANISATION_ENV)
+    return load(organisation_file=Path(org) if org else None)
+
+
+@lru_cache(maxsize=1)
+def emergency_detector() -> EmergencyDetector:
+    return EmergencyDetector.from_file()

@@ -1,0 +1,1 @@
+"""The gateway: the one HTTP front for people and chat channels (widget, API, pages)."""

@@ -1,0 +1,82 @@
+"""Compose the chat API's answer from the engine's reply, or from the knowledge base alone.
+
+The 112 line never depends on the engine: the gateway runs the same emergency safety net on
+every text and puts the line first itself when the engine did not.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from knowledge import render
+from knowledge.emergency import EmergencyDetector
+from knowledge.loader import KnowledgeBase
+
+META_KEY = "lotsen"
+EMERGENCY_TOPIC = "akut_fara"
+_TOPIC_PAYLOAD = re.compile(r"^/([a-z_]+)$")
+
+
+def payload_topic(kb: KnowledgeBase, payload: str | None) -> str | None:
+    match = _TOPIC_PAYLOAD.match(payload or "")
+    return match.group(1) if match and match.group(1) in kb.topics else None
+
+
+def from_engine(raw: list[dict[str, Any]]) -> tuple[list[dict], dict]:
+    """Rasa REST items → (messages, metadata). Links go to the message they were sent with."""
+    messages: list[dict] = []
+    meta: dict = {}
+    for item in raw:
+        custom = item.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(META_KEY), dict):
+            meta = custom[META_KEY]
+            sent = meta.get("count", 0)
+            base = max(0, len(messages) - sent) if sent else 0
+            for link in meta.get("links") or []:
+                index = base + int(link.get("message", 0))
+                if 0 <= index < len(messages) and link.get("url"):
+                    messages[index]["links"].append({"title": str(link.get("title", "")), "url": str(link["url"])})
+            continue
+        if isinstance(item.get("text"), str) and item["text"]:
+            buttons = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                for b in item.get("buttons") or []
+                if isinstance(b, dict) and b.get("payload")
+            ]
+            messages.append({"text": item["text"], "buttons": buttons, "links": []})
+    return messages, meta
+
+
+def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict]:
+    line = kb.phrases["emergency_line"]
+    if messages and messages[0]["text"] == line:
+        return messages
+    return [render.emergency_message(kb), *messages]
+
+
+def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, payload: str | None) -> dict:
+    """The engine is down, slow or silent: answer from the knowledge base."""
+    topic = payload_topic(kb, payload)
+    emergency = bool(text and detector.is_emergency(text))
+    if emergency:
+        topic = EMERGENCY_TOPIC
+    if topic:
+        messages = render.article_messages(kb, topic, emergency=emergency)
+        suggestions: list[str] = []
+    else:
+        messages = render.degraded_messages(kb)
+        suggestions = list(kb.phrases["quick_help_topics"])
+    return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
+
+
+def engine_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, raw: list[dict]) -> dict | None:
+    """The engine's answer, or None when it said nothing usable (e.g. action server down)."""
+    messages, meta = from_engine(raw)
+    if not messages:
+        return None
+    emergency = bool(meta.get("emergency")) or bool(text and detector.is_emergency(text))
+    if emergency:
+        messages = ensure_emergency_first(kb, messages)
+    topic = meta.get("topic") if meta.get("topic") in kb.topics else None
+    suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
+    return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}

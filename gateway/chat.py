@@ -1,0 +1,46 @@
+"""POST /api/chat: one turn of the conversation."""
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter
+
+from gateway.answers import engine_answer, fallback_answer, payload_topic
+from gateway.deps import State
+from gateway.engine import EngineUnavailable
+from gateway.errors import ApiError
+from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse
+
+router = APIRouter()
+
+
+def new_session_id() -> str:
+    # 24 random bytes → 32 URL-safe characters: unguessable and within the id pattern.
+    return secrets.token_urlsafe(24)
+
+
+@router.post(
+    "/api/chat",
+    response_model=ChatResponse,
+    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+async def chat(request: ChatRequest, state: State) -> ChatResponse:
+    """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""
+    session_id = request.session_id or new_session_id()
+    if request.payload is not None:
+        known = payload_topic(state.kb, request.payload) or state.offered.was_offered(session_id, request.payload)
+        if not known:
+            raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
+    message = request.text if request.text is not None else request.payload
+    answer = None
+    engine = "rasa"
+    try:
+        raw = await state.engine.send(session_id, message)
+        answer = engine_answer(state.kb, state.detector, request.text, raw)
+    except EngineUnavailable:
+        answer = None
+    if answer is None:
+        engine = "fallback"
+        answer = fallback_answer(state.kb, state.detector, request.text, request.payload)
+    state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
+    return ChatResponse(session_id=session_id, engine=engine, **answer)

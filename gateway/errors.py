@@ -1,0 +1,71 @@
+"""Every client mistake answers {"error": {"code", "message"}} with a Swedish message."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("lotsen.gateway")
+
+_FIELD_MESSAGES = {
+    "missing": "Fältet '{field}' saknas.",
+    "extra_forbidden": "Fältet '{field}' är okänt.",
+    "string_too_long": "Fältet '{field}' är för långt.",
+    "string_too_short": "Fältet '{field}' är tomt.",
+    "string_pattern_mismatch": "Fältet '{field}' har fel format.",
+    "string_type": "Fältet '{field}' ska vara text.",
+}
+_STATUS_MESSAGES = {
+    404: ("not_found", "Sidan eller resursen finns inte."),
+    405: ("method_not_allowed", "Metoden är inte tillåten här."),
+    413: ("too_large", "Begäran är för stor."),
+    415: ("unsupported_media_type", "Skicka JSON."),
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None) -> None:
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return 400, "invalid_json", "Begäran är inte giltig JSON."
+    if kind in ("model_type", "model_attributes_type", "dict_type") or (first.get("loc") == ("body",) and kind == "missing"):
+        return 422, "invalid_request", "Begäran ska vara ett JSON-objekt."
+    if kind == "text_or_payload":
+        return 422, "invalid_request", first.get("msg", "")
+    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
+    template = _FIELD_MESSAGES.get(kind, "Fältet '{field}' har ett ogiltigt värde.")
+    return 422, "invalid_request", template.format(field=field)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(*_validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _STATUS_MESSAGES.get(exc.status_code, ("error", "Begäran kunde inte utföras."))
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Logged without the request body: it may hold personal data.
+        log.error("unexpected error: %s", type(exc).__name__)
+        return error_response(500, "internal_error", "Något gick fel hos oss. Är du i fara, ring 112.")

@@ -1,0 +1,47 @@
+"""Wire the gateway together. Run with: uvicorn --factory gateway.main:create_app"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway import chat, errors, health, pages, topics
+from gateway.assets import StaticAssets
+from gateway.deps import AppState
+from gateway.engine import EngineClient
+from gateway.sessions import OfferedPayloads
+from gateway.settings import Settings, get_settings
+from knowledge.emergency import EmergencyDetector
+from knowledge.loader import load
+
+
+def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """Build the app. The knowledge base is loaded here: a broken file stops the start."""
+    settings = settings or get_settings()
+    kb = load(organisation_file=settings.organisation_file)
+    engine = EngineClient(settings.rasa_url, settings.actions_url, settings.engine_timeout,
+                          settings.health_timeout, transport=engine_transport)
+    state = AppState(
+        settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,
+        offered=OfferedPayloads(settings.session_ttl_seconds), assets=StaticAssets.load(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        await engine.close()
+
+    app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan)
+    app.state.lotsen = state
+    errors.install(app)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"], allow_credentials=False,
+    )
+    for module in (chat, topics, health, pages):
+        app.include_router(module.router)
+    logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
+    return app

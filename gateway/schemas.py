@@ -1,0 +1,66 @@
+"""The chat API's request and response shapes: a contract other clients build on."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+from typing_extensions import Annotated
+
+SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Payload = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    session_id: SessionId | None = None
+    text: Text | None = None
+    payload: Payload | None = None
+
+    @model_validator(mode="after")
+    def _text_or_payload(self) -> "ChatRequest":
+        if (self.text is None) == (self.payload is None):
+            raise PydanticCustomError("text_or_payload", "Skicka antingen 'text' eller 'payload'.")
+        return self
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Link(BaseModel):
+    title: str
+    url: str
+
+
+class Message(BaseModel):
+    text: str
+    buttons: list[Button] = []
+    links: list[Link] = []
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    messages: list[Message]
+    topic: str | None
+    emergency: bool
+    suggestions: list[str]
+    engine: Literal["rasa", "fallback"]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    engine: Literal["up", "down"]
+    actions: Literal["up", "down"]

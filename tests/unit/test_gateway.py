@@ -1,0 +1,208 @@
+"""The gateway with a mocked engine: API contract, errors, degraded mode, the 112 line."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.main import create_app
+from gateway.settings import Settings
+
+SESSION = "test-session-0001"
+
+
+def rasa_reply(*items):
+    return httpx.Response(200, json=list(items))
+
+
+def meta(topic=None, emergency=False, suggestions=(), links=(), count=1):
+    return {"custom": {"lotsen": {"topic": topic, "emergency": emergency, "suggestions": list(suggestions),
+                                  "links": list(links), "count": count}}}
+
+
+class FakeEngine:
+    """Stands in for Rasa and the action server at the HTTP level."""
+
+    def __init__(self):
+        self.reply = lambda body: rasa_reply()
+        self.down = False
+        self.seen: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path == "/webhooks/rest/webhook":
+            body = json.loads(request.content)
+            self.seen.append(body)
+            return self.reply(body)
+        return httpx.Response(200, text="ok")
+
+
+@pytest.fixture
+def engine():
+    return FakeEngine()
+
+
+@pytest.fixture
+def client(engine):
+    app = create_app(Settings(allowed_origins=["https://intranat.example"]), engine_transport=httpx.MockTransport(engine))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
+    engine.reply = lambda body: rasa_reply(
+        {"recipient_id": SESSION, "text": "Tacka nej."},
+        {"recipient_id": SESSION, "text": "Läs mer:", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
+        meta(topic="gavor", links=[{"title": "Brå", "url": "https://bra.se", "message": 1}], count=2),
+    )
+    r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["topic"] == "gavor" and body["engine"] == "rasa" and body["emergency"] is False
+    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": []}
+    assert body["messages"][1]["links"] == [{"title": "Brå", "url": "https://bra.se"}]
+    assert engine.seen[-1] == {"sender": SESSION, "message": "Får jag ta emot en gåva?"}
+
+
+def test_offered_payload_is_accepted_and_unknown_refused(client, engine):
+    engine.reply = lambda body: rasa_reply({"text": "Välj", "buttons": [{"title": "Ja", "payload": "/affirm"}]}, meta())
+    client.post("/api/chat", json={"session_id": SESSION, "text": "hej"})
+    assert client.post("/api/chat", json={"session_id": SESSION, "payload": "/affirm"}).status_code == 200
+    r = client.post("/api/chat", json={"session_id": SESSION, "payload": "/restart"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_payload"
+    r = client.post("/api/chat", json={"session_id": "another-session-1", "payload": "/affirm"})
+    assert r.status_code == 422
+    # Topic payloads are public (the quick-help menu offers them before any conversation).
+    assert client.post("/api/chat", json={"session_id": "another-session-1", "payload": "/gavor"}).status_code == 200
+
+
+def test_session_id_is_generated_when_missing(client, engine):
+    engine.reply = lambda body: rasa_reply({"text": "Hej!"})
+    first = client.post("/api/chat", json={"text": "hej"}).json()["session_id"]
+    second = client.post("/api/chat", json={"text": "hej"}).json()["session_id"]
+    assert first != second and len(first) >= 32
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("{inte json", 400, "invalid_json"),
+        ("[]", 422, "invalid_request"),
+        ('"text"', 422, "invalid_request"),
+        ("{}", 422, "invalid_request"),
+        ('{"session_id": "kort", "text": "hej"}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": ""}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": "   "}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": 5}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": "a", "payload": "/gavor"}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": "a", "extra": 1}', 422, "invalid_request"),
+        ('{"session_id": "ok-session-id", "text": "' + "x" * 1001 + '"}', 422, "invalid_request"),
+        ('{"session_id": "ok session id", "text": "hej"}', 422, "invalid_request"),
+    ],
+)
+def test_client_mistakes_get_swedish_json_errors(client, body, status, code):
+    r = client.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status
+    error = r.json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_engine_down_gives_fallback_with_quick_help(client, engine):
+    engine.down = True
+    r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
+    body = r.json()
+    assert r.status_code == 200 and body["engine"] == "fallback" and body["emergency"] is False
+    payloads = [b["payload"] for b in body["messages"][0]["buttons"]]
+    assert "/gavor" in payloads and "/akut_fara" in payloads
+    assert "112" in body["messages"][1]["text"]
+
+
+def test_engine_down_emergency_still_answers_112_first(client, engine, kb):
+    engine.down = True
+    r = client.post("/api/chat", json={"session_id": SESSION, "text": "någon hotar mig med kniv just nu"})
+    body = r.json()
+    assert body["emergency"] is True and body["topic"] == "akut_fara" and body["engine"] == "fallback"
+    assert "112" in body["messages"][0]["text"]
+    assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
+
+
+def test_engine_down_topic_button_still_answers_from_the_article(client, engine, kb):
+    engine.down = True
+    body = client.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
+    assert body["topic"] == "gavor"
+    assert body["messages"][0]["text"].startswith(kb.articles["gavor"].summary)
+
+
+def test_silent_engine_counts_as_down(client, engine):
+    engine.reply = lambda body: rasa_reply()  # e.g. the action server failed
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "jäv"}).json()
+    assert body["engine"] == "fallback"
+
+
+def test_gateway_puts_112_first_when_the_engine_missed_it(client, engine, kb):
+    engine.reply = lambda body: rasa_reply({"text": "Här är svaret om hot."}, meta(topic="hot"))
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "han står utanför dörren med en kniv"}).json()
+    assert body["emergency"] is True
+    assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
+    assert body["messages"][1]["text"] == "Här är svaret om hot."
+
+
+def test_engine_timeout_falls_back(engine):
+    def slow(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    app = create_app(Settings(engine_timeout=0.1), engine_transport=httpx.MockTransport(slow))
+    with TestClient(app) as c:
+        assert c.post("/api/chat", json={"session_id": SESSION, "text": "hej"}).json()["engine"] == "fallback"
+
+
+def test_healthz_reports_engine_state(client, engine):
+    assert client.get("/healthz").json() == {"status": "ok", "engine": "up", "actions": "up"}
+    engine.down = True
+    assert client.get("/healthz").json() == {"status": "ok", "engine": "down", "actions": "down"}
+
+
+def test_topics_api(client, kb):
+    listing = client.get("/api/topics").json()
+    assert len(listing["topics"]) == 33
+    article = client.get("/api/topics/gavor").json()
+    assert article["channels"][0]["key"] == "chef"
+    assert article["sources"][0]["url"].startswith("https://")
+    assert article["steps"] == list(kb.articles["gavor"].steps)
+    missing = client.get("/api/topics/finns_inte")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_topic"
+
+
+def test_unknown_route_and_method_are_json(client):
+    assert client.get("/finns-inte").json()["error"]["code"] == "not_found"
+    assert client.get("/api/chat").json()["error"]["code"] == "method_not_allowed"
+
+
+def test_widget_and_demo_page(client):
+    js = client.get("/widget.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert "__LOTSEN_STRINGS__" not in js.text and "Akut fara? Ring 112" in js.text
+    page = client.get("/")
+    assert '<html lang="sv">' in page.text and 'src="/widget.js"' in page.text
+
+
+def test_cors_allows_only_configured_origins(client):
+    ok = client.options("/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"})
+    assert ok.headers.get("access-control-allow-origin") == "https://intranat.example"
+    bad = client.options("/api/chat", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in bad.headers
+
+
+def test_organisation_file_switches_contacts(engine, tmp_path):
+    from tests.unit.test_knowledge import KOMMUN
+
+    engine.down = True
+    app = create_app(Settings(organisation_file=KOMMUN), engine_transport=httpx.MockTransport(engine))
+    with TestClient(app) as c:
+        article = c.get("/api/topics/gavor").json()
+        assert article["organisation"] == "Exempelkommunen"
+        answer = c.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
+        assert any("Din närmaste chef eller enhetschef" in m["text"] for m in answer["messages"])

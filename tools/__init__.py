@@ -1,0 +1,1 @@
+"""Developer and operations tools: finding interpreters, supervising the stack, reports."""
