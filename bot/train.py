@@ -12,7 +12,7 @@ from pathlib import Path
 
 MODEL_DIR = Path("models")
 MODEL_NAME = "lotsen"
-INPUTS = ("bot", "nlu_data", "build/spacy/sv/KIND", "knowledge/emergency_lexicon.yml", "knowledge/emergency.py")
+INPUTS = ("bot/config.yml", "bot/domain", "bot/rules", "bot/components", "nlu_data", "build/spacy/sv/KIND", "knowledge/emergency_lexicon.yml", "knowledge/emergency.py")
 
 
 def fingerprint() -> str:

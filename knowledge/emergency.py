@@ -2,8 +2,9 @@
 
 Independent of any classifier, so a model that misreads a message can never hide a
 "Ring 112". A miss is unacceptable, a false alarm only costs one 112 line before the normal
-answer, so the rule is plain and never suppresses: a `strong` lexicon entry alone, or a
-`threat` entry together with an `urgency` entry, is an emergency.
+answer, so the rule is plain and never suppresses: a `strong` lexicon entry alone, a
+`threat` entry together with an `urgency` entry, or a very short cry ("HJÄLP!!", "larm")
+is an emergency.
 
 The words live in emergency_lexicon.yml (data that staff can review), not here. Pure Python
 (standard library + PyYAML) because it runs in the engine (3.10) and the gateway (3.11);
@@ -105,6 +106,7 @@ class EmergencyDetector:
         short = lexicon.get("short_message") or {}
         self._short_max = int(short.get("max_tokens", 0))
         self._short = _Group({"entries": short.get("entries")}, self.normalise)
+        self._alone = {" ".join(self.normalise(e)): e for e in short.get("alone") or []}
         if not (self._strong.exact or self._strong.prefix):
             raise ValueError("emergency lexicon has no strong terms; refusing an empty safety net")
 
@@ -132,6 +134,8 @@ class EmergencyDetector:
         hits = self._strong.find(tokens)
         if len(tokens) <= self._short_max:  # "HJÄLP!!!" on its own is a cry for help
             hits += self._short.find(tokens)
+        if " ".join(tokens) in self._alone:  # "larm", "polisen": the whole message
+            hits.append(self._alone[" ".join(tokens)])
         threat = self._threat.find(tokens)
         if threat:
             urgency = self._urgency.find(tokens)

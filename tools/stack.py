@@ -33,6 +33,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    _logs: list = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -81,7 +82,8 @@ class Stack:
             out = None
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
-                out = open(self.log_dir / f"{name}.log", "ab")
+                out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop)
+                self._logs.append(out)
             self.processes[name] = subprocess.Popen(
                 cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
             )
@@ -121,6 +123,9 @@ class Stack:
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             self.stop_one(name)
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started from a shell that ignores it
     started = time.monotonic()
     try:
         stack.start()

@@ -102,6 +102,23 @@ EMERGENCIES = [
     "min kollega blev slagen i ansiktet för fem minuter sedan och mannen är kvar här",
     "Jag är på hembesök och sonen i familjen har blivit hotfull, jag vågar inte gå ut "
     "härifrån, han står i hallen",
+    # Presence without a threat word: lurking, following, getting in, trapped
+    "han väntar utanför",
+    "någon försöker ta sig in",
+    "han följer efter mig",
+    "han blockerar dörren så jag kommer inte ut",
+    "han vägrar släppa ut mig",
+    "han kommer emot mig",
+    "nu kommer han in",
+    "kan ni skicka någon hit",
+    "en person har klättrat in genom fönstret",
+    "en man med maskering står i entrén",
+    "jag känner mig inte säker just nu",
+    # Very short cries for help
+    "HJÄLP!!!",
+    "sos",
+    "larm",
+    "jag är rädd",
     # Negations and contexts never suppress
     "han har inte kniven längre",
     "förra veckan hotade han att skjuta mig",
@@ -157,6 +174,11 @@ ORDINARY = [
     "hur ska vi dokumentera hot mot förtroendevalda?",
     "vad gör jag om någon försöker påverka mitt beslut?",
     "ska jag berätta för min chef att min svåger är part i ärendet?",
+    "vad gör en säkerhetssamordnare?",
+    "hotad politiker",
+    "polis anmälan",
+    "larm i receptionen",
+    "tack snälla",
     "hej",
     "",
 ]

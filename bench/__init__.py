@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its numbers and compares alternatives in the same run."""

@@ -1,0 +1,80 @@
+"""A small asyncio load client: N concurrent users, each sending requests back to back."""
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import httpx
+
+QUESTIONS = [
+    "Vad gör jag om jag blir erbjuden en gåva?",
+    "En klient sa att han vet var jag bor",
+    "Får jag ha ett extrajobb som konsult?",
+    "Min chef vill att jag handlägger min kusins ärende",
+    "någon ringer hela tiden och skäller ut mig",
+    "Vem ska jag kontakta om jag blir hotad?",
+    "jag blev erbjuden pengar för att bevilja bidraget",
+    "hej",
+]
+
+
+@dataclass
+class Result:
+    name: str
+    users: int
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
+
+
+Send = Callable[[httpx.AsyncClient, int, int], Awaitable[bool]]
+
+
+async def run(name: str, send: Send, users: int, requests_per_user: int | None = None,
+              duration: float | None = None) -> Result:
+    """Each user sends requests until its count or the duration is reached (bounded either way)."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        deadline = time.perf_counter() + (duration or 3600)
+
+        async def user(uid: int) -> None:
+            nonlocal errors
+            i = 0
+            while (requests_per_user is None or i < requests_per_user) and time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                ok = await send(client, uid, i)
+                latencies.append(time.perf_counter() - t0)
+                errors += 0 if ok else 1
+                i += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user(u) for u in range(users)))
+        seconds = time.perf_counter() - started
+    return Result(name, users, len(latencies), errors, seconds, latencies)
+
+
+def print_table(results: list[Result]) -> None:
+    print(f"{'mål':<28}{'användare':>10}{'anrop':>8}{'fel':>6}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'anrop/s':>10}")
+    for r in results:
+        print(f"{r.name:<28}{r.users:>10}{r.requests:>8}{r.errors:>6}{r.median_ms:>11.1f}"
+              f"{r.percentile(95):>9.1f}{r.percentile(99):>9.1f}{r.rps:>10.1f}")

@@ -1,0 +1,75 @@
+"""The whole assistant over real HTTP: trained model, real Rasa, real action server, gateway."""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def ask(stack, session: str, **body) -> dict:
+    r = httpx.post(f"{stack.url}/api/chat", json={"session_id": session, **body}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses listening on a TCP port, read from /proc (IPv4 and IPv6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                lines = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_gift_question_answers_gavor_with_source_and_chef(stack, kb):
+    body = ask(stack, "e2e-gift-0001", text="Vad gör jag om jag blir erbjuden en gåva?")
+    assert body["engine"] == "rasa" and body["topic"] == "gavor" and body["emergency"] is False
+    links = [link["url"] for m in body["messages"] for link in m["links"]]
+    assert any(url.startswith("https://") for url in links)
+    assert any(kb.channel("chef").name in m["text"] for m in body["messages"])
+
+
+def test_button_click_continues_the_conversation(stack):
+    first = ask(stack, "e2e-button-01", text="Vad gör jag om jag blir erbjuden en gåva?")
+    payload = next(b["payload"] for m in first["messages"] for b in m["buttons"])
+    second = ask(stack, "e2e-button-01", payload=payload)
+    assert second["engine"] == "rasa" and second["topic"] == payload.lstrip("/")
+
+
+def test_threat_and_emergency_through_the_engine(stack, kb):
+    threat = ask(stack, "e2e-threat-01", text="En klient skrev i ett mejl att han vet var jag bor")
+    assert threat["topic"] == "hot" and threat["engine"] == "rasa"
+    danger = ask(stack, "e2e-danger-01", text="någon hotar mig med kniv just nu")
+    assert danger["emergency"] is True and danger["engine"] == "rasa"
+    assert danger["messages"][0]["text"] == kb.phrases["emergency_line"]
+
+
+def test_engine_ports_listen_on_loopback_only(stack):
+    loopback = {"0100007F", "00000000000000000000000001000000"}
+    for port in (stack.rasa_port, stack.actions_port, stack.port):
+        addresses = listening_addresses(port)
+        assert addresses and addresses <= loopback, (port, addresses)
+
+
+def test_with_rasa_killed_health_says_down_and_112_still_answers(stack, kb):
+    """Runs last: it stops the engine."""
+    stack.stop_one("rasa")
+    started = time.monotonic()
+    health = httpx.get(f"{stack.url}/healthz", timeout=10).json()
+    assert health["engine"] == "down" and time.monotonic() - started < 5
+    body = ask(stack, "e2e-down-0001", text="någon hotar mig med kniv just nu")
+    assert body["emergency"] is True and body["engine"] == "fallback"
+    assert "112" in body["messages"][0]["text"]
+    ordinary = ask(stack, "e2e-down-0002", text="Vad gör jag om jag blir erbjuden en gåva?")
+    assert ordinary["engine"] == "fallback" and ordinary["messages"]

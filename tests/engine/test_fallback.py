@@ -1,0 +1,29 @@
+"""Unsure or out of scope: suggestions as buttons, never a guess."""
+from __future__ import annotations
+
+from actions.fallback import ActionOutOfScope, ActionSuggestTopics
+from actions.settings import knowledge_base
+
+
+def test_low_confidence_offers_three_likeliest_topics(run, tracker):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "jav", "confidence": 0.2},
+        {"name": "greet", "confidence": 0.19},
+        {"name": "bisysslor", "confidence": 0.18},
+        {"name": "gavor", "confidence": 0.1},
+        {"name": "mutor", "confidence": 0.05},
+    ]
+    messages, _ = run(ActionSuggestTopics(), tracker("nlu_fallback", "extrajobb hos släkting", ranking=ranking))
+    buttons = messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/jav", "/bisysslor", "/gavor"]
+    meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+    assert meta["suggestions"] == ["jav", "bisysslor", "gavor"] and meta["topic"] is None
+    assert "112" in messages[1]["text"]  # contacts include the emergency number
+
+
+def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
+    kb = knowledge_base()
+    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?"))
+    assert messages[0]["text"] == kb.phrases["out_of_scope"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{t}" for t in kb.phrases["quick_help_topics"]]

@@ -1,0 +1,43 @@
+"""action_answer_topic: the article's summary and steps first, then contacts, then sources."""
+from __future__ import annotations
+
+from actions.settings import knowledge_base
+from actions.topics import ActionAnswerTopic
+
+
+def custom(messages):
+    return [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+
+
+def test_gift_question_gets_article_contacts_and_sources(run, tracker):
+    kb = knowledge_base()
+    messages, events = run(ActionAnswerTopic(), tracker("gavor", "Får jag ta emot en gåva?"))
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert texts[0].startswith(kb.articles["gavor"].summary)
+    assert kb.phrases["steps_heading"] in texts[0]
+    assert kb.channel("chef").name in texts[1]
+    assert kb.articles["gavor"].sources[0].url in texts[2]
+    meta = custom(messages)
+    assert meta["topic"] == "gavor" and meta["emergency"] is False
+    assert meta["links"] and all(link["message"] in (1, 2) for link in meta["links"])
+    assert meta["count"] == 3
+    assert events == []
+
+
+def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):
+    kb = knowledge_base()
+    messages, _ = run(ActionAnswerTopic(), tracker("akut_fara", "jag fick ett hotfullt mejl med kniv",
+                                                    emergency={"terms": ["kniv"], "original_intent": "hot"}))
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert texts[0] == kb.phrases["emergency_line"]
+    assert texts[1].startswith(kb.articles["hot"].summary)
+    assert custom(messages) | {"links": []} == {"topic": "hot", "emergency": True, "suggestions": [], "links": [], "count": 4}
+
+
+def test_plain_emergency_shows_akut_fara(run, tracker):
+    kb = knowledge_base()
+    messages, _ = run(ActionAnswerTopic(), tracker("akut_fara", "han har kniv", emergency={"terms": ["kniv"], "original_intent": "nlu_fallback"}))
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert texts[0] == kb.phrases["emergency_line"]
+    assert texts[1].startswith("Ring 112")
+    assert custom(messages)["topic"] == "akut_fara"
