@@ -6,7 +6,7 @@ import secrets
 from fastapi import APIRouter
 
 from gateway.answers import engine_answer, fallback_answer, payload_topic
-from gateway.deps import State
+from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
 from gateway.errors import ApiError
 from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse
@@ -19,6 +19,30 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(24)
 
 
+def payload_allowed(state: AppState, session_id: str, payload: str) -> bool:
+    """Topic payloads are public (quick help); any other payload must have been offered."""
+    return bool(payload_topic(state.kb, payload)) or state.offered.was_offered(session_id, payload)
+
+
+async def answer_turn(state: AppState, session_id: str, text: str | None = None, payload: str | None = None) -> dict:
+    """One turn for any channel (widget, API, Teams): the engine's answer or the fallback.
+
+    Returns the ChatResponse fields except session_id. The caller checks payloads first.
+    """
+    answer = None
+    engine = "rasa"
+    try:
+        raw = await state.engine.send(session_id, text if text is not None else payload)
+        answer = engine_answer(state.kb, state.detector, text, raw)
+    except EngineUnavailable:
+        answer = None
+    if answer is None:
+        engine = "fallback"
+        answer = fallback_answer(state.kb, state.detector, text, payload)
+    state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
+    return {**answer, "engine": engine}
+
+
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
@@ -27,20 +51,7 @@ def new_session_id() -> str:
 async def chat(request: ChatRequest, state: State) -> ChatResponse:
     """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""
     session_id = request.session_id or new_session_id()
-    if request.payload is not None:
-        known = payload_topic(state.kb, request.payload) or state.offered.was_offered(session_id, request.payload)
-        if not known:
-            raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
-    message = request.text if request.text is not None else request.payload
-    answer = None
-    engine = "rasa"
-    try:
-        raw = await state.engine.send(session_id, message)
-        answer = engine_answer(state.kb, state.detector, request.text, raw)
-    except EngineUnavailable:
-        answer = None
-    if answer is None:
-        engine = "fallback"
-        answer = fallback_answer(state.kb, state.detector, request.text, request.payload)
-    state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
-    return ChatResponse(session_id=session_id, engine=engine, **answer)
+    if request.payload is not None and not payload_allowed(state, session_id, request.payload):
+        raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
+    answer = await answer_turn(state, session_id, request.text, request.payload)
+    return ChatResponse(session_id=session_id, **answer)

@@ -1,6 +1,13 @@
-"""Shared test helpers: the repository root and the real knowledge base."""
+"""Shared fixtures: the real knowledge base, and the real running stack for end-to-end tests.
+
+The stack (trained model, Rasa, action server, gateway on free ports) starts once per test
+session and is shared by every end-to-end test (tests/e2e, tests/widget, tests/teams …).
+A test that stops a part must start it again before it ends (Stack.restart).
+"""
 from __future__ import annotations
 
+import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,3 +21,31 @@ def kb():
     from knowledge.loader import load
 
     return load()
+
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The running assistant; logs land in a temporary directory shown on failure."""
+    from tools.stack import Stack
+
+    if not (ROOT / "models" / "lotsen.tar.gz").exists():
+        pytest.fail("Ingen tränad modell: kör make test (den tränar först).")
+    logs = tmp_path_factory.mktemp("stack-logs")
+    s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable, log_dir=logs)
+    s.start()
+    try:
+        s.wait_ready(timeout=240)
+    except Exception:
+        s.stop()
+        for log in sorted(logs.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        raise
+    yield s
+    s.stop()

@@ -120,6 +120,12 @@ class Stack:
         except ProcessLookupError:
             pass
 
+    def restart(self, name: str, timeout: float = 180.0) -> None:
+        """Start one stopped part again (same ports, same logs) and wait until all are up."""
+        self.stop_one(name)
+        self.start(only=(name,))
+        self.wait_ready(timeout)
+
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             self.stop_one(name)

@@ -63,7 +63,7 @@ def test_engine_ports_listen_on_loopback_only(stack):
 
 
 def test_with_rasa_killed_health_says_down_and_112_still_answers(stack, kb):
-    """Runs last: it stops the engine."""
+    """Stops Rasa, checks the degraded path, then starts Rasa again for the tests after it."""
     stack.stop_one("rasa")
     started = time.monotonic()
     health = httpx.get(f"{stack.url}/healthz", timeout=10).json()
@@ -73,3 +73,5 @@ def test_with_rasa_killed_health_says_down_and_112_still_answers(stack, kb):
     assert "112" in body["messages"][0]["text"]
     ordinary = ask(stack, "e2e-down-0002", text="Vad gör jag om jag blir erbjuden en gåva?")
     assert ordinary["engine"] == "fallback" and ordinary["messages"]
+    stack.restart("rasa")
+    assert ask(stack, "e2e-down-0003", text="Vad gör jag om jag blir erbjuden en gåva?")["engine"] == "rasa"
