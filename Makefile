@@ -23,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
-        kb-check bench-latency clean
+        kb-check kb-report bench-latency clean
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -61,6 +61,10 @@ model: setup-engine $(SPACY_PIPELINE) kb-check
 
 kb-check: setup-app
 	$(APP_PY) -m knowledge.check $(LOTSEN_ORGANISATION_FILE)
+
+# Readability, size, sources and review age per article; flags reviews older than 12 months.
+kb-report: setup-app
+	$(APP_PY) -m knowledge.report
 
 # --- run ------------------------------------------------------------------------------------
 run: setup model

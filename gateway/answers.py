@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gateway.search import KnowledgeSearch
 from knowledge import render
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
@@ -54,8 +55,12 @@ def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict
     return [render.emergency_message(kb), *messages]
 
 
-def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, payload: str | None) -> dict:
-    """The engine is down, slow or silent: answer from the knowledge base."""
+SEARCH_SUGGESTIONS = 3
+
+
+def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, payload: str | None,
+                    search: KnowledgeSearch | None = None) -> dict:
+    """The engine is down, slow or silent: answer from the knowledge base (and its search)."""
     topic = payload_topic(kb, payload)
     emergency = bool(text and detector.is_emergency(text))
     if emergency:
@@ -64,8 +69,9 @@ def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | 
         messages = render.article_messages(kb, topic, emergency=emergency)
         suggestions: list[str] = []
     else:
-        messages = render.degraded_messages(kb)
-        suggestions = list(kb.phrases["quick_help_topics"])
+        found = [h.topic for h in search.search(text, SEARCH_SUGGESTIONS)] if (search and text) else []
+        messages = render.degraded_messages(kb, found)
+        suggestions = found or list(kb.phrases["quick_help_topics"])
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 

@@ -38,7 +38,7 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
         answer = None
     if answer is None:
         engine = "fallback"
-        answer = fallback_answer(state.kb, state.detector, text, payload)
+        answer = fallback_answer(state.kb, state.detector, text, payload, state.search)
     state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
     return {**answer, "engine": engine}
 

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, Request
 from typing_extensions import Annotated
 
 from gateway.engine import EngineClient
+from gateway.search import KnowledgeSearch
 from gateway.assets import StaticAssets
 from gateway.sessions import OfferedPayloads
 from gateway.settings import Settings
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
+
+if TYPE_CHECKING:  # the pages module needs State from here
+    from gateway.knowledge_pages import KnowledgePages
 
 
 @dataclass
@@ -22,6 +27,8 @@ class AppState:
     engine: EngineClient
     offered: OfferedPayloads
     assets: StaticAssets
+    search: KnowledgeSearch
+    pages: "KnowledgePages"
 
 
 def get_state(request: Request) -> AppState:

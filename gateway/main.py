@@ -8,10 +8,12 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import chat, errors, health, pages, topics
+from gateway import chat, errors, health, knowledge_pages, pages, topics
 from gateway.assets import StaticAssets
 from gateway.deps import AppState
 from gateway.engine import EngineClient
+from gateway.knowledge_pages import KnowledgePages
+from gateway.search import KnowledgeSearch
 from gateway.sessions import OfferedPayloads
 from gateway.settings import Settings, get_settings
 from knowledge.emergency import EmergencyDetector
@@ -24,9 +26,11 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     kb = load(organisation_file=settings.organisation_file)
     engine = EngineClient(settings.rasa_url, settings.actions_url, settings.engine_timeout,
                           settings.health_timeout, transport=engine_transport)
+    search = KnowledgeSearch.build(kb)
     state = AppState(
         settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,
         offered=OfferedPayloads(settings.session_ttl_seconds), assets=StaticAssets.load(),
+        search=search, pages=KnowledgePages(kb, search),
     )
 
     @asynccontextmanager
@@ -41,7 +45,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
         allow_headers=["Content-Type"], allow_credentials=False,
     )
-    for module in (chat, topics, health, pages):
+    for module in (chat, topics, health, pages, knowledge_pages):
         app.include_router(module.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
     return app

@@ -81,9 +81,11 @@ def out_of_scope_messages(kb: KnowledgeBase) -> list[Message]:
     return [message(kb.phrases["out_of_scope"], buttons=quick_help_buttons(kb))]
 
 
-def degraded_messages(kb: KnowledgeBase) -> list[Message]:
-    """The engine is down and the question is not an emergency: quick help and contacts."""
-    return [
-        message(kb.phrases["degraded_intro"], buttons=quick_help_buttons(kb)),
-        channels_message(kb, kb.phrases["quick_help_channels"], "contacts_heading"),
-    ]
+def degraded_messages(kb: KnowledgeBase, topic_ids: list[str] | None = None) -> list[Message]:
+    """The engine is down and the question is not an emergency: the articles a search found
+    (when any), else the quick-help menu; always the contacts."""
+    if topic_ids:
+        first = message(kb.phrases["degraded_suggestions"], buttons=topic_buttons(kb, topic_ids))
+    else:
+        first = message(kb.phrases["degraded_intro"], buttons=quick_help_buttons(kb))
+    return [first, channels_message(kb, kb.phrases["quick_help_channels"], "contacts_heading")]

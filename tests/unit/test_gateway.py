@@ -110,14 +110,21 @@ def test_client_mistakes_get_swedish_json_errors(client, body, status, code):
     assert error["code"] == code and error["message"]
 
 
-def test_engine_down_gives_fallback_with_quick_help(client, engine):
+def test_engine_down_suggests_articles_from_search(client, engine):
     engine.down = True
-    r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
+    r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"})
     body = r.json()
     assert r.status_code == 200 and body["engine"] == "fallback" and body["emergency"] is False
-    payloads = [b["payload"] for b in body["messages"][0]["buttons"]]
-    assert "/gavor" in payloads and "/akut_fara" in payloads
+    assert body["suggestions"][0] == "gavor"
+    assert body["messages"][0]["buttons"][0]["payload"] == "/gavor"
     assert "112" in body["messages"][1]["text"]
+
+
+def test_engine_down_without_search_hits_offers_quick_help(client, engine, kb):
+    engine.down = True
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "xyzzy"}).json()
+    payloads = [b["payload"] for b in body["messages"][0]["buttons"]]
+    assert payloads == [f"/{t}" for t in kb.phrases["quick_help_topics"]]
 
 
 def test_engine_down_emergency_still_answers_112_first(client, engine, kb):
@@ -181,6 +188,36 @@ def test_unknown_route_and_method_are_json(client):
     assert client.get("/api/chat").json()["error"]["code"] == "method_not_allowed"
 
 
+def test_search_api_copes_with_inflection_typos_and_compounds(client):
+    for query, expected in [("gåvor från leverantörer", "gavor"), ("javig", "jav"), ("extrajobb", "bisysslor"),
+                            ("mutförsök", "mutor"), ("visselblåsare", "visselblasning")]:
+        results = client.get("/api/search", params={"q": query}).json()["results"]
+        assert results and results[0]["id"] == expected, (query, results[:2])
+    assert client.get("/api/search", params={"q": ""}).status_code == 422
+    assert client.get("/api/search").json()["error"]["code"] == "invalid_request"
+
+
+def test_knowledge_pages_render_every_article(client, kb):
+    index = client.get("/kunskap")
+    assert index.status_code == 200 and '<html lang="sv">' in index.text
+    for title in kb.phrases["group_titles"].values():
+        assert f">{title}</h2>" in index.text
+    for topic_id, article in kb.articles.items():
+        page = client.get(f"/kunskap/{topic_id}")
+        assert page.status_code == 200
+        assert f"<h1>{article.title}</h1>".replace("&", "&amp;") in page.text or article.title in page.text
+        assert article.sources[0].url in page.text and "Gör så här nu" in page.text
+        assert "<script>" not in page.text.split("<script src=")[0]
+    assert kb.channel("chef").name in client.get("/kunskap/gavor").text
+    missing = client.get("/kunskap/finns_inte")
+    assert missing.status_code == 404 and "Sidan finns inte" in missing.text
+
+
+def test_knowledge_search_page(client):
+    page = client.get("/kunskap", params={"q": "julklapp leverantör"})
+    assert 'href="/kunskap/gavor"' in page.text.split("Sökresultat")[1].split("</section>")[0]
+
+
 def test_widget_and_demo_page(client):
     js = client.get("/widget.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
@@ -206,3 +243,4 @@ def test_organisation_file_switches_contacts(engine, tmp_path):
         assert article["organisation"] == "Exempelkommunen"
         answer = c.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
         assert any("Din närmaste chef eller enhetschef" in m["text"] for m in answer["messages"])
+        assert "Din närmaste chef eller enhetschef" in c.get("/kunskap/gavor").text

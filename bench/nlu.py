@@ -1,0 +1,480 @@
+"""make bench-nlu: our NLU pipeline against two baselines on the held-out set, in one run.
+
+Trains, each into its own temporary directory (never models/):
+  (a) our pipeline, bot/config.yml, as the full model `make model` builds (NLU + rules);
+  (b) Rasa's default configuration (bench/configs/rasa_default.yml: the pipeline `rasa init`
+      falls back to, language sv), NLU only: its policies do not change what is understood;
+  (c) a retrieval baseline: BM25 over the knowledge-base articles and the training examples,
+      each document labelled with its topic or intent; a label's score is its best document's.
+Then every system answers tests/data/nlu_heldout.yml and tests/data/emergencies_heldout.yml
+and the metrics below are printed as Markdown tables (docs/nlu-benchmark.md keeps a copy).
+
+`--cv` instead runs a stratified k-fold cross-validation of bot/config.yml on the TRAINING
+data and prints how the fallback thresholds would behave: that is where the thresholds are
+tuned, never on the held-out set.
+
+Run in the engine environment from the repository root: .venv-engine/bin/python -m bench.nlu
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_CONFIG = Path("bot/config.yml")
+DEFAULT_CONFIG = Path("bench/configs/rasa_default.yml")
+NLU_DIR = Path("nlu_data")
+RULES_DIR = Path("bot/rules")
+DOMAIN_DIR = Path("bot/domain")
+TOPICS_FILE = Path("knowledge/topics.yml")
+ARTICLES_DIR = Path("knowledge/articles")
+HELDOUT = Path("tests/data/nlu_heldout.yml")
+EMERGENCIES = Path("tests/data/emergencies_heldout.yml")
+
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+EMERGENCY = "akut_fara"
+OTHER = "other"  # any intent that is neither a topic nor out_of_scope (chitchat, roles …)
+SUGGESTIONS = 3  # actions/fallback.py offers this many topics as buttons
+CONFUSED_PAIRS = 12
+SEED = 42
+
+DEFINITIONS = f"""\
+Definitions (in scope = a held-out question whose gold intent is one of the topic ids;
+ranking = the classifier's intents by confidence with {FALLBACK} removed; final = the intent
+the dialogue acts on, after FallbackClassifier and, for our pipeline, EmergencyOverride):
+- top-1: in-scope questions whose ranking starts with the gold topic. Strict: out_of_scope or
+  another intent (chitchat …) first counts as wrong, whatever the final answer.
+- top-3: in-scope questions with the gold topic among the first three of the ranking.
+- macro-F1: unweighted mean F1 over the topics and out_of_scope, each item labelled by the
+  first of its ranking (any other intent counts as a wrong prediction, not as a class).
+- answered: final = gold topic (the article comes straight away).
+- unsure: final = {FALLBACK}; the person gets the three likeliest topics as buttons.
+  "gold in buttons" = the gold topic is one of those {SUGGESTIONS} buttons.
+- wrong: final = another topic or another intent (a wrong article: the costly error).
+- rejected: in-scope questions whose final = out_of_scope ("I cannot help with that").
+- out-of-scope recall: out-of-scope questions whose final = out_of_scope;
+  out-of-scope precision: of all held-out items with final = out_of_scope, the share that is
+  out of scope.
+- emergency recall: items of {EMERGENCIES} whose final = {EMERGENCY}. "classifier only" =
+  what our pipeline would answer without EmergencyOverride (ranking starts with {EMERGENCY}
+  and FallbackClassifier did not fire).
+- training time: wall time of the training command (process start included); BM25: building
+  the index. Model size: the .tar.gz (BM25: the saved index).
+"""
+
+
+# --- data ---------------------------------------------------------------------------------
+
+_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def read_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """(text, intent) pairs from Rasa YAML NLU files; entity markup is reduced to its text."""
+    pairs = []
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            if "intent" not in block or not isinstance(block.get("examples"), str):
+                continue
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    pairs.append((_ENTITY.sub(r"\1", line[2:].strip()), block["intent"]))
+    return pairs
+
+
+def training_examples() -> list[tuple[str, str]]:
+    return read_examples(sorted(NLU_DIR.glob("*.yml")))
+
+
+def topic_ids() -> list[str]:
+    data = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
+    return [item["id"] for section in data.values() if isinstance(section, list) for item in section]
+
+
+def label_of(intent: str, topics: set[str]) -> str:
+    return intent if intent in topics or intent in (OUT_OF_SCOPE, FALLBACK) else OTHER
+
+
+# --- systems --------------------------------------------------------------------------------
+
+@dataclass
+class Prediction:
+    final: str                 # what the dialogue acts on (topic, out_of_scope, nlu_fallback, other)
+    ranking: list[str]         # the classifier's intents, best first, without nlu_fallback
+    fallback_fired: bool = False
+
+
+@dataclass
+class Trained:
+    name: str
+    seconds: float
+    size_bytes: int
+    predict: Callable[[Sequence[str]], list[Prediction]]
+
+
+def _engine_env() -> dict[str, str]:
+    # No training cache: every run trains from scratch, so training times are real, and the
+    # shared .rasa/cache of the other developers is left alone.
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_MAX_CACHE_SIZE": "0",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+
+
+def rasa_train(config: Path, out: Path, full: bool) -> tuple[float, Path]:
+    if full:
+        cmd = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(DOMAIN_DIR),
+               "--data", str(NLU_DIR), str(RULES_DIR)]
+    else:
+        cmd = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(NLU_DIR)]
+    cmd += ["--out", str(out), "--fixed-model-name", "bench"]
+    log = out / "train.log"
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with log.open("w") as fh:
+        result = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_engine_env())
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"training with {config} failed:\n{log.read_text()[-3000:]}")
+    return seconds, out / "bench.tar.gz"
+
+
+def rasa_predictor(model: Path) -> Callable[[Sequence[str]], list[Prediction]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    def predict(texts: Sequence[str]) -> list[Prediction]:
+        async def parse_all():
+            return [await agent.parse_message(text) for text in texts]
+
+        return [from_parse(parsed) for parsed in asyncio.run(parse_all())]
+
+    return predict
+
+
+def from_parse(parsed: dict) -> Prediction:
+    raw = [r["name"] for r in parsed.get("intent_ranking") or []]
+    return Prediction(final=(parsed.get("intent") or {}).get("name") or FALLBACK,
+                      ranking=[name for name in raw if name != FALLBACK],
+                      fallback_fired=bool(raw) and raw[0] == FALLBACK)
+
+
+def train_rasa(name: str, config: Path, tmp: Path, full: bool) -> Trained:
+    print(f"… training {name} ({config}{', full model' if full else ', NLU only'})", flush=True)
+    seconds, model = rasa_train(config, tmp, full)
+    return Trained(name, seconds, model.stat().st_size, rasa_predictor(model))
+
+
+# BM25 tokens: words without stop words, Snowball-stemmed, then å/ä/ö folded so that text
+# typed without diacritics meets the articles.
+_WORD = re.compile(r"[0-9a-zåäöéü]+")
+
+
+class Bm25Baseline:
+    def __init__(self, documents: list[tuple[str, str]]) -> None:
+        import bm25s
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_SWEDISH
+
+        self._stem = Stemmer.Stemmer("swedish").stemWord
+        self._stop = frozenset(STOPWORDS_SWEDISH)
+        self.labels = sorted({label for _, label in documents})
+        index_of = {label: i for i, label in enumerate(self.labels)}
+        self._doc_label = [index_of[label] for _, label in documents]
+        self.index = bm25s.BM25()
+        self.index.index([self.tokens(text) for text, _ in documents], show_progress=False)
+
+    def tokens(self, text: str) -> list[str]:
+        out = []
+        for word in _WORD.findall(text.lower()):
+            if word in self._stop:
+                continue
+            stem = unicodedata.normalize("NFKD", self._stem(word).translate(str.maketrans("åäö", "aao")))
+            out.append("".join(c for c in stem if not unicodedata.combining(c)))
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        import numpy as np
+
+        predictions = []
+        for text in texts:
+            known = [t for t in self.tokens(text) if t in self.index.vocab_dict]
+            if not known:  # nothing in common with the field at all
+                predictions.append(Prediction(OUT_OF_SCOPE, [OUT_OF_SCOPE]))
+                continue
+            scores = np.asarray(self.index.get_scores(known), dtype=float)
+            best = np.full(len(self.labels), -1.0)
+            np.maximum.at(best, self._doc_label, scores)
+            order = [self.labels[i] for i in np.argsort(-best, kind="stable")]
+            predictions.append(Prediction(order[0], order))
+        return predictions
+
+
+def article_documents() -> list[tuple[str, str]]:
+    docs = []
+    for path in sorted(ARTICLES_DIR.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        body = text.split("---", 2)[-1] if text.startswith("---") else text
+        title = re.search(r"^title:\s*(.+)$", text, re.M)
+        docs.append(((title.group(1) + " " if title else "") + body, path.stem))
+    return docs
+
+
+def train_bm25(tmp: Path, examples: list[tuple[str, str]]) -> Trained:
+    print("… indexing BM25 (articles + training examples)", flush=True)
+    start = time.perf_counter()
+    baseline = Bm25Baseline(article_documents() + examples)
+    seconds = time.perf_counter() - start
+    baseline.index.save(str(tmp / "bm25"))
+    (tmp / "bm25" / "labels.yml").write_text(yaml.safe_dump(baseline.labels), encoding="utf-8")
+    size = sum(p.stat().st_size for p in (tmp / "bm25").rglob("*") if p.is_file())
+    return Trained("BM25 baseline", seconds, size, baseline.predict)
+
+
+# --- metrics --------------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    name: str
+    numbers: dict[str, float]
+    per_topic_f1: dict[str, float]
+    confused: list[tuple[tuple[str, str], int]]
+    seconds: float
+    size_bytes: int
+
+
+def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict[str, float]:
+    scores = {}
+    for cls in classes:
+        tp = sum(g == cls and p == cls for g, p in zip(gold, predicted))
+        fp = sum(g != cls and p == cls for g, p in zip(gold, predicted))
+        fn = sum(g == cls and p != cls for g, p in zip(gold, predicted))
+        scores[cls] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return scores
+
+
+def evaluate(trained: Trained, heldout: list[tuple[str, str]], emergencies: list[str], topics: list[str]) -> Report:
+    topic_set = set(topics)
+    predictions = trained.predict([text for text, _ in heldout])
+    gold = [intent for _, intent in heldout]
+    in_scope = [(g, p) for g, p in zip(gold, predictions) if g in topic_set]
+    oos = [(g, p) for g, p in zip(gold, predictions) if g == OUT_OF_SCOPE]
+    n_in = len(in_scope)
+
+    def share(count: int, total: int) -> float:
+        return 100.0 * count / total if total else 0.0
+
+    finals = [label_of(p.final, topic_set) for p in predictions]
+    top1 = [label_of(p.ranking[0], topic_set) if p.ranking else OTHER for p in predictions]
+    unsure = [(g, p) for g, p in in_scope if p.final == FALLBACK]
+    rejected_all = sum(f == OUT_OF_SCOPE for f in finals)
+    oos_hits = sum(p.final == OUT_OF_SCOPE for _, p in oos)
+    emergency_predictions = trained.predict(emergencies)
+    f1 = f1_scores(gold, top1, topics + [OUT_OF_SCOPE])
+    numbers = {
+        "top1": share(sum(p.ranking[:1] == [g] for g, p in in_scope), n_in),
+        "top3": share(sum(g in p.ranking[:3] for g, p in in_scope), n_in),
+        "macro_f1": 100.0 * sum(f1.values()) / len(f1),
+        "answered": share(sum(p.final == g for g, p in in_scope), n_in),
+        "unsure": share(len(unsure), n_in),
+        "unsure_hit": share(sum(g in [t for t in p.ranking if t in topic_set][:SUGGESTIONS] for g, p in unsure), len(unsure)),
+        "wrong": share(sum(p.final not in (g, FALLBACK, OUT_OF_SCOPE) for g, p in in_scope), n_in),
+        "rejected": share(sum(p.final == OUT_OF_SCOPE for _, p in in_scope), n_in),
+        "oos_recall": share(oos_hits, len(oos)),
+        "oos_precision": share(oos_hits, rejected_all),
+        "oos_unsure": share(sum(p.final == FALLBACK for _, p in oos), len(oos)),
+        "emergency": share(sum(p.final == EMERGENCY for p in emergency_predictions), len(emergencies)),
+        "emergency_classifier": share(sum(not p.fallback_fired and p.ranking[:1] == [EMERGENCY]
+                                          for p in emergency_predictions), len(emergencies)),
+        "n_in": n_in, "n_oos": len(oos), "n_emergency": len(emergencies),
+    }
+    confused = Counter((g, t) for g, t in zip(gold, top1) if g != t).most_common(CONFUSED_PAIRS)
+    return Report(trained.name, numbers, {t: 100.0 * f1[t] for t in topics + [OUT_OF_SCOPE]}, confused,
+                  trained.seconds, trained.size_bytes)
+
+
+ROWS = [
+    ("top1", "top-1 accuracy (in scope)"),
+    ("top3", "top-3 accuracy (in scope)"),
+    ("macro_f1", "macro-F1 (topics + out_of_scope, top-1)"),
+    ("answered", "in scope: answered with the gold topic"),
+    ("unsure", "in scope: unsure → 3 buttons"),
+    ("unsure_hit", "  of those: gold topic among the buttons"),
+    ("wrong", "in scope: wrong topic or other intent"),
+    ("rejected", "in scope: rejected as out_of_scope"),
+    ("oos_precision", "out-of-scope precision"),
+    ("oos_recall", "out-of-scope recall"),
+    ("oos_unsure", "out of scope answered 'unsure'"),
+    ("emergency", "emergency recall (final)"),
+    ("emergency_classifier", "emergency recall (classifier only)"),
+]
+
+
+def print_reports(reports: list[Report], topics: list[str]) -> None:
+    n = reports[0].numbers
+    print(f"\nHeld-out: {n['n_in']:.0f} in-scope questions ({len(topics)} topics), {n['n_oos']:.0f} out of scope, "
+          f"{n['n_emergency']:.0f} emergencies.\n")
+    print("| metric | " + " | ".join(r.name for r in reports) + " |")
+    print("|---|" + "---:|" * len(reports))
+    for key, title in ROWS:
+        print(f"| {title} | " + " | ".join(f"{r.numbers[key]:.1f} %" for r in reports) + " |")
+    print("| training time | " + " | ".join(f"{r.seconds:.1f} s" for r in reports) + " |")
+    print("| model size | " + " | ".join(f"{r.size_bytes / 1e6:.2f} MB" for r in reports) + " |")
+
+    print("\nPer-topic F1 (top-1, %):\n")
+    print("| topic | " + " | ".join(r.name for r in reports) + " |")
+    print("|---|" + "---:|" * len(reports))
+    for topic in topics + [OUT_OF_SCOPE]:
+        print(f"| {topic} | " + " | ".join(f"{r.per_topic_f1[topic]:.0f}" for r in reports) + " |")
+
+    for r in reports:
+        print(f"\nMost confused (gold → top-1), {r.name}: " +
+              ", ".join(f"{g} → {p} ×{c}" for (g, p), c in r.confused))
+
+
+def benchmark(systems: set[str]) -> int:
+    topics = topic_ids()
+    heldout = read_examples([HELDOUT])
+    emergencies = [text for text, _ in read_examples([EMERGENCIES])]
+    examples = training_examples()
+    tmp = Path(tempfile.mkdtemp(prefix="lotsen-bench-nlu-"))
+    try:
+        trained = []
+        if "ours" in systems:
+            trained.append(train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True))
+        if "default" in systems:
+            trained.append(train_rasa("Rasa default", DEFAULT_CONFIG, tmp / "default", full=False))
+        if "bm25" in systems:
+            trained.append(train_bm25(tmp, examples))
+        reports = []
+        for system in trained:
+            print(f"… evaluating {system.name}", flush=True)
+            reports.append(evaluate(system, heldout, emergencies, topics))
+        print()
+        print(DEFINITIONS)
+        print_reports(reports, topics)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+# --- cross-validation of the thresholds on the TRAINING data ---------------------------------
+
+def stratified_folds(examples: list[tuple[str, str]], k: int) -> list[list[tuple[str, str]]]:
+    by_intent: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for pair in examples:
+        by_intent[pair[1]].append(pair)
+    folds: list[list[tuple[str, str]]] = [[] for _ in range(k)]
+    rng = random.Random(SEED)
+    offset = 0
+    for intent in sorted(by_intent):
+        items = by_intent[intent][:]
+        rng.shuffle(items)
+        for i, pair in enumerate(items):
+            folds[(i + offset) % k].append(pair)
+        offset += len(items)
+    return folds
+
+
+def write_nlu(pairs: list[tuple[str, str]], path: Path) -> None:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for text, intent in pairs:
+        by_intent[intent].append(text)
+    blocks = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in by_intent.items()]
+    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def fallback_decision(ranking: list[tuple[str, float]], threshold: float, ambiguity: float) -> str:
+    """What FallbackClassifier would make of a raw ranking (same rule as Rasa's)."""
+    (top, confidence), second = ranking[0], ranking[1][1] if len(ranking) > 1 else 0.0
+    return FALLBACK if confidence < threshold or confidence - second < ambiguity else top
+
+
+def cross_validate(config: Path, k: int) -> int:
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    topics = set(topic_ids())
+    examples = training_examples()
+    folds = stratified_folds(examples, k)
+    tmp = Path(tempfile.mkdtemp(prefix="lotsen-cv-"))
+    results: list[tuple[str, list[tuple[str, float]]]] = []
+    try:
+        for i, test in enumerate(folds):
+            train = [pair for j, fold in enumerate(folds) if j != i for pair in fold]
+            write_nlu(train, tmp / "train.yml")
+            start = time.perf_counter()
+            model = train_nlu(str(config), str(tmp / "train.yml"), str(tmp / f"fold{i}"), fixed_model_name="cv")
+            seconds = time.perf_counter() - start
+            agent = Agent.load(model)
+
+            async def parse_all():
+                return [await agent.parse_message(text) for text, _ in test]
+
+            for (text, intent), parsed in zip(test, asyncio.run(parse_all())):
+                ranking = [(r["name"], r["confidence"]) for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
+                results.append((intent, ranking))
+            print(f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    in_scope = [(g, r) for g, r in results if g in topics]
+    oos = [(g, r) for g, r in results if g == OUT_OF_SCOPE]
+    top1 = 100.0 * sum(r[0][0] == g for g, r in in_scope) / len(in_scope)
+    top3 = 100.0 * sum(g in [n for n, _ in r[:3]] for g, r in in_scope) / len(in_scope)
+    print(f"\n{k}-fold CV on the training data ({len(in_scope)} in scope, {len(oos)} out of scope): "
+          f"top-1 {top1:.1f} %, top-3 {top3:.1f} %\n")
+    print("| threshold | ambiguity | answered | unsure | wrong | rejected | oos recall | oos unsure |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for threshold in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        for ambiguity in (0.0, 0.02, 0.05, 0.1):
+            finals = [(g, fallback_decision(r, threshold, ambiguity)) for g, r in in_scope]
+            oos_finals = [fallback_decision(r, threshold, ambiguity) for _, r in oos]
+            pct = lambda n, d: 100.0 * n / d  # noqa: E731
+            print(f"| {threshold:.2f} | {ambiguity:.2f} | {pct(sum(f == g for g, f in finals), len(finals)):.1f} | "
+                  f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | "
+                  f"{pct(sum(f not in (g, FALLBACK, OUT_OF_SCOPE) for g, f in finals), len(finals)):.1f} | "
+                  f"{pct(sum(f == OUT_OF_SCOPE for _, f in finals), len(finals)):.1f} | "
+                  f"{pct(sum(f == OUT_OF_SCOPE for f in oos_finals), len(oos_finals)):.1f} | "
+                  f"{pct(sum(f == FALLBACK for f in oos_finals), len(oos_finals)):.1f} |")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--systems", default="ours,default,bm25",
+                        help="comma-separated subset of ours,default,bm25 (default: all three)")
+    parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
+    parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)  # the configs name build/spacy/sv and the data relative to the repository
+    os.environ.update({k: v for k, v in _engine_env().items() if k.startswith(("RASA_", "TF_"))})
+    if args.cv:
+        return cross_validate(args.config, args.cv)
+    systems = set(args.systems.split(","))
+    unknown = systems - {"ours", "default", "bm25"}
+    if unknown:
+        parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+    return benchmark(systems)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

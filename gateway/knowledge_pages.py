@@ -1,0 +1,80 @@
+"""The web material: /kunskap (topics by group, search) and /kunskap/{id} (one article),
+plus GET /api/search for other clients. Pages are rendered from Jinja2 templates with
+autoescaping; article Markdown goes through markdown-it-py with raw HTML disabled.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from typing_extensions import Annotated
+
+from gateway.deps import State
+from gateway.search import KnowledgeSearch
+from knowledge.loader import KnowledgeBase
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+router = APIRouter()
+
+
+class KnowledgePages:
+    """Templates and pre-rendered article bodies, built once at start."""
+
+    def __init__(self, kb: KnowledgeBase, search: KnowledgeSearch) -> None:
+        self.kb = kb
+        self.search = search
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+        markdown = MarkdownIt("commonmark", {"html": False})
+        self.bodies = {aid: markdown.render(a.body) for aid, a in kb.articles.items()}
+
+    def _render(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
+
+    def index(self, query: str = "") -> str:
+        titles = self.kb.phrases["group_titles"]
+        groups = [{"key": key, "title": titles.get(key, key), "articles": articles}
+                  for key, articles in self.kb.groups().items()]
+        hits = [self.kb.articles[h.topic] for h in self.search.search(query, limit=5)] if query else []
+        return self._render("index.html", groups=groups, query=query, hits=hits)
+
+    def article(self, topic_id: str) -> str:
+        article = self.kb.articles[topic_id]
+        return self._render(
+            "article.html", article=article, body_html=self.bodies[topic_id],
+            channels=self.kb.channels_for(article), group_title=self.kb.phrases["group_titles"].get(article.group, ""),
+            related=[self.kb.articles[r] for r in article.related],
+        )
+
+    def not_found(self) -> str:
+        return self._render("not_found.html")
+
+
+@router.get("/kunskap", response_class=HTMLResponse)
+async def knowledge_index(state: State, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """All topics grouped as in the taxonomy, with an optional search."""
+    return HTMLResponse(state.pages.index(q.strip()))
+
+
+@router.get("/kunskap/{topic_id}", response_class=HTMLResponse)
+async def knowledge_article(topic_id: str, state: State) -> HTMLResponse:
+    """One article: what to do now, contacts, sections per audience, sources."""
+    if topic_id not in state.kb.articles:
+        return HTMLResponse(state.pages.not_found(), status_code=404)
+    return HTMLResponse(state.pages.article(topic_id))
+
+
+@router.get("/api/search")
+async def search(state: State, q: Annotated[str, Query(min_length=1, max_length=200)]) -> dict:
+    """Articles ranked for a free-text query (Swedish inflection, compounds and typos)."""
+    hits = state.search.search(q, limit=5)
+    return {
+        "query": q,
+        "results": [
+            {"id": h.topic, "title": state.kb.articles[h.topic].title, "summary": state.kb.articles[h.topic].summary,
+             "score": h.score, "url": f"/kunskap/{h.topic}"}
+            for h in hits
+        ],
+    }

@@ -1,0 +1,16 @@
+"""make kb-report: the per-topic table, and overdue reviews are flagged."""
+from __future__ import annotations
+
+from knowledge import report
+
+
+def test_report_lists_every_topic_and_passes_today(capsys, kb):
+    assert report.main(["2026-11-24"]) == 0
+    out = capsys.readouterr().out
+    assert all(topic_id in out for topic_id in kb.topics)
+    assert "LIX median" in out
+
+
+def test_report_flags_reviews_older_than_a_year(capsys):
+    assert report.main(["2028-01-01"]) == 1
+    assert "granskad för" in capsys.readouterr().out
