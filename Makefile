@@ -23,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
-        kb-check kb-report bench-latency clean
+        kb-check kb-report bench-latency bench-load clean
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -77,9 +77,8 @@ test-engine: model
 	$(ENGINE_VENV)/bin/rasa data validate --fail-on-warnings --config bot/config.yml \
 		--domain bot/domain --data nlu_data bot/rules
 	$(ENGINE_PY) -m pytest -q -c tests/engine/pytest.ini tests/engine
-	LOTSEN_ACTIONS_PORT=$(ACTIONS_PORT) $(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
-		--stories tests/stories --endpoints bot/endpoints.yml --fail-on-prediction-errors \
-		--out build/rasa-test-core
+	$(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
+		--stories tests/stories --fail-on-prediction-errors --out build/rasa-test-core
 
 test-app: setup-app model
 	$(APP_PY) -m pytest tests/unit tests/e2e
@@ -87,6 +86,10 @@ test-app: setup-app model
 # --- benchmarks -----------------------------------------------------------------------------
 bench-latency: setup model
 	$(APP_PY) -m bench.latency
+
+# 16 and 64 users for 60 s through the gateway, then the same against a `rasa init` bot.
+bench-load: setup model
+	$(APP_PY) -m bench.load
 
 clean:
 	rm -rf build models .pytest_cache

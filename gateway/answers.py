@@ -11,7 +11,7 @@ from typing import Any
 from gateway.search import KnowledgeSearch
 from knowledge import render
 from knowledge.emergency import EmergencyDetector
-from knowledge.loader import KnowledgeBase
+from knowledge.loader import AUDIENCES, KnowledgeBase
 
 META_KEY = "lotsen"
 EMERGENCY_TOPIC = "akut_fara"
@@ -85,4 +85,20 @@ def engine_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | No
         messages = ensure_emergency_first(kb, messages)
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
-    return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
+    return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions,
+            "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta)}
+
+
+def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:
+    """{"topic", "helpful"} when this turn answered "Hjälpte svaret?"; for the statistics."""
+    feedback = meta.get("feedback")
+    if not isinstance(feedback, dict) or not isinstance(feedback.get("helpful"), bool):
+        return None
+    topic = feedback.get("topic")
+    return {"topic": topic if topic in kb.topics else None, "helpful": feedback["helpful"]}
+
+
+def engine_audience(meta: dict) -> str | None:
+    """The person's role when the engine knows it (medarbetare, chef, verksamhetsutvecklare)."""
+    audience = meta.get("audience")
+    return audience if audience in AUDIENCES else None

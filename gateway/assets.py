@@ -13,6 +13,7 @@ class StaticAssets:
     widget_js: str
     demo_html: str
     page_css: str
+    widget_css: str = ""  # injected by widget.js as one <style>; its hash goes into the CSP
 
     @classmethod
     def load(cls, root: Path = WIDGET_DIR) -> "StaticAssets":
@@ -23,4 +24,4 @@ class StaticAssets:
             "/*__LOTSEN_STRINGS__*/{}", json.dumps(strings, ensure_ascii=False)
         )
         return cls(widget_js=js, demo_html=(root / "demo.html").read_text(encoding="utf-8"),
-                   page_css=(root / "page.css").read_text(encoding="utf-8"))
+                   page_css=(root / "page.css").read_text(encoding="utf-8"), widget_css=css)

@@ -24,10 +24,12 @@ def payload_allowed(state: AppState, session_id: str, payload: str) -> bool:
     return bool(payload_topic(state.kb, payload)) or state.offered.was_offered(session_id, payload)
 
 
-async def answer_turn(state: AppState, session_id: str, text: str | None = None, payload: str | None = None) -> dict:
+async def answer_turn(state: AppState, session_id: str, text: str | None = None, payload: str | None = None,
+                      channel: str = "api") -> dict:
     """One turn for any channel (widget, API, Teams): the engine's answer or the fallback.
 
-    Returns the ChatResponse fields except session_id. The caller checks payloads first.
+    Returns the ChatResponse fields except session_id, plus "feedback" and "audience" (for
+    the statistics, which this counts under `channel`). The caller checks payloads first.
     """
     answer = None
     engine = "rasa"
@@ -40,13 +42,16 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
         engine = "fallback"
         answer = fallback_answer(state.kb, state.detector, text, payload, state.search)
     state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
-    return {**answer, "engine": engine}
+    result = {"feedback": None, "audience": None, **answer, "engine": engine}
+    state.statistics.record_turn(result, channel=channel, text=text)
+    return result
 
 
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
-    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+    responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+               429: {"model": ErrorResponse}},
 )
 async def chat(request: ChatRequest, state: State) -> ChatResponse:
     """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""

@@ -17,6 +17,7 @@ from knowledge.loader import KnowledgeBase
 
 if TYPE_CHECKING:  # the pages module needs State from here
     from gateway.knowledge_pages import KnowledgePages
+    from gateway.statistics.recorder import StatisticsRecorder
 
 
 @dataclass
@@ -29,6 +30,7 @@ class AppState:
     assets: StaticAssets
     search: KnowledgeSearch
     pages: "KnowledgePages"
+    statistics: "StatisticsRecorder"
 
 
 def get_state(request: Request) -> AppState:

@@ -1,41 +1,144 @@
-"""The engine client: Rasa's REST channel and the health of Rasa and the action server."""
+"""The engine client: Rasa's REST channel and the health of Rasa and the action server.
+
+With several Rasa instances (LOTSEN_RASA_URLS) a session always goes to the same instance,
+chosen by consistent hashing on the session id: one conversation on one instance avoids the
+known race between instances in Rasa's open-source RedisLockStore, and adding or removing an
+instance moves only the sessions that hashed to it. When an instance fails, its sessions go to
+the next instance on the ring, which continues the conversation from the shared tracker store
+(PostgreSQL); after `retry_after` seconds the failed instance is tried first again.
+"""
 from __future__ import annotations
 
 import asyncio
+import bisect
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+
+log = logging.getLogger("lotsen.gateway")
 
 
 class EngineUnavailable(Exception):
     """Rasa did not answer in time or at all; the gateway answers on its own instead."""
 
 
+def _hash(key: str) -> int:
+    # blake2b rather than hash(): stable across processes, so every gateway replica agrees.
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+class HashRing:
+    """Consistent hashing with virtual nodes: each instance owns many small arcs of the ring,
+    so sessions spread evenly and a failed instance's share is split among all the others."""
+
+    def __init__(self, nodes: Sequence[str], replicas: int = 128) -> None:
+        if not nodes:
+            raise ValueError("at least one engine instance is needed")
+        self.nodes = list(dict.fromkeys(nodes))
+        points = sorted((_hash(f"{node}#{i}"), node) for node in self.nodes for i in range(replicas))
+        self._keys = [p for p, _ in points]
+        self._owners = [n for _, n in points]
+
+    def preference(self, key: str) -> list[str]:
+        """Every instance once, in the order this key should try them (owner first)."""
+        if len(self.nodes) == 1:
+            return list(self.nodes)
+        start = bisect.bisect(self._keys, _hash(key))
+        order: list[str] = []
+        for i in range(len(self._owners)):
+            node = self._owners[(start + i) % len(self._owners)]
+            if node not in order:
+                order.append(node)
+                if len(order) == len(self.nodes):
+                    break
+        return order
+
+
 class EngineClient:
-    def __init__(self, rasa_url: str, actions_url: str, timeout: float, health_timeout: float,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._rasa_url = rasa_url.rstrip("/")
+    def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
+                 transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
+        self._ring = HashRing([u.rstrip("/") for u in urls])
         self._actions_url = actions_url.rstrip("/")
+        self._timeout = timeout
         self._health_timeout = health_timeout
+        self._retry_after = retry_after
+        self._clock = clock
+        self._down_until: dict[str, float] = {}
         # One pooled client per process: connection set-up would otherwise dominate latency.
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    @property
+    def instances(self) -> list[str]:
+        return list(self._ring.nodes)
 
     async def close(self) -> None:
         await self._http.aclose()
 
+    def route(self, session_id: str) -> list[str]:
+        """The instances to try for a session: its own first, instances marked down last."""
+        order = self._ring.preference(session_id)
+        now = self._clock()
+        return [u for u in order if self._down_until.get(u, 0.0) <= now] + \
+               [u for u in order if self._down_until.get(u, 0.0) > now]
+
+    def _mark_down(self, url: str, reason: str) -> None:
+        if len(self._ring.nodes) > 1:
+            # The instance URL only: session ids and messages stay out of the logs.
+            log.warning("motorinstans %s svarar inte (%s); dess samtal går till nästa instans", url, reason)
+        self._down_until[url] = self._clock() + self._retry_after
+
     async def send(self, session_id: str, message: str) -> list[dict[str, Any]]:
-        """Send a text or a '/intent' payload; returns Rasa's bot messages for this turn."""
+        """Send a text or a '/intent' payload; returns Rasa's bot messages for this turn.
+
+        The whole turn, re-routing included, stays within the engine timeout. Only a message
+        that cannot have reached an instance (it refused or never accepted the connection, or
+        is gone) is sent to the next one: a slow instance may still process it, and sending it
+        twice would answer the same message twice in one conversation.
+        """
+        deadline = self._clock() + self._timeout
+        last: Exception | None = None
+        for url in self.route(session_id):
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                break
+            try:
+                response = await self._http.post(
+                    f"{url}/webhooks/rest/webhook", json={"sender": session_id, "message": message},
+                    timeout=remaining,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                self._mark_down(url, type(exc).__name__)
+                last = exc
+                continue
+            except httpx.TransportError as exc:
+                self._mark_down(url, type(exc).__name__)
+                if not isinstance(exc, httpx.TimeoutException) and not await self._reachable(url):
+                    last = exc  # the instance died with the message: nothing was answered
+                    continue
+                raise EngineUnavailable(str(exc) or type(exc).__name__) from exc
+            self._down_until.pop(url, None)
+            try:
+                response.raise_for_status()
+                data = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise EngineUnavailable(str(exc) or type(exc).__name__) from exc
+            if not isinstance(data, list):
+                raise EngineUnavailable("unexpected reply from Rasa")
+            return [item for item in data if isinstance(item, dict)]
+        raise EngineUnavailable(str(last) if last else "no engine instance answered in time")
+
+    async def _reachable(self, url: str) -> bool:
         try:
-            response = await self._http.post(
-                f"{self._rasa_url}/webhooks/rest/webhook", json={"sender": session_id, "message": message}
-            )
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise EngineUnavailable(str(exc) or type(exc).__name__) from exc
-        if not isinstance(data, list):
-            raise EngineUnavailable("unexpected reply from Rasa")
-        return [item for item in data if isinstance(item, dict)]
+            await self._http.get(f"{url}/", timeout=min(self._health_timeout, 0.5))
+            return True
+        except httpx.HTTPError:
+            return False
 
     async def _up(self, url: str) -> bool:
         try:
@@ -45,5 +148,16 @@ class EngineClient:
             return False
 
     async def health(self) -> tuple[bool, bool]:
-        """(engine up, action server up), checked concurrently within the health timeout."""
-        return tuple(await asyncio.gather(self._up(f"{self._rasa_url}/"), self._up(f"{self._actions_url}/health")))
+        """(engine up, action server up), checked concurrently within the health timeout.
+
+        The engine is up when at least one instance is; the check also refreshes which
+        instances are marked down, so a recovered instance gets its sessions back sooner.
+        """
+        urls = self._ring.nodes
+        results = await asyncio.gather(*(self._up(f"{u}/") for u in urls), self._up(f"{self._actions_url}/health"))
+        for url, up in zip(urls, results):
+            if up:
+                self._down_until.pop(url, None)
+            elif len(urls) > 1:
+                self._down_until[url] = self._clock() + self._retry_after
+        return any(results[:-1]), results[-1]

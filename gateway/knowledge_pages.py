@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from typing_extensions import Annotated
 
 from gateway.deps import State
+from gateway.schemas import ErrorResponse
 from gateway.search import KnowledgeSearch
 from knowledge.loader import KnowledgeBase
 
@@ -52,13 +53,18 @@ class KnowledgePages:
         return self._render("not_found.html")
 
 
+MAX_QUERY = 200
+
+
 @router.get("/kunskap", response_class=HTMLResponse)
-async def knowledge_index(state: State, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+async def knowledge_index(state: State, q: str = "") -> HTMLResponse:
     """All topics grouped as in the taxonomy, with an optional search."""
-    return HTMLResponse(state.pages.index(q.strip()))
+    # A page for people: an over-long query is shortened rather than answered with an error.
+    return HTMLResponse(state.pages.index(q.strip()[:MAX_QUERY]))
 
 
-@router.get("/kunskap/{topic_id}", response_class=HTMLResponse)
+@router.get("/kunskap/{topic_id}", response_class=HTMLResponse,
+            responses={404: {"description": "Ämnet finns inte (HTML-sida på svenska)", "content": {"text/html": {}}}})
 async def knowledge_article(topic_id: str, state: State) -> HTMLResponse:
     """One article: what to do now, contacts, sections per audience, sources."""
     if topic_id not in state.kb.articles:
@@ -66,7 +72,7 @@ async def knowledge_article(topic_id: str, state: State) -> HTMLResponse:
     return HTMLResponse(state.pages.article(topic_id))
 
 
-@router.get("/api/search")
+@router.get("/api/search", responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}})
 async def search(state: State, q: Annotated[str, Query(min_length=1, max_length=200)]) -> dict:
     """Articles ranked for a free-text query (Swedish inflection, compounds and typos)."""
     hits = state.search.search(q, limit=5)

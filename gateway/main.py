@@ -8,12 +8,13 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import chat, errors, health, knowledge_pages, pages, topics
+from gateway import chat, errors, health, knowledge_pages, pages, session_routes, topics
 from gateway.assets import StaticAssets
 from gateway.deps import AppState
 from gateway.engine import EngineClient
 from gateway.knowledge_pages import KnowledgePages
 from gateway.search import KnowledgeSearch
+from gateway.security import BodySizeLimit, RateLimit, SecurityHeaders, content_security_policy, style_hash
 from gateway.sessions import OfferedPayloads
 from gateway.settings import Settings, get_settings
 from knowledge.emergency import EmergencyDetector
@@ -41,11 +42,18 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan)
     app.state.lotsen = state
     errors.install(app)
+    # Added innermost first: headers wrap everything, CORS wraps the 413/429 answers so that
+    # browsers on the intranet can read them.
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
+                       paths=("/api/chat", "/api/search"))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
+        CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST", "DELETE"],
         allow_headers=["Content-Type"], allow_credentials=False,
     )
-    for module in (chat, topics, health, pages, knowledge_pages):
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors,
+                                                                    [style_hash(state.assets.widget_css)]))
+    for module in (chat, topics, health, pages, knowledge_pages, session_routes):
         app.include_router(module.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
     return app

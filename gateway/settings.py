@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -24,11 +24,55 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     # How long offered button payloads are remembered per session.
     session_ttl_seconds: int = Field(24 * 3600, ge=60)
+    # Requests per minute per client address on /api/chat and /api/search (0 turns it off),
+    # and how many may come at once. Generous: one person types far slower.
+    rate_limit_per_minute: int = Field(120, ge=0)
+    rate_limit_burst: int = Field(40, ge=1)
+    max_body_bytes: int = Field(16 * 1024, ge=1024)
+    # Who may frame the gateway's pages (CSP frame-ancestors), e.g. the intranet's origin.
+    frame_ancestors: Annotated[list[str], NoDecode] = []
+    # Statistics and reports (gateway/statistics): the data directory holds statistics.db and
+    # reports unless LOTSEN_STATISTICS_URL names a database (postgresql://user:pw@host/db).
+    data_dir: Path = Path("var")
+    statistics_url: str | None = None
+    # Days are counted in the organisation's time zone.
+    statistics_timezone: str = "Europe/Stockholm"
+    # /statistik: a bearer token and/or basic-auth credentials; with none set nobody gets in.
+    statistics_token: SecretStr | None = None
+    statistics_user: str | None = None
+    statistics_password: SecretStr | None = None
+    # Unanswered questions are kept (redacted) only when switched on, and only this many days.
+    store_unanswered: bool = False
+    unanswered_retention_days: int = Field(30, ge=1, le=366)
+    # Several engine instances (comma-separated); sessions are spread by consistent hashing.
+    rasa_urls: Annotated[list[str], NoDecode] = []
+    # Teams (gateway/teams, docs/teams.md): the single-tenant Azure Bot's app registration,
+    # with a client secret or a PFX certificate. Without an app id every call is refused.
+    teams_app_id: str | None = None
+    teams_tenant_id: str | None = None
+    teams_client_secret: SecretStr | None = None
+    teams_certificate_file: Path | None = None
+    # Accepts Teams calls without a token: only for local tests with Agents Playground.
+    teams_anonymous: bool = False
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @field_validator("rasa_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value):
+        return [v.strip().rstrip("/") for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @property
+    def engine_urls(self) -> list[str]:
+        """The Rasa instances: LOTSEN_RASA_URLS, or the single LOTSEN_RASA_URL."""
+        return list(dict.fromkeys(self.rasa_urls)) or [self.rasa_url]
+
+    @property
+    def statistics_db_url(self) -> str:
+        return self.statistics_url or f"sqlite:///{self.data_dir / 'statistics.db'}"
 
 
 @lru_cache(maxsize=1)

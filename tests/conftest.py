@@ -31,14 +31,24 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def embed_origin() -> str:
+    """Another origin (its own port) whose pages may embed the widget: the stack allows it (CORS)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, embed_origin):
     """The running assistant; logs land in a temporary directory shown on failure."""
     from tools.stack import Stack
 
     if not (ROOT / "models" / "lotsen.tar.gz").exists():
         pytest.fail("Ingen tränad modell: kör make test (den tränar först).")
     logs = tmp_path_factory.mktemp("stack-logs")
-    s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable, log_dir=logs)
+    data = tmp_path_factory.mktemp("stack-data")
+    s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
+              log_dir=logs, data_dir=data,
+              # Every test shares one client address: the rate limiter has its own unit tests.
+              env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
     s.start()
     try:
         s.wait_ready(timeout=240)

@@ -31,6 +31,8 @@ class Stack:
     engine_venv: Path = ROOT / ".venv-engine"
     app_python: str = sys.executable
     env: dict[str, str] = field(default_factory=dict)
+    # Conversations (tracker.db) live here: outside the source tree, one place to purge.
+    data_dir: Path = ROOT / "var"
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
@@ -70,11 +72,14 @@ class Stack:
             "LOTSEN_ACTIONS_PORT": str(self.actions_port),
             "LOTSEN_RASA_URL": self.rasa_url,
             "LOTSEN_ACTIONS_URL": self.actions_url,
+            "LOTSEN_DATA_DIR": str(self.data_dir),
+            "LOTSEN_RETENTION_DAYS": os.environ.get("LOTSEN_RETENTION_DAYS", "30"),
             **self.env,
         }
         return env
 
     def start(self, only: tuple[str, ...] | None = None) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self._env()
         for name, cmd in self.commands().items():
             if only and name not in only:

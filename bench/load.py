@@ -1,0 +1,163 @@
+"""make bench-load: 16 and 64 concurrent simulated users for 60 s each, through the gateway,
+and in the same run the same load against a `rasa init` bot (Rasa's default configuration)
+as the anchor. Prints errors, p50/p95/p99, requests/s and each process's memory before and
+after. Each simulated user holds conversations of five turns, then starts a new one, as
+people do: one endless conversation would measure tracker growth, not the service.
+
+Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.load_client import QUESTIONS, Result, print_table, run
+from tools.stack import LOOPBACK, ROOT, Stack
+
+TURNS_PER_CONVERSATION = 5
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return s.getsockname()[1]
+
+
+def group_rss_mb(pgid: int) -> float:
+    """Resident memory of every process in a process group (a child and what it spawned)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[2]) != pgid:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1024
+
+
+def session(prefix: str, uid: int, i: int) -> str:
+    return f"{prefix}-{uid:03d}-{i // TURNS_PER_CONVERSATION:05d}"
+
+
+def gateway_sender(url: str):
+    async def send(client, uid, i):
+        body = {"session_id": session("load-gw", uid, i), "text": QUESTIONS[(uid + i) % len(QUESTIONS)]}
+        r = await client.post(f"{url}/api/chat", json=body)
+        return r.status_code == 200 and r.json().get("engine") == "rasa"
+    return send
+
+
+def rasa_sender(url: str):
+    async def send(client, uid, i):
+        body = {"sender": session("load-anchor", uid, i), "message": QUESTIONS[(uid + i) % len(QUESTIONS)]}
+        r = await client.post(f"{url}/webhooks/rest/webhook", json=body)
+        return r.status_code == 200 and isinstance(r.json(), list)
+    return send
+
+
+def memory(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
+    return {name: group_rss_mb(p.pid) for name, p in processes.items()}
+
+
+async def load(name: str, send, processes, users_list, seconds) -> list[tuple[Result, dict, dict]]:
+    await run("uppvärmning", send, 4, requests_per_user=10)
+    rows = []
+    for users in users_list:
+        before = memory(processes)
+        result = await run(name, send, users, duration=seconds)
+        after = memory(processes)
+        rows.append((result, before, after))
+        print_table([result])
+        print("  minne MB före → efter: " + ", ".join(
+            f"{p} {before[p]:.0f} → {after[p]:.0f} ({(after[p] / before[p] - 1) * 100 if before[p] else 0:+.1f} %)"
+            for p in before), flush=True)
+    return rows
+
+
+def start_anchor(workdir: Path, port: int) -> subprocess.Popen:
+    """`rasa init` (trains Rasa's default configuration), then `rasa run` with the REST channel."""
+    rasa = str(ROOT / ".venv-engine" / "bin" / "rasa")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    t0 = time.monotonic()
+    subprocess.run([rasa, "init", "--no-prompt", "--init-dir", str(workdir)], cwd=workdir, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(f"Ankaret (rasa init, standardkonfiguration) tränat på {time.monotonic() - t0:.0f} s", flush=True)
+    log = open(workdir / "rasa.log", "ab")  # noqa: SIM115 (lives as long as the process)
+    proc = subprocess.Popen([rasa, "run", "-i", LOOPBACK, "-p", str(port), "--model", "models"], cwd=workdir, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://{LOOPBACK}:{port}/", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("ankaret startade inte")
+        time.sleep(1)
+    raise TimeoutError("ankaret svarade inte")
+
+
+def summary(ours: list, anchor: list) -> None:
+    print("\nSammanfattning (samma körning):")
+    print_table([r for r, _, _ in ours] + [r for r, _, _ in anchor])
+    for (o, ob, oa), (a, _, _) in zip(ours, anchor):
+        print(f"  {o.users} användare: Påverkanslotsen {o.rps:.1f} anrop/s mot ankarets {a.rps:.1f} "
+              f"= {o.rps / a.rps if a.rps else float('inf'):.2f}×")
+    for r, before, after in ours:
+        growth = max((after[p] / before[p] - 1) * 100 for p in before if before[p])
+        print(f"  {r.users} användare: största minnestillväxt {growth:+.1f} % (mål ≤ 10 %)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--users", default="16,64")
+    parser.add_argument("--skip-anchor", action="store_true")
+    args = parser.parse_args(argv)
+    users = [int(u) for u in args.users.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
+    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
+                  log_dir=work / "logs", data_dir=work / "data", env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
+    ours, anchor = [], []
+    try:
+        stack.start()
+        stack.wait_ready(timeout=240)
+        print(f"Påverkanslotsen genom gatewayen, {args.seconds:.0f} s per nivå", flush=True)
+        ours = asyncio.run(load("lotsen /api/chat", gateway_sender(stack.url), stack.processes, users, args.seconds))
+    finally:
+        stack.stop()
+    if not args.skip_anchor:
+        anchor_dir = work / "anchor"
+        anchor_dir.mkdir()
+        port = free_port()
+        proc = start_anchor(anchor_dir, port)
+        try:
+            anchor = asyncio.run(load("ankare rasa init REST", rasa_sender(f"http://{LOOPBACK}:{port}"),
+                                      {"rasa": proc}, users, args.seconds))
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
+        summary(ours, anchor)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

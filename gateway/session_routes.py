@@ -1,0 +1,30 @@
+"""POST /api/session/clear: "Rensa samtalet" – forget what the gateway holds for a conversation.
+
+A POST with the id in the body rather than DELETE /api/session/{id}: the id stays out of URLs
+(and so out of access logs and browser history), and the embedding origins' CORS rules
+(GET, POST) need no new method. The engine's own tracker is handled elsewhere; the widget starts
+a new session id after clearing, so the old conversation is not continued either way.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict
+
+from gateway.deps import State
+from gateway.schemas import ErrorResponse, SessionId
+
+router = APIRouter()
+
+
+class ClearRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    session_id: SessionId
+
+
+@router.post("/api/session/clear", status_code=204, response_class=Response,
+             responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+async def clear_session(request: ClearRequest, state: State) -> Response:
+    """Forget the button choices offered to this conversation; clearing twice is fine."""
+    state.offered.forget(request.session_id)
+    return Response(status_code=204)

@@ -1,0 +1,161 @@
+"""Count every chat turn, in memory, and write the counts to the store every few seconds.
+
+Counting never slows down or breaks an answer: `record_turn` only adds to a dictionary, the
+flush runs the database work in a thread, and a failed flush keeps the counts for the next
+one. At most one flush interval of counts is lost if the process dies.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from gateway.statistics.store import NO_TOPIC, UNKNOWN, CountRow, Key, StatisticsStore, UnansweredQuestion
+from knowledge.loader import AUDIENCES
+from knowledge.redact import redact
+
+log = logging.getLogger("lotsen.gateway")
+
+_CHANNEL = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Counts of this many day × topic × channel × audience keys are kept while the database is down.
+MAX_PENDING_KEYS = 50_000
+MAX_PENDING_UNANSWERED = 5_000
+MAX_UNANSWERED_CHARS = 1000
+PURGE_INTERVAL = 3600.0
+
+
+def turn_counts(result: dict) -> tuple[str, Counter]:
+    """(topic, counters) of one answered turn, as answer_turn returns it.
+
+    An answer to "Hjälpte svaret?" counts only as feedback, under the topic it was about.
+    Any other turn is a question; it is answered when it got an article (a topic), and a
+    fallback when the assistant offered topics instead of an answer (nlu_fallback, or the
+    gateway's degraded mode without a topic).
+    """
+    feedback = result.get("feedback")
+    if isinstance(feedback, dict) and isinstance(feedback.get("helpful"), bool):
+        name = "feedback_yes" if feedback["helpful"] else "feedback_no"
+        return feedback.get("topic") or NO_TOPIC, Counter({name: 1})
+    topic = result.get("topic") or NO_TOPIC
+    counts = Counter(questions=1)
+    if topic:
+        counts["answers"] = 1
+    elif result.get("suggestions"):
+        counts["fallbacks"] = 1
+    if result.get("emergency"):
+        counts["emergencies"] = 1
+    return topic, counts
+
+
+def channel_name(channel: str | None) -> str:
+    return channel if isinstance(channel, str) and _CHANNEL.fullmatch(channel) else UNKNOWN
+
+
+def audience_name(audience: str | None) -> str:
+    return audience if audience in AUDIENCES else UNKNOWN
+
+
+class StatisticsRecorder:
+    def __init__(self, store: StatisticsStore, tz: ZoneInfo, store_unanswered: bool = False,
+                 retention_days: int = 30, flush_interval: float = 5.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.tz = tz
+        self.store_unanswered = store_unanswered
+        self.retention_days = retention_days
+        self.flush_interval = flush_interval
+        self._clock = clock
+        self._pending: dict[Key, Counter] = {}
+        self._unanswered: list[UnansweredQuestion] = []
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None
+        self._next_purge = 0.0
+
+    def today(self) -> date:
+        return datetime.fromtimestamp(self._clock(), self.tz).date()
+
+    def record_turn(self, result: dict, channel: str = "api", text: str | None = None) -> None:
+        """Count one turn (no I/O). The text is kept, redacted, only for unanswered questions
+        and only when that is switched on."""
+        topic, counts = turn_counts(result)
+        now = self._clock()
+        day = datetime.fromtimestamp(now, self.tz).date()
+        channel, audience = channel_name(channel), audience_name(result.get("audience"))
+        key = Key(day, topic, channel, audience)
+        if key in self._pending or len(self._pending) < MAX_PENDING_KEYS:
+            self._pending.setdefault(key, Counter()).update(counts)
+        if (self.store_unanswered and counts["fallbacks"] and text and text.strip()
+                and len(self._unanswered) < MAX_PENDING_UNANSWERED):
+            self._unanswered.append(UnansweredQuestion(
+                day=day, created_at=datetime.fromtimestamp(now, timezone.utc), channel=channel, audience=audience,
+                text=redact(text.strip())[:MAX_UNANSWERED_CHARS],
+            ))
+
+    def _take(self) -> tuple[dict[Key, Counter], list[UnansweredQuestion]]:
+        pending, unanswered = self._pending, self._unanswered
+        self._pending, self._unanswered = {}, []
+        return pending, unanswered
+
+    def _put_back(self, pending: dict[Key, Counter], unanswered: list[UnansweredQuestion]) -> None:
+        for key, counts in pending.items():
+            if key in self._pending or len(self._pending) < MAX_PENDING_KEYS:
+                self._pending.setdefault(key, Counter()).update(counts)
+        room = MAX_PENDING_UNANSWERED - len(self._unanswered)
+        self._unanswered[:0] = unanswered[:max(room, 0)]
+
+    def _write(self, pending, unanswered, purge_before: datetime | None) -> None:
+        self.store.add(pending, unanswered)
+        if purge_before is not None:
+            self.store.purge_unanswered(purge_before)
+
+    async def flush(self) -> bool:
+        """Write what was counted since the last flush; False (and counts kept) on failure."""
+        async with self._lock:
+            pending, unanswered = self._take()
+            purge_before = None
+            if time.monotonic() >= self._next_purge:
+                purge_before = datetime.fromtimestamp(self._clock(), timezone.utc) - timedelta(days=self.retention_days)
+            try:
+                await asyncio.to_thread(self._write, pending, unanswered, purge_before)
+            except Exception as exc:  # noqa: BLE001 – counting must never take the chat down
+                self._put_back(pending, unanswered)
+                log.error("statistiken kunde inte sparas (%s); försöker igen", type(exc).__name__)
+                return False
+            if purge_before is not None:
+                self._next_purge = time.monotonic() + PURGE_INTERVAL
+            return True
+
+    async def rows(self, start: date, end: date, channel: str | None = None) -> list[CountRow]:
+        await self.flush()
+        return await asyncio.to_thread(self.store.rows, start, end, channel)
+
+    async def channels(self) -> list[str]:
+        return await asyncio.to_thread(self.store.channels)
+
+    async def unanswered(self, start: date, end: date, channel: str | None = None) -> list[tuple[str, int]]:
+        return await asyncio.to_thread(self.store.unanswered, start, end, channel)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            await self.flush()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop the periodic flush and write what is left."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+        self.store.close()

@@ -1,0 +1,200 @@
+"""The statistics database: SQLite by default, PostgreSQL by URL (SQLAlchemy Core).
+
+Counters are added with an upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n),
+so several gateway processes or replicas can write to one database without losing counts.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, String, Table, Text, create_engine, delete,
+                        event, func, select)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+COUNTERS = ("questions", "answers", "fallbacks", "emergencies", "feedback_yes", "feedback_no")
+# Primary-key columns cannot be NULL: a turn without a topic is stored under "".
+NO_TOPIC = ""
+UNKNOWN = "okänd"
+
+metadata = MetaData()
+counts_table = Table(
+    "statistics_counts", metadata,
+    Column("day", Date, primary_key=True),
+    Column("topic", String(64), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("audience", String(32), primary_key=True),
+    *(Column(name, Integer, nullable=False, default=0) for name in COUNTERS),
+)
+unanswered_table = Table(
+    "statistics_unanswered", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False, index=True),
+    # For the retention limit: deleted when older than the configured number of days.
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("audience", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    day: date
+    topic: str
+    channel: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class CountRow:
+    day: date
+    topic: str
+    channel: str
+    audience: str
+    questions: int
+    answers: int
+    fallbacks: int
+    emergencies: int
+    feedback_yes: int
+    feedback_no: int
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    day: date
+    created_at: datetime
+    channel: str
+    audience: str
+    text: str
+
+
+class StatisticsStoreError(Exception):
+    """The database could not be reached or refused the operation."""
+
+
+def database_url(url: str) -> str:
+    """postgresql:// means psycopg 3 here (SQLAlchemy's default driver would be psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class StatisticsStore:
+    def __init__(self, url: str) -> None:
+        url = database_url(url)
+        parsed = make_url(url)  # raises ArgumentError for a malformed URL: a clear start-up error
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise ValueError(f"statistikdatabasen måste vara sqlite eller postgresql, inte {self.dialect}")
+        if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=self.dialect == "postgresql")
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._schema_ready = False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError:
+            # Another replica may have created the tables at the same moment: check once more.
+            try:
+                metadata.create_all(self.engine)
+            except SQLAlchemyError as exc:
+                raise StatisticsStoreError(type(exc).__name__) from exc
+        self._schema_ready = True
+
+    def _insert(self):
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(counts_table)
+
+    def add(self, counts: Mapping[Key, Mapping[str, int]], unanswered: Iterable[UnansweredQuestion] = ()) -> None:
+        """Add counters and unanswered questions in one transaction."""
+        unanswered = list(unanswered)
+        if not counts and not unanswered:
+            return
+        self.ensure_schema()
+        try:
+            with self.engine.begin() as conn:
+                for key, values in counts.items():
+                    row = {"day": key.day, "topic": key.topic, "channel": key.channel, "audience": key.audience,
+                           **{name: int(values.get(name, 0)) for name in COUNTERS}}
+                    stmt = self._insert().values(**row)
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=["day", "topic", "channel", "audience"],
+                        set_={name: counts_table.c[name] + stmt.excluded[name] for name in COUNTERS},
+                    )
+                    conn.execute(stmt)
+                if unanswered:
+                    conn.execute(unanswered_table.insert(), [
+                        {"day": q.day, "created_at": q.created_at, "channel": q.channel, "audience": q.audience,
+                         "text": q.text} for q in unanswered
+                    ])
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def rows(self, start: date, end: date, channel: str | None = None) -> list[CountRow]:
+        """Every counter row from start to end (inclusive), sorted by day, topic, channel, audience."""
+        self.ensure_schema()
+        c = counts_table.c
+        query = select(c.day, c.topic, c.channel, c.audience, *(c[n] for n in COUNTERS)).where(
+            c.day >= start, c.day <= end)
+        if channel:
+            query = query.where(c.channel == channel)
+        query = query.order_by(c.day, c.topic, c.channel, c.audience)
+        try:
+            with self.engine.connect() as conn:
+                return [CountRow(*row) for row in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def channels(self) -> list[str]:
+        self.ensure_schema()
+        try:
+            with self.engine.connect() as conn:
+                return sorted(conn.execute(select(counts_table.c.channel).distinct()).scalars())
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def unanswered(self, start: date, end: date, channel: str | None = None) -> list[tuple[str, int]]:
+        """The stored unanswered questions of the period: (text, how often), most frequent first."""
+        self.ensure_schema()
+        u = unanswered_table.c
+        n = func.count().label("n")
+        query = select(u.text, n).where(u.day >= start, u.day <= end)
+        if channel:
+            query = query.where(u.channel == channel)
+        query = query.group_by(u.text).order_by(n.desc(), u.text)
+        try:
+            with self.engine.connect() as conn:
+                return [(text, count) for text, count in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def purge_unanswered(self, before: datetime) -> int:
+        """Delete unanswered questions stored before `before`; returns how many."""
+        self.ensure_schema()
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(delete(unanswered_table).where(unanswered_table.c.created_at < before)).rowcount
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL: readers (the /statistik page) do not block the writer; NORMAL is safe with WAL.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

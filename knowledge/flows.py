@@ -1,0 +1,275 @@
+"""Guided conversations as data: roles, questions, typed-answer cues and outcome rules.
+
+Pure Python (PyYAML only) like the rest of knowledge/: the engine's actions use it, and the
+unit tests check the decisions without Rasa. The Swedish text lives in knowledge/flows.yml.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from knowledge.loader import AUDIENCES, KnowledgeBase
+
+FLOWS_FILE = Path(__file__).resolve().parent / "flows.yml"
+
+
+class FlowsError(Exception):
+    """flows.yml is invalid; the message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Flödena är ogiltiga:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def normalise(text: str) -> str:
+    """Lower case without diacritics or punctuation: "Leverantören!" → "leverantoren"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def _cue_pattern(cue: str) -> re.Pattern:
+    prefix = cue.endswith("*")
+    words = normalise(cue.rstrip("*"))
+    return re.compile(r"\b" + re.escape(words) + (r"[a-z0-9]*" if prefix else r"\b"))
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Phrases that recognise one of several values in free text."""
+
+    by_value: dict[str, tuple[str, ...]]
+    _patterns: dict[str, tuple[tuple[int, re.Pattern], ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        patterns = {v: tuple((len(normalise(c.rstrip("*"))), _cue_pattern(c)) for c in cues)
+                    for v, cues in self.by_value.items()}
+        object.__setattr__(self, "_patterns", patterns)
+
+    def match(self, text: str) -> str | None:
+        """The value whose longest matching cue is longest; None if nothing or a tie."""
+        plain = normalise(text)
+        best: dict[str, int] = {}
+        for value, patterns in self._patterns.items():
+            lengths = [length for length, pattern in patterns if pattern.search(plain)]
+            if lengths:
+                best[value] = max(lengths)
+        if not best:
+            return None
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    title: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    slot: str
+    label: str
+    text: str
+    options: dict[str, Option]
+    cues: Cues
+    affirm: str | None = None
+    deny: str | None = None
+    topic: str | None = None
+
+    def answer_from_text(self, text: str) -> str | None:
+        return self.cues.match(text)
+
+
+@dataclass(frozen=True)
+class OfferButton:
+    title: str
+    answers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    topic: str
+    offer_text: str
+    offer_buttons: tuple[OfferButton, ...]
+    questions: dict[str, Question]
+    rules: tuple[dict[str, Any], ...]
+    extra: dict[str, Any]
+
+    @property
+    def form(self) -> str:
+        return f"{self.name}_form"
+
+    def payload(self, answers: Mapping[str, str] | None = None) -> str:
+        """The button payload that starts (or answers) this flow: '/flow{"slot": "value"}'."""
+        return start_payload(self.name, answers)
+
+    def is_complete(self, answers: Mapping[str, Any]) -> bool:
+        return all(answers.get(slot) in q.options for slot, q in self.questions.items())
+
+    def outcome(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The first rule whose `when` matches all given answers (a rule without `when` always does)."""
+        for rule in self.rules:
+            if all(answers.get(slot) in values for slot, values in (rule.get("when") or {}).items()):
+                return rule
+        raise LookupError(f"no rule in flow {self.name} matches {dict(answers)}")
+
+
+@dataclass(frozen=True)
+class Flows:
+    role_cues: Cues
+    flows: dict[str, Flow]
+
+    def infer_role(self, text: str) -> str | None:
+        return self.role_cues.match(text) if text else None
+
+    def for_topic(self, topic: str | None) -> Flow | None:
+        return next((f for f in self.flows.values() if f.topic == topic), None)
+
+    def for_slot(self, slot: str) -> Flow | None:
+        return next((f for f in self.flows.values() if slot in f.questions), None)
+
+    def question(self, slot: str) -> Question:
+        flow = self.for_slot(slot)
+        if flow is None:
+            raise KeyError(slot)
+        return flow.questions[slot]
+
+    def check(self, kb: KnowledgeBase) -> list[str]:
+        """Cross-references into the knowledge base: topics and channels must exist."""
+        problems = []
+        for flow in self.flows.values():
+            where = f"flows.{flow.name}"
+            topics = [flow.topic] + [q.topic for q in flow.questions.values() if q.topic]
+            for rule in flow.rules:
+                topics += [s["topic"] for s in rule.get("steps") or [] if s.get("topic")]
+                topics += list(rule.get("related") or [])
+            for topic in topics:
+                if topic not in kb.articles:
+                    problems.append(f"{where}: ämnet {topic!r} finns inte")
+            channels = [s["channel"] for r in flow.rules for s in r.get("steps") or [] if s.get("channel")]
+            channels += [c for r in flow.rules for c in r.get("channels") or []]
+            for key in channels:
+                try:
+                    kb.channel(key)
+                except KeyError:
+                    problems.append(f"{where}: kanalen {key!r} finns inte")
+        return problems
+
+
+def start_payload(intent: str, answers: Mapping[str, str] | None = None) -> str:
+    # Rasa reads '/intent{"entity": "value"}' as that intent with those entities; the gateway
+    # accepts it back because the bot offered it as a button.
+    if not answers:
+        return f"/{intent}"
+    body = ", ".join(f'"{k}": "{v}"' for k, v in answers.items())
+    return f"/{intent}{{{body}}}"
+
+
+def _expect(cond: bool, problem: str, problems: list[str]) -> bool:
+    if not cond:
+        problems.append(problem)
+    return cond
+
+
+def _question(slot: str, raw: Any, where: str, problems: list[str]) -> Question | None:
+    if not _expect(isinstance(raw, dict), f"{where}: frågan är inte en tabell", problems):
+        return None
+    options: dict[str, Option] = {}
+    cues: dict[str, tuple[str, ...]] = {}
+    for value, opt in (raw.get("options") or {}).items():
+        if not _expect(isinstance(opt, dict) and isinstance(opt.get("title"), str),
+                       f"{where}.options.{value}: 'title' saknas", problems):
+            continue
+        options[str(value)] = Option(str(value), opt["title"], opt.get("label") or opt["title"])
+        cues[str(value)] = tuple(str(c) for c in opt.get("cues") or [])
+    _expect(len(options) >= 2, f"{where}: minst två svarsalternativ behövs", problems)
+    for key in ("label", "text"):
+        _expect(isinstance(raw.get(key), str) and raw[key].strip(), f"{where}: '{key}' saknas", problems)
+    for key in ("affirm", "deny"):
+        if raw.get(key) is not None:
+            _expect(raw[key] in options, f"{where}: '{key}' ({raw[key]}) är inget svarsalternativ", problems)
+    return Question(slot=slot, label=str(raw.get("label", "")), text=str(raw.get("text", "")), options=options,
+                    cues=Cues(cues), affirm=raw.get("affirm"), deny=raw.get("deny"), topic=raw.get("topic"))
+
+
+def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
+    where = f"flows.{name}"
+    if not _expect(isinstance(raw, dict), f"{where}: flödet är inte en tabell", problems):
+        return None
+    questions = {}
+    for slot, q in (raw.get("questions") or {}).items():
+        question = _question(str(slot), q, f"{where}.questions.{slot}", problems)
+        if question:
+            questions[question.slot] = question
+    _expect(bool(questions), f"{where}: 'questions' saknas", problems)
+    offer = raw.get("offer") or {}
+    _expect(isinstance(offer.get("text"), str), f"{where}.offer: 'text' saknas", problems)
+    buttons = []
+    for i, b in enumerate(offer.get("buttons") or []):
+        answers = {str(k): str(v) for k, v in (b.get("answers") or {}).items()}
+        for slot, value in answers.items():
+            _expect(slot in questions and value in questions[slot].options,
+                    f"{where}.offer.buttons[{i}]: svaret {slot}={value} finns inte", problems)
+        buttons.append(OfferButton(str(b.get("title", "")), answers))
+    _expect(bool(buttons), f"{where}.offer: 'buttons' saknas", problems)
+    rules = tuple(raw.get("rules") or ())
+    for i, rule in enumerate(rules):
+        for slot, values in (rule.get("when") or {}).items():
+            ok = slot in questions and all(v in questions[slot].options for v in values)
+            _expect(ok, f"{where}.rules[{i}]: villkoret {slot}={values} finns inte bland frågorna", problems)
+    if rules:
+        _expect(not rules[-1].get("when"), f"{where}.rules: sista regeln ska gälla alltid (utan 'when')", problems)
+    verdicts = raw.get("verdicts") or {}
+    for i, rule in enumerate(rules):
+        if "verdict" in rule:
+            _expect(rule["verdict"] in verdicts, f"{where}.rules[{i}]: domen {rule['verdict']!r} saknas", problems)
+    extra = {k: v for k, v in raw.items() if k not in ("topic", "offer", "questions", "rules")}
+    return Flow(name=name, topic=str(raw.get("topic", "")), offer_text=str(offer.get("text", "")),
+                offer_buttons=tuple(buttons), questions=questions, rules=rules, extra=extra)
+
+
+def load_flows(path: Path | None = None) -> Flows:
+    """Read and validate flows.yml; raise FlowsError naming every problem."""
+    path = Path(path) if path else FLOWS_FILE
+    problems: list[str] = []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise FlowsError([f"{path}: {exc}".replace("\n", " ")]) from exc
+    raw_roles = (data.get("roles") or {}).get("cues") or {}
+    for role in raw_roles:
+        _expect(role in AUDIENCES, f"roles.cues: {role!r} är ingen målgrupp", problems)
+    role_cues = Cues({str(r): tuple(str(c) for c in cs or []) for r, cs in raw_roles.items()})
+    flows = {}
+    for name, raw in (data.get("flows") or {}).items():
+        flow = _flow(str(name), raw, problems)
+        if flow:
+            flows[flow.name] = flow
+    slots = [s for f in flows.values() for s in f.questions]
+    for slot in {s for s in slots if slots.count(s) > 1}:
+        problems.append(f"frågan {slot!r} finns i flera flöden")
+    if problems:
+        raise FlowsError(problems)
+    return Flows(role_cues=role_cues, flows=flows)
+
+
+def answers_from(slots: Mapping[str, Any], flow: Flow) -> dict[str, Any]:
+    return {slot: slots.get(slot) for slot in flow.questions}
+
+
+def known_values(flow: Flow, answers: Mapping[str, Any]) -> Iterable[tuple[Question, Option]]:
+    """The answered questions in order, with the chosen option (for "Dina svar")."""
+    for slot, question in flow.questions.items():
+        option = question.options.get(answers.get(slot) or "")
+        if option:
+            yield question, option
