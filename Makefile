@@ -23,7 +23,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
-        kb-check kb-report bench-latency bench-load clean
+        kb-check kb-report bench-latency bench-load clean report test-scale browser screenshots \
+        teams-package teams-playground
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -66,6 +67,12 @@ kb-check: setup-app
 kb-report: setup-app
 	$(APP_PY) -m knowledge.report
 
+# Usage statistics of a period as Markdown + CSV to send on: make report PERIOD=2026-11
+# (also 2026, 2026-11-03 or 2026-11-01..2026-11-15; CHANNEL=teams for one channel).
+report: setup-app
+	@test -n "$(PERIOD)" || { echo "Ange perioden, till exempel: make report PERIOD=2026-11"; exit 2; }
+	$(APP_PY) -m gateway.statistics.report --period "$(PERIOD)" $(if $(CHANNEL),--channel "$(CHANNEL)")
+
 # --- run ------------------------------------------------------------------------------------
 run: setup model
 	$(APP_PY) -m tools.stack --host $(HOST) --port $(PORT) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
@@ -80,8 +87,36 @@ test-engine: model
 	$(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
 		--stories tests/stories --fail-on-prediction-errors --out build/rasa-test-core
 
-test-app: setup-app model
-	$(APP_PY) -m pytest tests/unit tests/e2e
+test-app: setup-app model browser teams-playground
+	$(APP_PY) -m pytest tests/unit tests/widget tests/e2e tests/teams
+
+# Debian's chromium for the widget tests (Playwright cannot download its own browser here).
+browser:
+	tools/install-browser.sh
+
+# Microsoft 365 Agents Playground, the Teams client of tests/teams: the locked version (npm ci).
+TEAMS_PLAYGROUND := tools/teams-playground/node_modules/.package-lock.json
+teams-playground: $(TEAMS_PLAYGROUND)
+$(TEAMS_PLAYGROUND): tools/teams-playground/package.json tools/teams-playground/package-lock.json
+	@command -v npm >/dev/null || { echo "npm saknas: installera Node.js med npm (apt-get install nodejs npm)"; exit 1; }
+	cd tools/teams-playground && npm ci --no-audit --no-fund
+	touch $@
+
+# The Teams app to upload (docs/teams.md): LOTSEN_TEAMS_APP_ID=<app id> make teams-package
+# builds build/teams/paverkanslotsen-teams.zip from teams/app.yml (or TEAMS_APP_CONFIG=...).
+TEAMS_APP_CONFIG ?= teams/app.yml
+teams-package: setup-app
+	$(APP_PY) -m gateway.teams.package --config "$(TEAMS_APP_CONFIG)" --out build/teams/paverkanslotsen-teams.zip
+
+# PNGs of the open widget answering a question, desktop and 320 px, into docs/screenshots/.
+screenshots: setup-app browser model
+	$(APP_PY) -m tests.widget.screenshots --out docs/screenshots
+
+# Scale-out: two engine instances on PostgreSQL (tracker store) and Redis (lock store), which
+# the test starts itself from Debian's packages (installed here when missing).
+test-scale: setup model
+	tools/install-services.sh
+	$(APP_PY) -m pytest tests/scale
 
 # --- benchmarks -----------------------------------------------------------------------------
 bench-latency: setup model

@@ -15,24 +15,28 @@ def send(
     topic: str | None = None,
     emergency: bool = False,
     suggestions: list[str] | None = None,
+    audience: str | None = None,
+    feedback: dict[str, Any] | None = None,
 ) -> None:
     """Text and buttons for every channel; links and topic metadata as one custom payload.
 
     The REST channel drops unknown keys on text messages, so links travel in the custom
-    payload with the index of the message they belong to.
+    payload with the index of the message they belong to. `audience` (the asker's role) and
+    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics.
     """
     links = []
     for index, msg in enumerate(messages):
         dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"] or None)
         links.extend({**link, "message": index} for link in msg["links"])
-    dispatcher.utter_message(
-        json_message={
-            META_KEY: {
-                "topic": topic,
-                "emergency": emergency,
-                "suggestions": suggestions or [],
-                "links": links,
-                "count": len(messages),
-            }
-        }
-    )
+    meta: dict[str, Any] = {
+        "topic": topic,
+        "emergency": emergency,
+        "suggestions": suggestions or [],
+        "links": links,
+        "count": len(messages),
+    }
+    if audience is not None:
+        meta["audience"] = audience
+    if feedback is not None:
+        meta["feedback"] = feedback
+    dispatcher.utter_message(json_message={META_KEY: meta})

@@ -6,9 +6,16 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import reply
+from rasa_sdk.events import SlotSet
+
+from actions import conversation, reply
+from actions.feedback import feedback_question
+from actions.flows import flow_data, offer_is_a_question, offer_message
+from actions.followups import CONTACTS_TOPIC, contacts_messages
+from actions.roles import role_question, role_was_asked
 from actions.settings import knowledge_base
 from knowledge import render
+from knowledge.loader import KnowledgeBase
 
 EMERGENCY_TOPIC = "akut_fara"
 
@@ -42,6 +49,47 @@ class ActionAnswerTopic(Action):
         if topic is None:
             reply.send(dispatcher, render.degraded_messages(kb))
             return []
-        messages = render.article_messages(kb, topic, emergency=emergency)
-        reply.send(dispatcher, messages, topic=topic, emergency=emergency)
+        role, events = asker_role(tracker)
+        current = conversation.current_topic(tracker, kb.topics)
+        if topic == CONTACTS_TOPIC and not emergency and conversation.latest_text(tracker) \
+                and current not in (None, CONTACTS_TOPIC):
+            # "Vem ska jag ringa?" right after an answer is about that answer's topic.
+            conversation.send(dispatcher, tracker, contacts_messages(kb, current), topic=current, audience=role)
+            return events
+        messages = render.article_messages(kb, topic, emergency=emergency, role=role)
+        conversation.send(dispatcher, tracker, messages, topic=topic, emergency=emergency, audience=role)
+        extras = answer_extras(kb, tracker, topic, role, emergency)
+        if extras:
+            conversation.send(dispatcher, tracker, extras, topic=topic, emergency=emergency, audience=role)
+        return events
+
+
+def asker_role(tracker: Tracker) -> tuple[str | None, list]:
+    """The remembered role, or the one the question reveals ("Som chef, …"), which then sticks."""
+    role = tracker.get_slot(conversation.ROLE_SLOT)
+    stated = flow_data().infer_role(conversation.latest_text(tracker))
+    if stated and stated != role:
+        return stated, [SlotSet(conversation.ROLE_SLOT, stated)]
+    return role, []
+
+
+def answer_extras(kb: KnowledgeBase, tracker: Tracker, topic: str, role: str | None, emergency: bool) -> list:
+    """After an answer: the role question (once), the topic's guided flow, "Hjälpte svaret?".
+
+    Sent as a group of their own after the article, so the article's group stays as it was.
+    Nothing after an emergency answer, and nothing inside a form (the form asks next). A flow
+    offer that is itself a yes/no question ("Är du i fara just nu?") replaces the feedback
+    question, so that a typed "ja" can only mean one thing.
+    """
+    if emergency or conversation.active_form(tracker):
         return []
+    extras = []
+    article = kb.articles[topic]
+    if role is None and len(article.audiences) > 1 and not role_was_asked(tracker):
+        extras.append(role_question(kb, article.audiences))
+    flow = flow_data().for_topic(topic)
+    if flow:
+        extras.append(offer_message(flow))
+    if not (flow and offer_is_a_question(flow)):
+        extras.append(feedback_question(kb, topic))
+    return extras

@@ -13,7 +13,9 @@ class StaticAssets:
     widget_js: str
     demo_html: str
     page_css: str
-    widget_css: str = ""  # injected by widget.js as one <style>; its hash goes into the CSP
+    # widget.js adopts it as a constructed stylesheet, or injects it as one <style> in browsers
+    # without those: the hash in the CSP allows exactly that <style>.
+    widget_css: str = ""
 
     @classmethod
     def load(cls, root: Path = WIDGET_DIR) -> "StaticAssets":

@@ -155,7 +155,7 @@ class EngineClient:
         """
         urls = self._ring.nodes
         results = await asyncio.gather(*(self._up(f"{u}/") for u in urls), self._up(f"{self._actions_url}/health"))
-        for url, up in zip(urls, results):
+        for url, up in zip(urls, results[:-1], strict=True):
             if up:
                 self._down_until.pop(url, None)
             elif len(urls) > 1:

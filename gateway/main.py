@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import chat, errors, health, knowledge_pages, pages, session_routes, topics
+from gateway import chat, errors, health, knowledge_pages, pages, session_routes, teams, topics
 from gateway.assets import StaticAssets
 from gateway.deps import AppState
 from gateway.engine import EngineClient
@@ -16,6 +16,8 @@ from gateway.knowledge_pages import KnowledgePages
 from gateway.search import KnowledgeSearch
 from gateway.security import BodySizeLimit, RateLimit, SecurityHeaders, content_security_policy, style_hash
 from gateway.sessions import OfferedPayloads
+from gateway.statistics import routes as statistics_routes
+from gateway.statistics.recorder import build_recorder
 from gateway.settings import Settings, get_settings
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import load
@@ -25,18 +27,20 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     """Build the app. The knowledge base is loaded here: a broken file stops the start."""
     settings = settings or get_settings()
     kb = load(organisation_file=settings.organisation_file)
-    engine = EngineClient(settings.rasa_url, settings.actions_url, settings.engine_timeout,
+    engine = EngineClient(settings.engine_urls, settings.actions_url, settings.engine_timeout,
                           settings.health_timeout, transport=engine_transport)
     search = KnowledgeSearch.build(kb)
     state = AppState(
         settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,
         offered=OfferedPayloads(settings.session_ttl_seconds), assets=StaticAssets.load(),
-        search=search, pages=KnowledgePages(kb, search),
+        search=search, pages=KnowledgePages(kb, search), statistics=build_recorder(settings),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        state.statistics.start()
         yield
+        await state.statistics.stop()
         await engine.close()
 
     app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan)
@@ -53,7 +57,8 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors,
                                                                     [style_hash(state.assets.widget_css)]))
-    for module in (chat, topics, health, pages, knowledge_pages, session_routes):
+    for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams):
         app.include_router(module.router)
+    app.include_router(statistics_routes.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
     return app

@@ -2,7 +2,7 @@
 
 A POST with the id in the body rather than DELETE /api/session/{id}: the id stays out of URLs
 (and so out of access logs and browser history), and the embedding origins' CORS rules
-(GET, POST) need no new method. The engine's own tracker is handled elsewhere; the widget starts
+(GET, POST) need no new method. The engine deletes its stored events too (FORGET_PAYLOAD); the widget starts
 a new session id after clearing, so the old conversation is not continued either way.
 """
 from __future__ import annotations
@@ -11,9 +11,11 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
 from gateway.deps import State
+from gateway.engine import EngineUnavailable
 from gateway.schemas import ErrorResponse, SessionId
 
 router = APIRouter()
+FORGET_PAYLOAD = "/forget_conversation"
 
 
 class ClearRequest(BaseModel):
@@ -27,4 +29,10 @@ class ClearRequest(BaseModel):
 async def clear_session(request: ClearRequest, state: State) -> Response:
     """Forget the button choices offered to this conversation; clearing twice is fine."""
     state.offered.forget(request.session_id)
+    try:
+        # The engine's tracker store deletes every stored event of the conversation on this
+        # intent. If the engine is down, the retention limit removes it later.
+        await state.engine.send(request.session_id, FORGET_PAYLOAD)
+    except EngineUnavailable:
+        pass
     return Response(status_code=204)

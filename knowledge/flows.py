@@ -47,12 +47,13 @@ class Cues:
     _patterns: dict[str, tuple[tuple[int, re.Pattern], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        patterns = {v: tuple((len(normalise(c.rstrip("*"))), _cue_pattern(c)) for c in cues)
+        # Specificity is the number of words: "prata med min chef" says more than "chef".
+        patterns = {v: tuple((len(normalise(c.rstrip("*")).split()), _cue_pattern(c)) for c in cues)
                     for v, cues in self.by_value.items()}
         object.__setattr__(self, "_patterns", patterns)
 
     def match(self, text: str) -> str | None:
-        """The value whose longest matching cue is longest; None if nothing or a tie."""
+        """The value whose most specific matching cue has the most words; None if nothing or a tie."""
         plain = normalise(text)
         best: dict[str, int] = {}
         for value, patterns in self._patterns.items():
@@ -106,6 +107,11 @@ class Flow:
     extra: dict[str, Any]
 
     @property
+    def what_if(self) -> bool:
+        """Whether "och om …?" may change an answer (a checklist has nothing to ask about)."""
+        return bool(self.extra.get("what_if", True))
+
+    @property
     def form(self) -> str:
         return f"{self.name}_form"
 
@@ -127,10 +133,14 @@ class Flow:
 @dataclass(frozen=True)
 class Flows:
     role_cues: Cues
+    role_names: Cues
     flows: dict[str, Flow]
 
-    def infer_role(self, text: str) -> str | None:
-        return self.role_cues.match(text) if text else None
+    def infer_role(self, text: str, about_role: bool = False) -> str | None:
+        """The role a message shows ("som chef"); with `about_role`, a role's name is enough."""
+        if not text:
+            return None
+        return self.role_cues.match(text) or (self.role_names.match(text) if about_role else None)
 
     def for_topic(self, topic: str | None) -> Flow | None:
         return next((f for f in self.flows.values() if f.topic == topic), None)
@@ -246,10 +256,12 @@ def load_flows(path: Path | None = None) -> Flows:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise FlowsError([f"{path}: {exc}".replace("\n", " ")]) from exc
-    raw_roles = (data.get("roles") or {}).get("cues") or {}
-    for role in raw_roles:
-        _expect(role in AUDIENCES, f"roles.cues: {role!r} är ingen målgrupp", problems)
-    role_cues = Cues({str(r): tuple(str(c) for c in cs or []) for r, cs in raw_roles.items()})
+    roles = {}
+    for key in ("cues", "names"):
+        raw = (data.get("roles") or {}).get(key) or {}
+        for role in raw:
+            _expect(role in AUDIENCES, f"roles.{key}: {role!r} är ingen målgrupp", problems)
+        roles[key] = Cues({str(r): tuple(str(c) for c in cs or []) for r, cs in raw.items()})
     flows = {}
     for name, raw in (data.get("flows") or {}).items():
         flow = _flow(str(name), raw, problems)
@@ -260,7 +272,29 @@ def load_flows(path: Path | None = None) -> Flows:
         problems.append(f"frågan {slot!r} finns i flera flöden")
     if problems:
         raise FlowsError(problems)
-    return Flows(role_cues=role_cues, flows=flows)
+    return Flows(role_cues=roles["cues"], role_names=roles["names"], flows=flows)
+
+
+def answers_in_text(flow: Flow, text: str, requested: str | None = None, yes: bool | None = None,
+                    include_yes_no: bool = False) -> dict[str, str]:
+    """The answers a typed message gives.
+
+    The requested question is answered by its cues or, failing those, by a plain yes/no
+    (`yes`). Multiple-choice questions are also read from the cues, because people often
+    answer two at once ("ett presentkort från en leverantör"). Yes/no questions are read
+    only when asked (or with `include_yes_no`): "klart" or "just nu" mean little elsewhere.
+    """
+    found: dict[str, str] = {}
+    for slot, question in flow.questions.items():
+        yes_no = question.affirm is not None or question.deny is not None
+        if slot != requested and yes_no and not include_yes_no:
+            continue
+        value = question.answer_from_text(text) if text else None
+        if value is None and slot == requested and yes is not None:
+            value = question.affirm if yes else question.deny
+        if value:
+            found[slot] = value
+    return found
 
 
 def answers_from(slots: Mapping[str, Any], flow: Flow) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from knowledge.loader import Article, KnowledgeBase
+from knowledge.loader import AUDIENCE_HEADINGS, Article, KnowledgeBase
 
 Message = dict[str, Any]
 
@@ -49,15 +49,27 @@ def emergency_message(kb: KnowledgeBase) -> Message:
     return message(kb.phrases["emergency_line"])
 
 
-def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False) -> list[Message]:
+def audience_message(article: Article, role: str | None) -> Message | None:
+    """The article's section for the asker's role ("För dig som chef"), if it has one."""
+    section = article.audience_section(role) if role else None
+    if not section:
+        return None
+    return message(f"{AUDIENCE_HEADINGS[role]}:\n\n{section}")
+
+
+def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None) -> list[Message]:
     """The answer for a topic: what to do now first, then whom to contact, then sources.
 
     With `emergency`, the 112 line comes first whatever the topic is: a false alarm costs a
-    line, a missed emergency costs far more.
+    line, a missed emergency costs far more. With a known `role`, that audience's section
+    follows the steps; an emergency answer stays short and leaves it out.
     """
     article = kb.articles[topic_id]
     out: list[Message] = [emergency_message(kb)] if emergency else []
     out.append(message(f"{article.summary}\n\n{steps_text(kb, article)}"))
+    section = None if emergency else audience_message(article, role)
+    if section:
+        out.append(section)
     out.append(channels_message(kb, article.channels))
     sources = sources_message(kb, article)
     sources["buttons"] = topic_buttons(kb, article.related)

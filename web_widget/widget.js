@@ -10,6 +10,8 @@
  *   restyle us) and ours in; colours can still be set with --plw-accent / --plw-danger.
  * - Answers may echo what people typed, so every text goes in as text (textContent), never as
  *   HTML, and links are built as elements from URLs with an allowed scheme only.
+ * - A host page with a Content-Security-Policy must allow the gateway in script-src and
+ *   connect-src; the gateway must list the page's origin in LOTSEN_ALLOWED_ORIGINS (CORS).
  * - The conversation lives in sessionStorage: it survives navigation within the intranet tab
  *   and disappears with the tab; "clear" also asks the gateway to forget the session.
  */
@@ -91,6 +93,9 @@
     }
     var position = option("position") === "left" ? "left" : "right";
     var wrap = el("aside", { "class": "plw plw-" + position, lang: "sv", "aria-label": S.title });
+    // Closed, the widget still shows the 112 line above its button: it is never hidden.
+    var dock = el("div", { "class": "plw-dock" });
+    var dockEmergency = el("a", { "class": "plw-dock-emergency", href: S.emergencyHref }, S.emergency);
     var launcher = el("button", {
       type: "button", "class": "plw-launcher", "aria-haspopup": "dialog", "aria-expanded": "false",
       "aria-controls": "plw-panel"
@@ -131,7 +136,9 @@
     form.appendChild(input);
     form.appendChild(el("button", { type: "submit", "class": "plw-send" }, S.send));
     [top, log, status, tools, quick, form].forEach(function (n) { panel.appendChild(n); });
-    wrap.appendChild(launcher);
+    dock.appendChild(dockEmergency);
+    dock.appendChild(launcher);
+    wrap.appendChild(dock);
     wrap.appendChild(panel);
     root.appendChild(wrap);
     document.body.appendChild(host);
@@ -302,7 +309,7 @@
     // --- behaviour --------------------------------------------------------------------------
     function open(focus) {
       panel.hidden = false;
-      launcher.hidden = true;
+      dock.hidden = true;
       launcher.setAttribute("aria-expanded", "true");
       state.open = true;
       save();
@@ -312,7 +319,7 @@
     function close() {
       toggleQuick(false);
       panel.hidden = true;
-      launcher.hidden = false;
+      dock.hidden = false;
       launcher.setAttribute("aria-expanded", "false");
       state.open = false;
       save();

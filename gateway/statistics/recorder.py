@@ -82,7 +82,13 @@ class StatisticsRecorder:
 
     def record_turn(self, result: dict, channel: str = "api", text: str | None = None) -> None:
         """Count one turn (no I/O). The text is kept, redacted, only for unanswered questions
-        and only when that is switched on."""
+        and only when that is switched on. Never raises: the answer matters more than its count."""
+        try:
+            self._record(result, channel, text)
+        except Exception as exc:  # noqa: BLE001
+            log.error("en fråga kunde inte räknas (%s)", type(exc).__name__)
+
+    def _record(self, result: dict, channel: str, text: str | None) -> None:
         topic, counts = turn_counts(result)
         now = self._clock()
         day = datetime.fromtimestamp(now, self.tz).date()
@@ -159,3 +165,11 @@ class StatisticsRecorder:
             self._task = None
         await self.flush()
         self.store.close()
+
+
+def build_recorder(settings) -> StatisticsRecorder:
+    """The recorder for the gateway's settings (gateway.settings.Settings)."""
+    return StatisticsRecorder(
+        StatisticsStore(settings.statistics_db_url), ZoneInfo(settings.statistics_timezone),
+        store_unanswered=settings.store_unanswered, retention_days=settings.unanswered_retention_days,
+    )

@@ -91,4 +91,5 @@ async def statistics_csv(state: State, period: PeriodQuery = "", channel: Channe
 @router.get("/statistik/statistik.css", include_in_schema=False)
 async def statistics_css() -> Response:
     # Its own file rather than inline styles: the gateway's CSP allows stylesheets from 'self' only.
-    return Response(views.stylesheet(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+    return Response(views.stylesheet(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300"})

@@ -57,7 +57,8 @@ def tables(summary: Summary, labels: Labels) -> list[Table]:
     s = labels.strings
     return [
         Table(s["by_topic_heading"], s["topic_column"], [(labels.topic(k), t) for k, t in summary.by_topic]),
-        Table(s["by_audience_heading"], s["audience_column"], [(labels.audience(k), t) for k, t in summary.by_audience]),
+        Table(s["by_audience_heading"], s["audience_column"],
+              [(labels.audience(k), t) for k, t in summary.by_audience]),
         Table(s["by_channel_heading"], s["channel_column"], [(labels.channel(k), t) for k, t in summary.by_channel]),
         Table(s["by_day_heading"], s["day_column"], [(k, t) for k, t in time_series(summary) if not t.empty]),
     ]

@@ -17,7 +17,7 @@ INTRANET_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Intranet</title>
 <style>button{{all:unset;color:red}} .plw-panel{{display:none}}</style></head>
 <body><main><h1>Staff pages</h1><p>Some intranet content.</p></main>
-<script src="{gateway}/widget.js" data-title="Stöd vid påverkan"></script>
+<script src="{gateway}/widget.js" data-title="Stöd vid påverkan" data-position="left"></script>
 </body></html>
 """
 

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lotsen-shots-") as tmp:
         stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), model=args.model,
-                      app_python=sys.executable, log_dir=Path(tmp) / "logs")
+                      app_python=sys.executable, log_dir=Path(tmp) / "logs", data_dir=Path(tmp) / "data")
         stack.start()
         try:
             stack.wait_ready(timeout=240)

@@ -44,9 +44,22 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+# Every text the status line shows, recorded as it changes (the typing indicator is brief).
+WATCH_STATUS = """() => {
+  const status = document.querySelector("#paverkanslotsen").shadowRoot.querySelector(".plw-status");
+  window.__statusSeen = [];
+  new MutationObserver(() => window.__statusSeen.push(status.textContent))
+    .observe(status, {childList: true, characterData: true, subtree: true});
+}"""
+
+
 def test_gift_question_gets_the_answer_and_a_source_link(page, stack, kb):
     page.goto(f"{stack.url}/")
+    # Closed, the widget still shows the 112 line beside its button.
+    expect(page.get_by_role("link", name=S["emergency"])).to_be_visible()
     open_widget(page)
+    expect(page.get_by_role("log", name=S["messagesLabel"])).to_have_attribute("aria-live", "polite")
+    page.evaluate(WATCH_STATUS)
     expect(page.get_by_role("dialog", name=S["title"])).to_be_visible()
     emergency = page.get_by_role("link", name=S["emergency"])
     expect(emergency).to_be_visible()
@@ -54,6 +67,8 @@ def test_gift_question_gets_the_answer_and_a_source_link(page, stack, kb):
     ask(page, GIFT_QUESTION)
     article = kb.articles["gavor"]
     expect(page.locator(".plw-log")).to_contain_text(article.summary, timeout=TIMEOUT)
+    assert any(seen.startswith(S["typing"]) for seen in page.evaluate("() => window.__statusSeen"))
+    expect(page.locator(".plw-status")).to_have_text("")
     hrefs = page.locator(".plw-log a[href^='https://']").evaluate_all("links => links.map(a => a.href)")
     assert {s.url for s in article.sources} & set(hrefs), hrefs
     source = page.locator(f".plw-log a[href='{article.sources[0].url}']").first
@@ -141,6 +156,7 @@ def test_embedded_on_another_origin_with_one_script_tag(page, intranet):
     # The host page styles `button` and hides `.plw-panel`: the shadow root keeps both out.
     launcher = page.get_by_role("button", name=S["launcher"])
     assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(11, 79, 138)"
+    assert launcher.bounding_box()["x"] < DESKTOP["width"] / 2  # data-position="left"
     open_widget(page)
     expect(page.get_by_role("dialog", name="Stöd vid påverkan")).to_be_visible()  # data-title
     with page.expect_response("**/api/chat") as reply:
@@ -230,6 +246,7 @@ def test_no_horizontal_scrolling_at_320px_and_200_percent_zoom(browser, stack, k
         page = context.new_page()
         page.goto(f"{stack.url}/")
         expect(page.get_by_role("button", name=S["launcher"])).to_be_in_viewport(ratio=1)
+        expect(page.get_by_role("link", name=S["emergency"])).to_be_in_viewport(ratio=1)
         open_widget(page)
         ask(page, GIFT_QUESTION)
         expect(page.locator(".plw-log")).to_contain_text(kb.articles["gavor"].summary, timeout=TIMEOUT)

@@ -1,0 +1,118 @@
+"""What the conversation so far says: its current topic, the buttons offered, the role.
+
+Read from the tracker's own events (the bot's custom payloads and buttons), so nothing extra is
+stored: the topic of the latest answer is the "current topic" that follow-ups refer to.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable, Iterator
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import reply
+
+ROLE_SLOT = "role"
+_PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$", re.DOTALL)
+
+
+def _session(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events since the session started: an earlier session's topic is no context."""
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") in ("session_started", "restart"):
+            return events[index + 1:]
+    return events
+
+
+def _bot_events_newest_first(tracker: Tracker) -> Iterator[dict[str, Any]]:
+    for event in reversed(_session(tracker.events)):
+        if event.get("event") == "bot":
+            yield event
+
+
+def _meta(event: dict[str, Any]) -> dict[str, Any] | None:
+    custom = (event.get("data") or {}).get("custom")
+    meta = custom.get(reply.META_KEY) if isinstance(custom, dict) else None
+    return meta if isinstance(meta, dict) else None
+
+
+def current_topic(tracker: Tracker, topic_ids: Iterable[str]) -> str | None:
+    """The topic of the latest answer in this session, if any."""
+    known = set(topic_ids)
+    for event in _bot_events_newest_first(tracker):
+        meta = _meta(event)
+        if meta and meta.get("topic") in known:
+            return meta["topic"]
+    return None
+
+
+def _payloads(event: dict[str, Any]) -> list[str]:
+    buttons = (event.get("data") or {}).get("buttons") or []
+    return [str(b.get("payload")) for b in buttons if isinstance(b, dict) and b.get("payload")]
+
+
+def offered_payloads(tracker: Tracker) -> list[str]:
+    """Every button payload the bot has offered in this session, oldest first."""
+    return [p for e in reversed(list(_bot_events_newest_first(tracker))) for p in _payloads(e)]
+
+
+def payloads_of_last_turn(tracker: Tracker) -> list[str]:
+    """Button payloads the bot offered in its turn just before the latest user message."""
+    events = _session(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:
+        return []
+    end = users[-1]
+    start = users[-2] + 1 if len(users) > 1 else 0
+    return [p for e in events[start:end] if e.get("event") == "bot" for p in _payloads(e)]
+
+
+def parse_payload(payload: str) -> tuple[str | None, dict[str, Any]]:
+    """'/intent{"entity": "value"}' → ("intent", {"entity": "value"}); anything else → (None, {})."""
+    match = _PAYLOAD.match(payload or "")
+    if not match:
+        return None, {}
+    entities: dict[str, Any] = {}
+    if match.group("entities"):
+        try:
+            parsed = json.loads(match.group("entities"))
+        except ValueError:
+            return None, {}
+        entities = parsed if isinstance(parsed, dict) else {}
+    return match.group("intent"), entities
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    """What the person typed this turn; empty for a button payload."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def latest_entities(tracker: Tracker) -> dict[str, Any]:
+    return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity")}
+
+
+def active_form(tracker: Tracker) -> str | None:
+    return (tracker.active_loop or {}).get("name")
+
+
+def send(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    messages: list[dict[str, Any]],
+    *,
+    topic: str | None = None,
+    emergency: bool = False,
+    suggestions: list[str] | None = None,
+    audience: str | None = None,
+    feedback: dict[str, Any] | None = None,
+) -> None:
+    """reply.send with the asker's role (if known) added for the statistics."""
+    reply.send(dispatcher, messages, topic=topic, emergency=emergency, suggestions=suggestions,
+               audience=audience or tracker.get_slot(ROLE_SLOT), feedback=feedback)

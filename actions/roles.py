@@ -1,0 +1,65 @@
+"""The asker's role (medarbetare, chef, verksamhetsutvecklare): asked once, remembered, changeable."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import conversation
+from actions.flows import flow_data
+from actions.settings import knowledge_base
+from knowledge import render
+from knowledge.flows import start_payload
+from knowledge.loader import AUDIENCES, KnowledgeBase
+
+INTENT = "set_role"
+
+
+def role_question(kb: KnowledgeBase, audiences: Iterable[str] = AUDIENCES, text_key: str = "role_question") -> render.Message:
+    wanted = set(audiences)
+    buttons = [{"title": kb.phrases["role_buttons"][a], "payload": start_payload(INTENT, {"role": a})}
+               for a in AUDIENCES if a in wanted]
+    return render.message(kb.phrases[text_key], buttons=buttons)
+
+
+def role_was_asked(tracker: Tracker) -> bool:
+    """The role question is asked once per conversation: any earlier role button counts."""
+    return any(p.startswith(f"/{INTENT}") for p in conversation.offered_payloads(tracker))
+
+
+def role_answer(kb: KnowledgeBase, role: str, topic: str | None) -> list[render.Message]:
+    """Confirm the role, then the current topic's section for it (if the article has one)."""
+    messages = [render.message(kb.phrases["role_confirmed"].format(role=kb.phrases["role_names"][role]))]
+    if topic:
+        article = kb.articles[topic]
+        section = render.audience_message(article, role)
+        messages.append(section or render.message(kb.phrases["role_no_section"].format(title=article.title)))
+    return messages
+
+
+def stated_role(tracker: Tracker) -> str | None:
+    """The role this message gives: a button's entity, else words like "som chef"."""
+    role = conversation.latest_entities(tracker).get("role")
+    if role in AUDIENCES:
+        return role
+    return flow_data().infer_role(conversation.latest_text(tracker), about_role=True)
+
+
+class ActionSetRole(Action):
+    def name(self) -> Text:
+        return "action_set_role"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Remember who is asking and show the current topic's advice for that role."""
+        kb = knowledge_base()
+        topic = conversation.current_topic(tracker, kb.topics)
+        role = stated_role(tracker)
+        if role is None:
+            conversation.send(dispatcher, tracker, [role_question(kb, text_key="role_unknown")], topic=topic)
+            return []
+        conversation.send(dispatcher, tracker, role_answer(kb, role, topic), topic=topic, audience=role)
+        return [SlotSet(conversation.ROLE_SLOT, role)]

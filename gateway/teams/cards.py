@@ -1,0 +1,65 @@
+"""Answers as Teams activities: plain text, or an Adaptive Card when there is something to click.
+
+The chat API's message ({"text", "buttons", "links"}) becomes one activity. Text alone stays a
+plain message – so the 112 line, which always comes first, is never hidden in a card. Buttons
+become Action.Submit, each in its own row (Teams cuts titles in a row of several); the click
+comes back as a message whose value holds the payload. Links become markdown links in the
+card's text, which wrap, where an Action.OpenUrl would cut a source's long title.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment, TextFormatTypes
+
+from gateway.teams.activities import PAYLOAD_KEY
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+# The newest Adaptive Card version every Teams client (desktop, web, mobile) renders.
+CARD_VERSION = "1.5"
+
+
+def markdown(text: str) -> str:
+    """Teams' markdown joins single line breaks: keep each line of ours on its own."""
+    return "\n\n".join(line for line in text.split("\n") if line.strip())
+
+
+def text_activity(text: str) -> Activity:
+    return Activity(type=ActivityTypes.message, text=markdown(text), text_format=TextFormatTypes.markdown)
+
+
+def _row(action: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "ActionSet", "actions": [action]}
+
+
+def _link(link: dict) -> str:
+    title = link["title"].replace("[", "(").replace("]", ")") or link["url"]
+    return f"- [{title}]({link['url'].replace(')', '%29').replace(' ', '%20')})"
+
+
+def adaptive_card(message: dict) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": message["text"], "wrap": True}]
+    if message["links"]:
+        body.append({"type": "TextBlock", "text": "\n".join(_link(link) for link in message["links"]), "wrap": True})
+    body += [_row({"type": "Action.Submit", "title": button["title"], "data": {PAYLOAD_KEY: button["payload"]}})
+             for button in message["buttons"]]
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "body": body,
+    }
+
+
+def card_activity(message: dict) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=adaptive_card(message))],
+        # Shown in notifications and by screen readers' message list instead of "Kort".
+        summary=message["text"].split("\n", 1)[0][:200],
+    )
+
+
+def reply_activities(messages: list[dict]) -> list[Activity]:
+    """One activity per message, in order; the answer's first message (112 when in danger) first."""
+    return [card_activity(m) if m["buttons"] or m["links"] else text_activity(m["text"]) for m in messages]

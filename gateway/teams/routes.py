@@ -1,0 +1,72 @@
+"""POST /api/messages: the Teams endpoint (Azure Bot Service's messaging endpoint).
+
+Checks the caller (gateway.teams.auth), then the activity's shape, and only then hands it to
+the Agents SDK's adapter – so a bad call gets a Swedish JSON error, never a 500.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from microsoft_agents.activity import Activity, DeliveryModes
+from pydantic import ValidationError
+
+from gateway.errors import ApiError
+from gateway.schemas import ErrorResponse
+from gateway.teams.auth import authorize, check_service_url
+from gateway.teams.bot import TeamsBot
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    # Built here, not at import: it needs the settings, and a bad Teams configuration must
+    # stop the start rather than the first call.
+    app.state.teams = TeamsBot.build(app.state.lotsen)
+    yield
+
+
+router = APIRouter(lifespan=lifespan)
+
+
+def _bot(request: Request) -> TeamsBot:
+    bot = getattr(request.app.state, "teams", None)
+    if bot is None:
+        raise ApiError(503, "teams_not_started", "Teams-kopplingen har inte startat.")
+    return bot
+
+
+async def _activity(request: Request) -> Activity:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", "Begäran är inte giltig JSON.") from exc
+    conversation = body.get("conversation") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not (
+        isinstance(conversation, dict) and isinstance(conversation.get("id"), str) and conversation["id"]
+    ):
+        raise ApiError(422, "invalid_activity", "En aktivitet behöver 'type' och 'conversation.id'.")
+    try:
+        activity = Activity.model_validate(body)
+    except (ValidationError, ValueError) as exc:
+        raise ApiError(422, "invalid_activity", "Aktiviteten har ett ogiltigt fält.") from exc
+    if not activity.service_url and activity.delivery_mode != DeliveryModes.expect_replies:
+        raise ApiError(422, "invalid_activity", "Aktiviteten saknar 'serviceUrl': boten vet inte vart svaret ska.")
+    return activity
+
+
+@router.post(
+    "/api/messages",
+    status_code=202,
+    responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
+               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
+async def messages(request: Request) -> Response:
+    """One activity from Teams; the answer goes back to its serviceUrl (or in the body for expectReplies)."""
+    bot = _bot(request)
+    identity = await authorize(request.headers.get("Authorization"), bot.config)
+    activity = await _activity(request)
+    check_service_url(identity, activity.service_url)
+    # The SDK's adapter reads the caller's identity from here (FastApiRequestAdapter).
+    request.state.claims_identity = identity
+    return await bot.adapter.process(request, bot.app)
