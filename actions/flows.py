@@ -29,6 +29,11 @@ EMERGENCY_TOPIC = "akut_fara"
 # must leave the form (bot/rules), and asking to stop, for a human or to change role must work.
 NOT_ANSWERS = frozenset({EMERGENCY_TOPIC, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
 YES_NO = {"affirm": True, "deny": False}
+# Parts of one message are joined by a single line break: Rasa's REST channel splits a text
+# without buttons at every blank line, and a split after a message with links would shift the
+# link indices the gateway reads (they count from the end of the group). One bubble also
+# keeps a verdict, its reason and its next step together.
+PARTS = "\n"
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +62,7 @@ def question_message(flow: Flow, slot: str) -> render.Message:
 def answers_summary(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> render.Message:
     lines = [f"- {q.label}: {o.label}" for q, o in known_values(flow, answers)]
     hint = flow.extra.get("change_hint")
-    return render.message("\n".join([kb.phrases["answers_heading"], *lines]) + (f"\n\n{hint}" if hint else ""))
+    return render.message("\n".join([kb.phrases["answers_heading"], *lines, *([hint] if hint else [])]))
 
 
 def outcome_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> tuple[list[render.Message], str, bool]:
@@ -96,7 +101,7 @@ def outcome_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) 
     if next_step:
         parts.append(f"{phrases['next_step_heading']} {next_step}")
     step_topics = [s["topic"] for s in steps if s.get("topic")]
-    out = [render.message("\n\n".join(parts), buttons=render.topic_buttons(kb, step_topics), links=links)]
+    out = [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, step_topics), links=links)]
     if rule.get("channels"):
         out.append(render.channels_message(kb, rule["channels"]))
     if len(flow.questions) > 1:
@@ -121,7 +126,7 @@ def checklist_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]
         parts.append(texts["all_done"])
     later_topics = list(dict.fromkeys(q.topic for q in groups["senare"] if q.topic))
     sources = render.sources_message(kb, kb.articles[flow.topic])
-    return [render.message("\n\n".join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
+    return [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
 
 
 class FlowFormValidation(FormValidationAction, ABC):

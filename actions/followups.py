@@ -75,7 +75,7 @@ class ActionFollowupWhatIf(Action):
                 conversation.send(dispatcher, tracker, no_topic_messages(kb))
                 return []
             article = kb.articles[topic]
-            messages = [render.message(f"{kb.phrases['what_if_unclear'].format(title=article.title)}\n\n{article.simple}")]
+            messages = [render.message(f"{kb.phrases['what_if_unclear'].format(title=article.title)}\n{article.simple}")]
             own = flows.for_topic(topic)
             if own:
                 messages.append(offer_message(own))
@@ -107,7 +107,7 @@ class ActionFollowupSimpler(Action):
             conversation.send(dispatcher, tracker, no_topic_messages(kb))
             return []
         article = kb.articles[topic]
-        text = f"{kb.phrases['simpler_intro'].format(title=article.title)}\n\n{article.simple}"
+        text = f"{kb.phrases['simpler_intro'].format(title=article.title)}\n{article.simple}"
         conversation.send(dispatcher, tracker, [render.message(text)], topic=topic)
         return []
 

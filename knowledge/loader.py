@@ -71,11 +71,11 @@ class Channel:
         parts = [p for p in (self.phone and f"tel. {self.phone}", self.email, self.url) if p]
         line = self.name
         if self.text:
-            line += f" – {self.text}"
+            line += f" – {self.text.rstrip('.')}."
         if parts:
             line += f" ({', '.join(parts)})"
         if self.hours:
-            line += f" Öppet: {self.hours}."
+            line += f" Nås: {self.hours.rstrip('.')}."
         return line
 
 

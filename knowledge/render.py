@@ -54,7 +54,7 @@ def audience_message(article: Article, role: str | None) -> Message | None:
     section = article.audience_section(role) if role else None
     if not section:
         return None
-    return message(f"{AUDIENCE_HEADINGS[role]}:\n\n{section}")
+    return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}")
 
 
 def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None) -> list[Message]:

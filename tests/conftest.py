@@ -15,6 +15,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _data_dir_outside_the_tree(tmp_path_factory):
+    """Gateways built in tests keep their databases in a temporary directory, never var/."""
+    import os
+
+    previous = os.environ.get("LOTSEN_DATA_DIR")
+    os.environ["LOTSEN_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    yield
+    if previous is None:
+        os.environ.pop("LOTSEN_DATA_DIR", None)
+    else:
+        os.environ["LOTSEN_DATA_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def kb():
     """The repository's knowledge base, loaded and validated once."""

@@ -6,6 +6,7 @@ the Agents SDK's adapter – so a bad call gets a Swedish JSON error, never a 50
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -16,6 +17,8 @@ from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
 from gateway.teams.auth import authorize, check_service_url
 from gateway.teams.bot import TeamsBot
+
+log = logging.getLogger("lotsen.teams")
 
 
 @asynccontextmanager
@@ -59,7 +62,7 @@ async def _activity(request: Request) -> Activity:
     "/api/messages",
     status_code=202,
     responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
-               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
 )
 async def messages(request: Request) -> Response:
     """One activity from Teams; the answer goes back to its serviceUrl (or in the body for expectReplies)."""
@@ -69,4 +72,10 @@ async def messages(request: Request) -> Response:
     check_service_url(identity, activity.service_url)
     # The SDK's adapter reads the caller's identity from here (FastApiRequestAdapter).
     request.state.claims_identity = identity
-    return await bot.adapter.process(request, bot.app)
+    try:
+        return await bot.adapter.process(request, bot.app)
+    except Exception as exc:
+        # Turn errors are answered inside the turn (TeamsBot); what reaches here failed before
+        # it, e.g. no token for the reply from Entra ID. Bot Service may retry a 503.
+        log.error("Teams activity not processed: %s", type(exc).__name__)
+        raise ApiError(503, "teams_unavailable", "Svaret kan inte skickas till Teams just nu. Försök igen.") from exc

@@ -52,6 +52,10 @@ class Chat:
     def text(self) -> str:
         return "\n".join(self.texts())
 
+    def has(self, text: str) -> bool:
+        """Whether the answer says `text`; the REST channel may split it at blank lines."""
+        return " ".join(text.split()) in " ".join(self.text().split())
+
     def links(self) -> list[str]:
         return [link["url"] for m in self.last["messages"] for link in m["links"]]
 
@@ -74,7 +78,7 @@ def test_gift_verdicts_differ_for_a_relatives_cake_and_a_suppliers_gift_card(sta
     assert verdicts["kan_vara_acceptabelt"]["title"] in cake.texts()[0]
     assert verdicts["tacka_nej"]["title"] in card.texts()[0]
     for chat in (cake, card):
-        assert kb.phrases["reason_heading"] in chat.texts()[0]
+        assert kb.phrases["reason_heading"] in chat.texts()[0]  # one bubble: verdict, reason, next step
         assert kb.phrases["next_step_heading"] in chat.texts()[0]
         assert kb.articles["gavor"].sources[0].url in chat.links()
         assert chat.last["topic"] == "gavor" and chat.last["emergency"] is False
@@ -174,16 +178,16 @@ def test_the_role_is_asked_once_remembered_and_used(stack, kb):
     assert kb.phrases["role_question"] in chat.texts()
     chat.click('"role": "chef"')
     assert chat.texts()[0] == kb.phrases["role_confirmed"].format(role="chef")
-    assert kb.articles["gavor"].audience_section("chef") in chat.text()
+    assert chat.has(kb.articles["gavor"].audience_section("chef"))
     chat.say("Vad gäller om någon vill muta mig?")
     assert kb.phrases["role_question"] not in chat.texts()
-    assert kb.articles["mutor"].audience_section("chef") in chat.text()
+    assert chat.has(kb.articles["mutor"].audience_section("chef"))
 
 
 def test_a_question_as_manager_gets_the_managers_section(stack, kb):
     chat = Chat(stack, "role-inferred")
     chat.say("Som chef, hur ska vi hantera gåvor som skickas till enheten?")
-    assert kb.articles["gavor"].audience_section("chef") in chat.text()
+    assert chat.has(kb.articles["gavor"].audience_section("chef"))
 
 
 def test_follow_ups_are_about_the_current_topic(stack, kb):
@@ -192,7 +196,7 @@ def test_follow_ups_are_about_the_current_topic(stack, kb):
     assert chat.say("vem ska jag ringa?")["topic"] == "gavor"
     assert kb.channel("jurist").how_to_reach() in chat.text()
     assert chat.say("kan du förklara enklare?")["topic"] == "gavor"
-    assert kb.articles["gavor"].simple in chat.text()
+    assert chat.has(kb.articles["gavor"].simple)
     assert chat.say("var kan jag läsa mer?")["topic"] == "gavor"
     assert kb.articles["gavor"].sources[0].url in chat.links()
 

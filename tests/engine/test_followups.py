@@ -54,7 +54,7 @@ def test_explain_simpler_uses_the_current_topic():
     c = Conversation()
     c.say("mutor", "någon försökte muta mig").run(ActionAnswerTopic())
     messages, _ = c.say("followup_simpler", "kan du förklara enklare?").run(ActionFollowupSimpler())
-    assert texts(messages) == [f"{kb.phrases['simpler_intro'].format(title=kb.articles['mutor'].title)}\n\n{kb.articles['mutor'].simple}"]
+    assert texts(messages) == [f"{kb.phrases['simpler_intro'].format(title=kb.articles['mutor'].title)}\n{kb.articles['mutor'].simple}"]
     assert meta(messages)["topic"] == "mutor"
 
 

@@ -26,7 +26,7 @@ def test_a_question_as_manager_sets_the_role_and_gets_the_managers_section():
     messages, events = Conversation().say("gavor", "Som chef, hur ska vi hantera gåvor som skickas till enheten?") \
         .run(ActionAnswerTopic())
     assert events == [SlotSet("role", "chef")]
-    assert texts(messages)[1] == f"För dig som chef:\n\n{kb.articles['gavor'].audience_section('chef')}"
+    assert texts(messages)[1] == f"För dig som chef:\n{kb.articles['gavor'].audience_section('chef')}"
     assert kb.phrases["role_question"] not in texts(messages)
     assert meta(messages)["audience"] == "chef"
 

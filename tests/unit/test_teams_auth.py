@@ -131,6 +131,15 @@ def test_invalid_tokens_are_401(bot, signed, claims):
     assert_401(r, "invalid_token")
 
 
+def test_no_token_of_its_own_for_the_reply_is_503_not_500(bot, signed, monkeypatch):
+    async def entra_unreachable(self, resource_url, scopes, force_refresh=False):
+        raise ConnectionError("login.microsoftonline.com unreachable")
+
+    monkeypatch.setattr(MsalAuth, "get_access_token", entra_unreachable)
+    r = bot.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {signed()}"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "teams_unavailable"
+
+
 def test_own_tenant_token_is_accepted(bot, signed):
     token = signed(iss=f"https://login.microsoftonline.com/{TENANT}/v2.0", tid=TENANT)
     assert bot.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {token}"}).status_code == 200
