@@ -23,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
-        kb-check kb-report bench-latency bench-load clean report test-scale browser screenshots \
+        kb-check kb-report bench-latency bench-nlu bench-load clean report test-scale browser screenshots \
         teams-package teams-playground
 
 help:
@@ -41,7 +41,7 @@ $(ENGINE_VENV)/.installed: pyproject.toml
 	@echo "Skapar motorns miljö (Python 3.10, Rasa 3.6.21) – första gången tar det några minuter …"
 	test -x $(ENGINE_PY) || $(PYTHON310) -m venv $(ENGINE_VENV)
 	$(ENGINE_PY) -m pip install -q --upgrade "pip<25" "setuptools<81" wheel
-	$(ENGINE_PY) -m pip install -q -e '.[engine,engine-test]'
+	$(ENGINE_PY) -m pip install -q -e '.[engine,engine-test,bench]'
 	touch $@
 
 $(APP_VENV)/.installed: pyproject.toml
@@ -121,6 +121,10 @@ test-scale: setup model
 # --- benchmarks -----------------------------------------------------------------------------
 bench-latency: setup model
 	$(APP_PY) -m bench.latency
+
+# Our NLU pipeline vs Rasa's default config vs BM25 on the held-out set (trains in temp dirs).
+bench-nlu: setup $(SPACY_PIPELINE)
+	$(ENGINE_PY) -m bench.nlu
 
 # 16 and 64 users for 60 s through the gateway, then the same against a `rasa init` bot.
 bench-load: setup model

@@ -1,11 +1,19 @@
 """Send rendered messages through the dispatcher, plus the gateway's metadata payload."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
 META_KEY = "lotsen"
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def one_message(text: str) -> str:
+    """Rasa's REST channel splits a text at every blank line into several messages, which
+    would shift the link indexes below; one text stays one message."""
+    return _BLANK_LINES.sub("\n", text.strip())
 
 
 def send(
@@ -26,7 +34,7 @@ def send(
     """
     links = []
     for index, msg in enumerate(messages):
-        dispatcher.utter_message(text=msg["text"], buttons=msg["buttons"] or None)
+        dispatcher.utter_message(text=one_message(msg["text"]), buttons=msg["buttons"] or None)
         links.extend({**link, "message": index} for link in msg["links"])
     meta: dict[str, Any] = {
         "topic": topic,

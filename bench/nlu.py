@@ -53,6 +53,8 @@ EMERGENCY = "akut_fara"
 OTHER = "other"  # any intent that is neither a topic nor out_of_scope (chitchat, roles …)
 SUGGESTIONS = 3  # actions/fallback.py offers this many topics as buttons
 CONFUSED_PAIRS = 12
+UNSURE_COST = 0.5  # an "unsure" answer (three buttons) costs half a wrong article …
+MAX_UNSURE = 10.0  # … but an assistant that asks back more often than 1 in 10 is tiresome
 SEED = 42
 
 DEFINITIONS = f"""\
@@ -461,19 +463,31 @@ def cross_validate(config: Path, k: int) -> int:
     top3 = 100.0 * sum(g in [n for n, _ in r[:3]] for g, r in in_scope) / len(in_scope)
     print(f"\n{k}-fold CV on the training data ({len(in_scope)} in scope, {len(oos)} out of scope): "
           f"top-1 {top1:.1f} %, top-3 {top3:.1f} %\n")
-    print("| threshold | ambiguity | answered | unsure | wrong | rejected | oos recall | oos unsure |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for threshold in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+    print(f"Cost = (wrong answers + rejected in-scope questions + out-of-scope questions answered with a "
+          f"topic + {UNSURE_COST} × unsure answers) per 100 questions: a wrong article is the costly error, "
+          f"an 'unsure' costs one click on a button.\n")
+    print("| threshold | ambiguity | answered | unsure | wrong | rejected | oos recall | oos unsure | cost |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    best = None
+    for threshold in (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
         for ambiguity in (0.0, 0.02, 0.05, 0.1):
             finals = [(g, fallback_decision(r, threshold, ambiguity)) for g, r in in_scope]
             oos_finals = [fallback_decision(r, threshold, ambiguity) for _, r in oos]
+            wrong = sum(f not in (g, FALLBACK, OUT_OF_SCOPE) for g, f in finals)
+            rejected = sum(f == OUT_OF_SCOPE for _, f in finals)
+            unsure = sum(f == FALLBACK for _, f in finals) + sum(f == FALLBACK for f in oos_finals)
+            oos_answered = sum(f not in (OUT_OF_SCOPE, FALLBACK) for f in oos_finals)
+            cost = 100.0 * (wrong + rejected + oos_answered + UNSURE_COST * unsure) / (len(finals) + len(oos_finals))
             pct = lambda n, d: 100.0 * n / d  # noqa: E731
             print(f"| {threshold:.2f} | {ambiguity:.2f} | {pct(sum(f == g for g, f in finals), len(finals)):.1f} | "
-                  f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | "
-                  f"{pct(sum(f not in (g, FALLBACK, OUT_OF_SCOPE) for g, f in finals), len(finals)):.1f} | "
-                  f"{pct(sum(f == OUT_OF_SCOPE for _, f in finals), len(finals)):.1f} | "
+                  f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | {pct(wrong, len(finals)):.1f} | "
+                  f"{pct(rejected, len(finals)):.1f} | "
                   f"{pct(sum(f == OUT_OF_SCOPE for f in oos_finals), len(oos_finals)):.1f} | "
-                  f"{pct(sum(f == FALLBACK for f in oos_finals), len(oos_finals)):.1f} |")
+                  f"{pct(sum(f == FALLBACK for f in oos_finals), len(oos_finals)):.1f} | {cost:.1f} |")
+            if pct(sum(f == FALLBACK for _, f in finals), len(finals)) <= MAX_UNSURE and (best is None or cost < best[0]):
+                best = (cost, threshold, ambiguity)
+    print(f"\nLowest cost with at most {MAX_UNSURE:.0f} % of in-scope questions unsure: {best[0]:.1f} at "
+          f"threshold {best[1]:.2f}, ambiguity_threshold {best[2]:.2f}")
     return 0
 
 

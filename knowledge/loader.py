@@ -67,16 +67,12 @@ class Channel:
     national: bool = False
 
     def how_to_reach(self) -> str:
-        """One Swedish line: name – text (telefon, webb, e-post, öppettider)."""
-        parts = [p for p in (self.phone and f"tel. {self.phone}", self.email, self.url) if p]
-        line = self.name
-        if self.text:
-            line += f" – {self.text.rstrip('.')}."
-        if parts:
-            line += f" ({', '.join(parts)})"
-        if self.hours:
-            line += f" Nås: {self.hours.rstrip('.')}."
-        return line
+        """One Swedish line: name – text. Telefon, e-post, webb, when it can be reached."""
+        parts = [self.name + (f" – {self.text.rstrip('.')}." if self.text else ".")]
+        for label, value in (("Telefon", self.phone), ("E-post", self.email), ("Webb", self.url), ("Nås", self.hours)):
+            if value:
+                parts.append(f"{label}: {value.rstrip('.')}.")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)

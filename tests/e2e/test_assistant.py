@@ -37,6 +37,10 @@ def test_gift_question_answers_gavor_with_source_and_chef(stack, kb):
     assert body["engine"] == "rasa" and body["topic"] == "gavor" and body["emergency"] is False
     links = [link["url"] for m in body["messages"] for link in m["links"]]
     assert any(url.startswith("https://") for url in links)
+    # Each link sits on the message that names it (the text carries the URL for plain channels).
+    for m in body["messages"]:
+        for link in m["links"]:
+            assert link["url"] in m["text"], (link, m["text"][:80])
     assert any(kb.channel("chef").name in m["text"] for m in body["messages"])
 
 
