@@ -122,7 +122,7 @@ def label_of(intent: str, topics: set[str]) -> str:
 
 @dataclass
 class Prediction:
-    final: str                 # what the dialogue acts on (topic, out_of_scope, nlu_fallback, other)
+    final: str                 # whose answer the person gets: a topic, out_of_scope, nlu_fallback …
     ranking: list[str]         # the classifier's intents, best first, without nlu_fallback
     fallback_fired: bool = False
     emergency: bool = False    # the answer starts with the 112 line
