@@ -56,7 +56,9 @@ async def measure(stack: Stack) -> None:
 
 def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
-    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable, log_dir=logs)
+    # One client address sends everything: the per-client rate limit would answer 429.
+    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
+                  log_dir=logs, data_dir=logs / "data", env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
     stack.start()
     try:
         stack.wait_ready(timeout=240)

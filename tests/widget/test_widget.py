@@ -278,11 +278,20 @@ def test_prefers_reduced_motion_turns_animation_off(browser, stack, motion, anim
         context.close()
 
 
+def animations_done(page) -> None:
+    """axe measures contrast as rendered: wait until the panel's fade-in has finished, or a
+    half-transparent panel reads as low contrast on a slow machine."""
+    page.locator(".plw-panel").evaluate("p => Promise.all(p.getAnimations({subtree: true})"
+                                        ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)"
+                                        ".map(a => a.finished))")
+
+
 def test_axe_finds_nothing_serious_on_the_demo_page_with_the_panel_open(page, stack, kb):
     page.goto(f"{stack.url}/")
     open_widget(page)
     ask(page, GIFT_QUESTION)
     expect(page.locator(".plw-log")).to_contain_text(kb.articles["gavor"].summary, timeout=TIMEOUT)
+    animations_done(page)
     assert serious_violations(page) == []
 
 
@@ -292,4 +301,5 @@ def test_axe_finds_nothing_serious_on_the_knowledge_pages(page, stack, path):
     assert response.status == 200
     assert serious_violations(page) == []
     open_widget(page)
+    animations_done(page)
     assert serious_violations(page) == []
