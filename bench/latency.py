@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.load_client import QUESTIONS, print_table, run
+from bench.load_client import gateway_sender, print_table, rasa_sender, run
 from tools.stack import Stack
 
 SINGLE_REQUESTS = 60
@@ -25,22 +25,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gateway_sender(url: str):
-    async def send(client, uid, i):
-        r = await client.post(f"{url}/api/chat", json={"session_id": f"bench-gw-{uid:04d}", "text": QUESTIONS[(uid + i) % len(QUESTIONS)]})
-        return r.status_code == 200 and r.json().get("engine") == "rasa"
-    return send
-
-
-def rasa_sender(url: str):
-    async def send(client, uid, i):
-        r = await client.post(f"{url}/webhooks/rest/webhook", json={"sender": f"bench-rasa-{uid:04d}", "message": QUESTIONS[(uid + i) % len(QUESTIONS)]})
-        return r.status_code == 200 and bool(r.json())
-    return send
-
-
 async def measure(stack: Stack) -> None:
-    gw, rasa = gateway_sender(stack.url), rasa_sender(stack.rasa_url)
+    gw, rasa = gateway_sender(stack.url, "bench-gw"), rasa_sender(stack.rasa_url, "bench-rasa")
     await run("uppvärmning", gw, 4, requests_per_user=10)
     results = []
     for users, kwargs in ((1, {"requests_per_user": SINGLE_REQUESTS}), (CONCURRENT_USERS, {"duration": CONCURRENT_SECONDS})):

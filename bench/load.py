@@ -21,11 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.load_client import QUESTIONS, Result, print_table, run
-from tools.stack import LOOPBACK, ROOT, Stack
-
-TURNS_PER_CONVERSATION = 5
-
+from bench.load_client import Result, gateway_sender, print_table, rasa_sender, run
+from tools.stack import LOOPBACK, ROOT, Stack, default_engine_instances
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -49,26 +46,6 @@ def group_rss_mb(pgid: int) -> float:
         except (OSError, IndexError, ValueError):
             continue
     return total / 1024
-
-
-def session(prefix: str, uid: int, i: int) -> str:
-    return f"{prefix}-{uid:03d}-{i // TURNS_PER_CONVERSATION:05d}"
-
-
-def gateway_sender(url: str):
-    async def send(client, uid, i):
-        body = {"session_id": session("load-gw", uid, i), "text": QUESTIONS[(uid + i) % len(QUESTIONS)]}
-        r = await client.post(f"{url}/api/chat", json=body)
-        return r.status_code == 200 and r.json().get("engine") == "rasa"
-    return send
-
-
-def rasa_sender(url: str):
-    async def send(client, uid, i):
-        body = {"sender": session("load-anchor", uid, i), "message": QUESTIONS[(uid + i) % len(QUESTIONS)]}
-        r = await client.post(f"{url}/webhooks/rest/webhook", json=body)
-        return r.status_code == 200 and isinstance(r.json(), list)
-    return send
 
 
 def memory(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
@@ -130,16 +107,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--skip-anchor", action="store_true")
+    parser.add_argument("--engine-instances", type=int, default=default_engine_instances(),
+                        help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
-    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
+    stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(args.engine_instances)),
+                  actions_port=free_port(), app_python=sys.executable,
                   log_dir=work / "logs", data_dir=work / "data", env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
     ours, anchor = [], []
     try:
         stack.start()
         stack.wait_ready(timeout=240)
-        print(f"Påverkanslotsen genom gatewayen, {args.seconds:.0f} s per nivå", flush=True)
+        print(f"Påverkanslotsen genom gatewayen ({args.engine_instances} Rasa-processer), {args.seconds:.0f} s per nivå",
+              flush=True)
         ours = asyncio.run(load("lotsen /api/chat", gateway_sender(stack.url), stack.processes, users, args.seconds))
     finally:
         stack.stop()

@@ -33,7 +33,9 @@ class AppState:
     statistics: "StatisticsRecorder"
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a hand-off
+    # that cost more than the rest of the dependency handling on every request (py-spy).
     return request.app.state.lotsen
 
 

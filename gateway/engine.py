@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from gateway.http_transport import AiohttpTransport
+
 log = logging.getLogger("lotsen.gateway")
 
 
@@ -71,7 +73,8 @@ class EngineClient:
         self._clock = clock
         self._down_until: dict[str, float] = {}
         # One pooled client per process: connection set-up would otherwise dominate latency.
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # aiohttp underneath unless a test injects a transport (gateway/http_transport.py).
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport or AiohttpTransport())
 
     @property
     def instances(self) -> list[str]:

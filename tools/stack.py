@@ -27,12 +27,18 @@ class Stack:
     port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
+    # Rasa processes; the gateway spreads sessions over them by consistent hashing. One Rasa
+    # process uses one core: `make run` starts LOTSEN_ENGINE_INSTANCES (default 2, docs/deploy.md).
+    engine_instances: int = 1
+    # Their ports; empty: rasa_port, rasa_port + 1, …
+    rasa_ports: tuple[int, ...] = ()
     model: Path = ROOT / "models" / "lotsen.tar.gz"
     engine_venv: Path = ROOT / ".venv-engine"
     app_python: str = sys.executable
     env: dict[str, str] = field(default_factory=dict)
     # Conversations (tracker.db) live here: outside the source tree, one place to purge.
     data_dir: Path = ROOT / "var"
+    endpoints: str = "bot/endpoints.yml"
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
@@ -42,8 +48,22 @@ class Stack:
         return f"http://{self.host if self.host not in ('0.0.0.0', '::') else LOOPBACK}:{self.port}"
 
     @property
+    def engine_ports(self) -> tuple[int, ...]:
+        return self.rasa_ports or tuple(self.rasa_port + i for i in range(self.engine_instances))
+
+    @property
+    def engine_names(self) -> list[str]:
+        """Process names: "rasa" for a single instance, else "rasa1", "rasa2", …"""
+        ports = self.engine_ports
+        return ["rasa"] if len(ports) == 1 else [f"rasa{i}" for i in range(1, len(ports) + 1)]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://{LOOPBACK}:{p}" for p in self.engine_ports]
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.rasa_port}"
+        return self.rasa_urls[0]
 
     @property
     def actions_url(self) -> str:
@@ -51,15 +71,22 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         engine = self.engine_venv / "bin"
+        rasa = {
+            name: [
+                str(engine / "python"), "-m", "bot.serve", "run", "--model", str(self.model),
+                "--endpoints", self.endpoints, "--credentials", "bot/credentials.yml", "-i", LOOPBACK, "-p", str(port),
+            ]
+            for name, port in zip(self.engine_names, self.engine_ports, strict=True)
+        }
         return {
             "actions": [str(engine / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.actions_port)],
-            "rasa": [
-                str(engine / "rasa"), "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
-                "--credentials", "bot/credentials.yml", "-i", LOOPBACK, "-p", str(self.rasa_port),
-            ],
+            **rasa,
             "gateway": [
                 self.app_python, "-m", "uvicorn", "--factory", "gateway.main:create_app",
                 "--host", self.host, "--port", str(self.port), "--no-server-header",
+                # No access log: it would hold every client's address (personal data) and
+                # /statistik tokens in query strings, and cost CPU on every request.
+                "--no-access-log",
             ],
         }
 
@@ -71,6 +98,7 @@ class Stack:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "LOTSEN_ACTIONS_PORT": str(self.actions_port),
             "LOTSEN_RASA_URL": self.rasa_url,
+            "LOTSEN_RASA_URLS": ",".join(self.rasa_urls),
             "LOTSEN_ACTIONS_URL": self.actions_url,
             "LOTSEN_DATA_DIR": str(self.data_dir),
             "LOTSEN_RETENTION_DAYS": os.environ.get("LOTSEN_RETENTION_DAYS", "30"),
@@ -99,15 +127,24 @@ class Stack:
         except (httpx.HTTPError, ValueError):
             return {}
 
+    def instance_up(self, name: str) -> bool:
+        port = self.engine_ports[self.engine_names.index(name)]
+        try:
+            return httpx.get(f"http://{LOOPBACK}:{port}/", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     def wait_ready(self, timeout: float = 180.0) -> None:
-        """Wait until the gateway reports both engine parts up; fail fast if a process died."""
+        """Wait until the gateway reports both engine parts up and every started Rasa instance
+        answers; fail fast if a process died."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, proc in self.processes.items():
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} avslutades med kod {proc.returncode}")
             h = self.health()
-            if h.get("engine") == "up" and h.get("actions") == "up":
+            if h.get("engine") == "up" and h.get("actions") == "up" and \
+                    all(self.instance_up(n) for n in self.engine_names if n in self.processes):
                 return
             time.sleep(0.5)
         raise TimeoutError(f"tjänsterna svarade inte inom {timeout:.0f} s: {self.health()}")
@@ -139,14 +176,28 @@ class Stack:
         self._logs.clear()
 
 
+def default_engine_instances() -> int:
+    """LOTSEN_ENGINE_INSTANCES, else 2: on the 2-core reference machine two Rasa processes
+    nearly doubled the throughput of one (docs/deploy.md)."""
+    value = os.environ.get("LOTSEN_ENGINE_INSTANCES", "2")
+    try:
+        return max(1, int(value))
+    except ValueError:
+        raise SystemExit(f"LOTSEN_ENGINE_INSTANCES måste vara ett heltal, inte {value!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Starta Påverkanslotsen")
     parser.add_argument("--host", default=LOOPBACK)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--engine-instances", type=int, default=default_engine_instances())
     args = parser.parse_args(argv)
-    stack = Stack(host=args.host, port=args.port, rasa_port=args.rasa_port, actions_port=args.actions_port)
+    if args.engine_instances < 1:
+        parser.error("--engine-instances måste vara minst 1")
+    stack = Stack(host=args.host, port=args.port, rasa_port=args.rasa_port, actions_port=args.actions_port,
+                  engine_instances=args.engine_instances)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt

@@ -34,6 +34,10 @@ def stored_events(stack, session: str) -> list[str]:
         return [row[0] for row in db.execute("select data from events where sender_id = ?", (session,))]
 
 
+def store_bytes(stack) -> str:
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(stack.data_dir.glob("tracker.db*")))
+
+
 def test_personal_data_never_reaches_store_or_logs(stack):
     answer = ask(stack, "e2e-privacy-001", text=MESSAGE)
     assert answer["engine"] == "rasa"
@@ -42,7 +46,8 @@ def test_personal_data_never_reaches_store_or_logs(stack):
     assert any("[personnummer]" in e for e in events)
     stored = "\n".join(events)
     files = {p.name: p.read_bytes().decode("utf-8", "replace") for p in stack.log_dir.glob("*.log")}
-    files["tracker.db"] = (stack.data_dir / "tracker.db").read_bytes().decode("utf-8", "replace")
+    # The database and its write-ahead log: recent writes live in tracker.db-wal first.
+    files["tracker.db"] = store_bytes(stack)
     for kind, secret in SECRETS.items():
         assert secret not in stored, kind
         for name, content in files.items():
@@ -53,8 +58,12 @@ def test_personal_data_never_reaches_store_or_logs(stack):
 
 
 def test_clearing_the_conversation_deletes_it_from_the_engine(stack):
-    ask(stack, "e2e-forget-0001", text="Vad gör jag om jag blir erbjuden en gåva?")
+    marker = "Xylofonleverantoren"  # a word no other test writes (ASCII: the store escapes å ä ö)
+    ask(stack, "e2e-forget-0001", text=f"{marker} vill ge mig en gåva, får jag ta emot den?")
     assert stored_events(stack, "e2e-forget-0001")
+    assert marker in store_bytes(stack)
     r = httpx.post(f"{stack.url}/api/session/clear", json={"session_id": "e2e-forget-0001"}, timeout=30)
     assert r.status_code == 204
     assert stored_events(stack, "e2e-forget-0001") == []
+    # Gone from the files too, not only from the query: no free page or log page keeps it.
+    assert marker not in store_bytes(stack)

@@ -28,18 +28,24 @@ def parts(tmp_path):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
     tokenizer = WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage, Resource("tok"), context)
-    featurizer = CountVectorsFeaturizer.create(
-        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
-        storage, Resource("cvf"), context)
+    # Words and character n-grams, two featurizers as in bot/config.yml.
+    featurizers = [
+        CountVectorsFeaturizer.create(CountVectorsFeaturizer.get_default_config(), storage, Resource("words"), context),
+        CountVectorsFeaturizer.create(
+            {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
+            storage, Resource("cvf"), context),
+    ]
     data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
     tokenizer.process_training_data(data)
-    featurizer.train(data)
-    featurizer.process_training_data(data)
+    for featurizer in featurizers:
+        featurizer.train(data)
+        featurizer.process_training_data(data)
 
     def featurised(text: str) -> Message:
         message = Message(data={"text": text})
         tokenizer.process([message])
-        featurizer.process([message])
+        for featurizer in featurizers:
+            featurizer.process([message])
         return message
 
     return storage, context, data, featurised
@@ -71,6 +77,19 @@ def test_confidences_are_a_distribution_and_temperature_sharpens_them(parts):
     p_soft, p_sharp = soft.confidences([message])[0], sharp.confidences([message])[0]
     assert abs(p_soft.sum() - 1.0) < 1e-9 and abs(p_sharp.sum() - 1.0) < 1e-9
     assert p_sharp.max() > p_soft.max()
+
+
+def test_the_one_message_path_equals_the_matrix_path(parts):
+    # process() reads the feature indices directly (fast); confidences() builds the matrices
+    # exactly as training did. They must agree, including for words never seen in training.
+    storage, context, data, featurised = parts
+    clf = LinearIntentClassifier.create(CONFIG, storage, Resource("same"), context)
+    clf.train(data)
+    for text in ("får jag behålla gåvan", "jäv", "xyzzy qwerty", "Min SAMBO äger företaget!!", "a"):
+        message = featurised(text)
+        fast, matrix = clf._confidences_one(message), clf.confidences([message])[0]
+        assert fast.shape == matrix.shape
+        assert max(abs(fast - matrix)) < 1e-9, text
 
 
 def test_an_untrained_model_leaves_messages_alone(parts):

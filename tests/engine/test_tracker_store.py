@@ -1,0 +1,92 @@
+"""The redacting SQL tracker store on a real SQLite file: its cache never hides what is stored."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import RedactingSQLTrackerStore
+
+DOMAIN = Domain.from_yaml("version: '3.1'\nintents: [hot, gavor]\n")
+
+
+@pytest.fixture
+def db(tmp_path):
+    return str(tmp_path / "tracker.db")
+
+
+def store(db: str) -> RedactingSQLTrackerStore:
+    return RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+
+
+def stored_texts(db: str, sender: str) -> list[str]:
+    with sqlite3.connect(db) as c:
+        rows = c.execute("select type_name, data from events where sender_id = ? order by id", (sender,)).fetchall()
+    return [t for t, _ in rows]
+
+
+def turn(tracker: DialogueStateTracker, text: str) -> None:
+    tracker.update(UserUttered(text, {"name": "hot", "confidence": 1.0}))
+    tracker.update(ActionExecuted("action_answer_topic"))
+    tracker.update(BotUttered("svar"))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_every_event_is_stored_once_across_cached_turns(db):
+    s = store(db)
+    tracker = run(s.get_or_create_tracker("a"))
+    for i in range(3):
+        tracker = run(s.retrieve("a")) or tracker
+        turn(tracker, f"fråga {i}")
+        run(s.save(tracker))
+    types = stored_texts(db, "a")
+    assert types.count("user") == 3
+    assert len(types) == len(run(store(db).retrieve("a")).events)  # a fresh store reads the same
+
+
+def test_another_instance_writing_invalidates_the_cache(db):
+    a, b = store(db), store(db)
+    tracker = run(a.get_or_create_tracker("s"))
+    turn(tracker, "första")
+    run(a.save(tracker))  # now cached in a
+    # After a failover instance b answers one turn of the same conversation.
+    other = run(b.retrieve("s"))
+    turn(other, "andra, hos b")
+    run(b.save(other))
+    back = run(a.retrieve("s"))
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["första", "andra, hos b"]
+    turn(back, "tredje")
+    run(a.save(back))
+    assert stored_texts(db, "s").count("user") == 3
+
+
+def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
+    s = store(db)
+    tracker = run(s.get_or_create_tracker("f"))
+    turn(tracker, "första")
+    run(s.save(tracker))
+    broken = run(s.retrieve("f"))
+    turn(broken, "kraschar före save")  # never saved
+    again = run(s.retrieve("f"))
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["första"]
+
+
+def test_new_events_are_redacted_before_they_are_written(db):
+    s = store(db)
+    tracker = run(s.get_or_create_tracker("r"))
+    turn(tracker, "första")
+    run(s.save(tracker))
+    tracker = run(s.retrieve("r"))
+    turn(tracker, "ring mig på 070-123 45 67")
+    run(s.save(tracker))
+    with sqlite3.connect(db) as c:
+        data = " ".join(row[0] for row in c.execute("select data from events"))
+    assert "070-123 45 67" not in data and "[telefonnummer]" in data
