@@ -28,8 +28,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _client(self) -> aiohttp.ClientSession:
         # Created on first use, inside the running event loop (not at import or app creation).
         if self._session is None or self._session.closed:
+            # Idle connections are dropped after 2 s, before Rasa's server (Sanic, 5 s) closes
+            # them: reusing a connection the server is closing at that moment would fail a turn.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit), auto_decompress=True)
+                connector=aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=2), auto_decompress=True)
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,0 +1,77 @@
+"""bot.serve: the speed fixes really replace Rasa's code paths (a Rasa upgrade that renames them
+fails here), the action-reply check still refuses bad replies, and a tracker store that
+cannot be loaded stops the start instead of Rasa's silent fallback to memory."""
+from __future__ import annotations
+
+import pytest
+import rasa.core.processor
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rule_lookup, serve
+from bot.graph_runner import SequentialGraphRunner
+
+
+@pytest.fixture
+def fixes(monkeypatch):
+    for owner, name in ((RemoteAction, "_validate_action_result"), (rasa.core.processor, "DaskGraphRunner"),
+                        (RulePolicy, "_get_possible_keys"), (EndpointConfig, "session")):
+        monkeypatch.setattr(owner, name, getattr(owner, name))  # restored after the test
+    serve.apply_speed_fixes()
+
+
+def test_the_fixes_replace_rasa_s_code_paths(fixes):
+    assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
+    assert RulePolicy._get_possible_keys is rule_lookup.possible_keys
+    assert RemoteAction._validate_action_result.__name__ == "validate_action_result"
+
+
+def test_calls_to_the_action_server_reuse_one_connection(fixes):
+    # A real HTTP server; Rasa's EndpointConfig.request as the engine calls the action server.
+    import asyncio
+
+    from aiohttp import web
+
+    async def scenario() -> set:
+        peers = set()
+
+        async def webhook(request: web.Request) -> web.Response:
+            peers.add(request.transport.get_extra_info("peername"))
+            return web.json_response({"events": [], "responses": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            for _ in range(5):
+                assert await endpoint.request(json={"next_action": "x"}) == {"events": [], "responses": []}
+        finally:
+            await runner.cleanup()
+        return peers
+
+    assert len(asyncio.run(scenario())) == 1  # five calls, one client connection (Rasa: five)
+
+
+def test_the_compiled_check_accepts_good_and_refuses_bad_replies(fixes):
+    action = RemoteAction("action_answer_topic", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}],
+                                           "responses": [{"text": "hej"}]})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
+
+
+def test_a_tracker_store_that_cannot_load_stops_the_start(tmp_path):
+    good, bad = tmp_path / "good.yml", tmp_path / "bad.yml"
+    good.write_text("tracker_store:\n  type: bot.tracker_store.RedactingSQLTrackerStore\n")
+    bad.write_text("tracker_store:\n  type: bot.no_such_module.Store\n")
+    assert serve.check_tracker_store(["run", "--endpoints", str(good)]) is None
+    problem = serve.check_tracker_store(["run", "--endpoints", str(bad)])
+    assert problem and "bot.no_such_module.Store" in problem
+    assert serve.main(["run", "--endpoints", str(bad)]) == 2
