@@ -5,7 +5,9 @@ chosen by consistent hashing on the session id: one conversation on one instance
 known race between instances in Rasa's open-source RedisLockStore, and adding or removing an
 instance moves only the sessions that hashed to it. When an instance fails, its sessions go to
 the next instance on the ring, which continues the conversation from the shared tracker store
-(PostgreSQL); after `retry_after` seconds the failed instance is tried first again.
+(PostgreSQL or the shared SQLite file); after `retry_after` seconds the failed instance is
+tried first again. A busy instance may spill a turn to the least busy one (`spill`); a lock
+per session keeps one session's turns one at a time in this process whatever the instance.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import bisect
 import hashlib
 import logging
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,7 +66,7 @@ class HashRing:
 class EngineClient:
     def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, spill: int = 0) -> None:
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self._ring = HashRing([u.rstrip("/") for u in urls])
         self._actions_url = actions_url.rstrip("/")
@@ -72,6 +75,13 @@ class EngineClient:
         self._retry_after = retry_after
         self._clock = clock
         self._down_until: dict[str, float] = {}
+        # Spill-over: when a session's own instance has `spill` more turns in flight than the
+        # least busy one, the turn goes there instead (0: never). Every instance reads the
+        # conversation from the shared tracker store, so any of them can continue it; what a
+        # session must not have is two turns at once on two instances, hence the lock.
+        self._spill = spill
+        self._in_flight: dict[str, int] = dict.fromkeys(self._ring.nodes, 0)
+        self._session_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         # One pooled client per process: connection set-up would otherwise dominate latency.
         # aiohttp underneath unless a test injects a transport (gateway/http_transport.py).
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport or AiohttpTransport())
@@ -87,8 +97,13 @@ class EngineClient:
         """The instances to try for a session: its own first, instances marked down last."""
         order = self._ring.preference(session_id)
         now = self._clock()
-        return [u for u in order if self._down_until.get(u, 0.0) <= now] + \
-               [u for u in order if self._down_until.get(u, 0.0) > now]
+        up = [u for u in order if self._down_until.get(u, 0.0) <= now]
+        if self._spill and len(up) > 1:
+            idlest = min(up, key=lambda u: self._in_flight[u])
+            if self._in_flight[up[0]] - self._in_flight[idlest] >= self._spill:
+                up.remove(idlest)
+                up.insert(0, idlest)
+        return up + [u for u in order if self._down_until.get(u, 0.0) > now]
 
     def _mark_down(self, url: str, reason: str) -> None:
         if len(self._ring.nodes) > 1:
@@ -105,16 +120,35 @@ class EngineClient:
         twice would answer the same message twice in one conversation.
         """
         deadline = self._clock() + self._timeout
+        lock = self._session_locks.get(session_id)
+        if lock is None:
+            lock = self._session_locks[session_id] = asyncio.Lock()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await lock.acquire()
+        except TimeoutError:
+            raise EngineUnavailable("the session's previous turn is still being answered") from None
+        try:
+            return await self._send(session_id, message, deadline)
+        finally:
+            lock.release()
+
+    async def _post(self, url: str, session_id: str, message: str, timeout: float) -> httpx.Response:
+        self._in_flight[url] += 1
+        try:
+            return await self._http.post(f"{url}/webhooks/rest/webhook",
+                                         json={"sender": session_id, "message": message}, timeout=timeout)
+        finally:
+            self._in_flight[url] -= 1
+
+    async def _send(self, session_id: str, message: str, deadline: float) -> list[dict[str, Any]]:
         last: Exception | None = None
         for url in self.route(session_id):
             remaining = deadline - self._clock()
             if remaining <= 0:
                 break
             try:
-                response = await self._http.post(
-                    f"{url}/webhooks/rest/webhook", json={"sender": session_id, "message": message},
-                    timeout=remaining,
-                )
+                response = await self._post(url, session_id, message, remaining)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 self._mark_down(url, type(exc).__name__)
                 last = exc

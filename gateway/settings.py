@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     unanswered_retention_days: int = Field(30, ge=1, le=366)
     # Several engine instances (comma-separated); sessions are spread by consistent hashing.
     rasa_urls: Annotated[list[str], NoDecode] = []
+    # A turn goes to the least busy instance instead of its session's own when the own one has
+    # this many more turns in flight (0: always the own one). docs/deploy.md.
+    engine_spill: int = Field(2, ge=0, le=1000)
     # Teams (gateway/teams, docs/teams.md): the single-tenant Azure Bot's app registration,
     # with a client secret or a PFX certificate. Without an app id every call is refused.
     teams_app_id: str | None = None

@@ -154,3 +154,62 @@ async def test_health_brings_a_recovered_instance_back_at_once(instances):
     await engine.health()
     assert engine.route(session)[0] == URLS[0]
     await engine.close()
+
+
+class Gated:
+    """Instance A holds every request until released; the others answer at once."""
+
+    def __init__(self):
+        self.release = None
+        self.seen: list[tuple[str, str]] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        base = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
+        sender = json.loads(request.content)["sender"]
+        self.seen.append((base, sender))
+        if base == URLS[0]:
+            await self.release.wait()
+        return httpx.Response(200, json=[{"recipient_id": sender, "text": f"svar från {base}"}])
+
+
+def owned_by_first(n: int) -> list[str]:
+    ring = HashRing(URLS)
+    return [s for s in SESSIONS if ring.preference(s)[0] == URLS[0]][:n]
+
+
+@pytest.mark.parametrize("spill, third_goes_to_first", [(2, False), (0, True)])
+async def test_a_busy_instance_s_turns_spill_to_the_least_busy_one(spill, third_goes_to_first):
+    import asyncio
+
+    gated = Gated()
+    gated.release = asyncio.Event()
+    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated), spill=spill)
+    first, second, third = owned_by_first(3)
+    busy = [asyncio.create_task(engine.send(s, "hej")) for s in (first, second)]
+    await asyncio.sleep(0.05)  # both are in flight on their own instance
+    turn = asyncio.create_task(engine.send(third, "hej"))
+    await asyncio.sleep(0.05)
+    assert (gated.seen[-1][0] == URLS[0]) is third_goes_to_first
+    gated.release.set()
+    await asyncio.gather(*busy, turn)
+    await engine.close()
+
+
+async def test_two_turns_of_one_session_never_run_at_once():
+    import asyncio
+
+    gated = Gated()
+    gated.release = asyncio.Event()
+    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated), spill=1)
+    session = owned_by_first(1)[0]
+    first = asyncio.create_task(engine.send(session, "första"))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(engine.send(session, "andra"))  # spill=1 would move it at once …
+    await asyncio.sleep(0.05)
+    assert len(gated.seen) == 1  # … but it waits for the first turn of its session
+    gated.release.set()
+    await asyncio.gather(first, second)
+    assert len(gated.seen) == 2
+    await engine.close()
