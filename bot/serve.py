@@ -14,12 +14,15 @@ Measured with py-spy under the load benchmark (docs/deploy.md, "Throughput"):
 
 Both are applied when the command runs, never at import.
 
-It also refuses to start when the tracker store named in the endpoints file cannot be loaded:
+It also removes what people wrote from the two error records Rasa's REST channel logs it in
+(see DropUserText), and refuses to start when the tracker store named in the endpoints file cannot be loaded:
 Rasa itself would warn and keep conversations in memory only, silently losing them at the
 next restart and ignoring the redaction and retention rules.
 """
 from __future__ import annotations
 
+import json
+import logging
 import sys
 from typing import Any, Callable, Dict, Text
 
@@ -126,11 +129,40 @@ def check_tracker_store(argv: list[str]) -> str | None:
     return None
 
 
+# Rasa's REST channel logs the person's message at ERROR level when a turn times out or fails
+# ("rest.message.received.timeout"/".failure", text=…): with the gateway's 3 s engine timeout,
+# under load, that put what people wrote into the engine's log. Nothing they write may be
+# logged (README, Privacy), so the text is removed from these records.
+TEXT_LOGGERS = ("rasa.core.channels.rest", "rasa.core.channels.channel")
+REMOVED = "[borttaget]"
+
+
+class DropUserText(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        if isinstance(message, dict) and "text" in message:
+            record.msg = {**message, "text": REMOVED}
+        elif isinstance(message, str) and '"text"' in message:
+            try:
+                data = json.loads(message)
+                record.msg = json.dumps({**data, "text": REMOVED}) if isinstance(data, dict) else REMOVED
+            except ValueError:
+                record.msg = REMOVED
+            record.args = ()
+        return True
+
+
+def install_log_filters() -> None:
+    for name in TEXT_LOGGERS:
+        logging.getLogger(name).addFilter(DropUserText())
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "run" and (problem := check_tracker_store(argv)):
         print(problem, file=sys.stderr)
         return 2
     apply_speed_fixes()
+    install_log_filters()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *argv]

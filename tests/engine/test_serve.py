@@ -75,3 +75,19 @@ def test_a_tracker_store_that_cannot_load_stops_the_start(tmp_path):
     problem = serve.check_tracker_store(["run", "--endpoints", str(bad)])
     assert problem and "bot.no_such_module.Store" in problem
     assert serve.main(["run", "--endpoints", str(bad)]) == 2
+
+
+def test_the_engine_log_never_gets_what_people_wrote(caplog):
+    # Rasa's REST channel logs this (structlog rendered to JSON) when the gateway gave up on a turn.
+    import logging
+
+    serve.install_log_filters()
+    rest = logging.getLogger("rasa.core.channels.rest")
+    with caplog.at_level(logging.INFO, logger="rasa.core.channels.rest"):
+        rest.error('{"text": "han hotar mig, ring 070-123 45 67", "event": "rest.message.received.timeout", '
+                   '"level": "error"}')
+        rest.error({"text": "Karin Exempel hotar mig", "event": "rest.message.received.failure"})
+        rest.error("not json but with \"text\": Karin")
+    logged = caplog.text
+    assert "hotar" not in logged and "Karin" not in logged and "070" not in logged
+    assert "rest.message.received.timeout" in logged and serve.REMOVED in logged
