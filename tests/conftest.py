@@ -44,6 +44,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_or_show_logs(stack, timeout: float) -> None:
+    """Start a tools.stack.Stack and wait for it; on failure stop it and print its log tails."""
+    stack.start()
+    try:
+        stack.wait_ready(timeout=timeout)
+    except Exception:
+        stack.stop()
+        for log in sorted(stack.log_dir.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+        raise
+
+
 @pytest.fixture(scope="session")
 def embed_origin() -> str:
     """Another origin (its own port) whose pages may embed the widget: the stack allows it (CORS)."""
@@ -63,13 +75,6 @@ def stack(tmp_path_factory, embed_origin):
               log_dir=logs, data_dir=data,
               # Every test shares one client address: the rate limiter has its own unit tests.
               env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
-    s.start()
-    try:
-        s.wait_ready(timeout=240)
-    except Exception:
-        s.stop()
-        for log in sorted(logs.glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-        raise
+    start_or_show_logs(s, timeout=240)
     yield s
     s.stop()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway.engine import HashRing
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, start_or_show_logs
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +26,7 @@ def pair(tmp_path_factory):
     s = Stack(port=free_port(), rasa_ports=(free_port(), free_port()), actions_port=free_port(),
               app_python=sys.executable, log_dir=logs, data_dir=tmp_path_factory.mktemp("pair-data"),
               env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_ENGINE_TIMEOUT": "10"})
-    s.start()
-    try:
-        s.wait_ready(timeout=300)
-    except Exception:
-        s.stop()
-        for log in sorted(logs.glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-        raise
+    start_or_show_logs(s, timeout=300)
     yield s
     s.stop()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.scale.services import PostgresServer, RedisServer, free_port
+from tests.conftest import start_or_show_logs
 from tools.stack import LOOPBACK, ROOT, Stack
 
 # `make test-scale` trains models/lotsen.tar.gz first; LOTSEN_TEST_MODEL points elsewhere.
@@ -48,14 +49,7 @@ def scale_stack(tmp_path_factory, postgres, redis):
     stack = Stack(port=free_port(), actions_port=free_port(), rasa_ports=(free_port(), free_port()),
                   endpoints="bot/endpoints-scale.yml", model=MODEL, app_python=sys.executable, log_dir=logs,
                   data_dir=tmp_path_factory.mktemp("scale-data"), env=env)
-    stack.start()
-    try:
-        stack.wait_ready(timeout=300)
-    except Exception:
-        stack.stop()
-        for log in sorted(logs.glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
-        raise
+    start_or_show_logs(stack, timeout=300)
     stack.logs = logs
     yield stack
     stack.stop()
