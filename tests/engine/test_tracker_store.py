@@ -40,6 +40,13 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def first_turn_saved(s: RedactingSQLTrackerStore, sender: str) -> None:
+    """A new conversation with one stored turn ("första"); the tracker is now in s's cache."""
+    tracker = run(s.get_or_create_tracker(sender))
+    turn(tracker, "första")
+    run(s.save(tracker))
+
+
 def test_every_event_is_stored_once_across_cached_turns(db):
     s = store(db)
     tracker = run(s.get_or_create_tracker("a"))
@@ -54,9 +61,7 @@ def test_every_event_is_stored_once_across_cached_turns(db):
 
 def test_another_instance_writing_invalidates_the_cache(db):
     a, b = store(db), store(db)
-    tracker = run(a.get_or_create_tracker("s"))
-    turn(tracker, "första")
-    run(a.save(tracker))  # now cached in a
+    first_turn_saved(a, "s")
     # After a failover instance b answers one turn of the same conversation.
     other = run(b.retrieve("s"))
     turn(other, "andra, hos b")
@@ -70,9 +75,7 @@ def test_another_instance_writing_invalidates_the_cache(db):
 
 def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
     s = store(db)
-    tracker = run(s.get_or_create_tracker("f"))
-    turn(tracker, "första")
-    run(s.save(tracker))
+    first_turn_saved(s, "f")
     broken = run(s.retrieve("f"))
     turn(broken, "kraschar före save")  # never saved
     again = run(s.retrieve("f"))
@@ -81,9 +84,7 @@ def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
 
 def test_new_events_are_redacted_before_they_are_written(db):
     s = store(db)
-    tracker = run(s.get_or_create_tracker("r"))
-    turn(tracker, "första")
-    run(s.save(tracker))
+    first_turn_saved(s, "r")
     tracker = run(s.retrieve("r"))
     turn(tracker, "ring mig på 070-123 45 67")
     run(s.save(tracker))
