@@ -1,10 +1,14 @@
 """make bench-load: 16 and 64 concurrent simulated users for 60 s each, through the gateway,
 and in the same run the same load against a `rasa init` bot (Rasa's default configuration)
-as the anchor. Prints errors, p50/p95/p99, requests/s and each process's memory before and
-after. Each simulated user holds conversations of five turns, then starts a new one, as
-people do: one endless conversation would measure tracker growth, not the service.
+as the anchor. Prints errors, p50/p95/p99/max, requests/s and each process's memory before and
+after each level and over the whole run. Each simulated user holds conversations of five
+turns, then starts a new one, as people do: one endless conversation would measure tracker
+growth, not the service. Every level starts with all its users at once, the hardest start.
 
-Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor]
+The alternative in the same run: the same stack with the gateway sending every turn to Rasa
+at once (LOTSEN_ENGINE_CONCURRENCY=0) instead of queueing beyond 4 per instance.
+
+Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor] [--skip-alternative]
 """
 from __future__ import annotations
 
@@ -91,15 +95,40 @@ def start_anchor(workdir: Path, port: int) -> subprocess.Popen:
     raise TimeoutError("ankaret svarade inte")
 
 
-def summary(ours: list, anchor: list) -> None:
+def growth(before: dict[str, float], after: dict[str, float]) -> tuple[str, float]:
+    """The process whose memory grew most, and by how many per cent."""
+    return max(((p, (after[p] / before[p] - 1) * 100) for p in before if before[p]), key=lambda x: x[1])
+
+
+def summary(ours: list, alternative: list, anchor: list) -> None:
     print("\nSammanfattning (samma körning):")
-    print_table([r for r, _, _ in ours] + [r for r, _, _ in anchor])
-    for (o, ob, oa), (a, _, _) in zip(ours, anchor):
+    print_table([r for r, _, _ in ours + alternative + anchor])
+    for (o, _, _), (a, _, _) in zip(ours, anchor):
         print(f"  {o.users} användare: Påverkanslotsen {o.rps:.1f} anrop/s mot ankarets {a.rps:.1f} "
               f"= {o.rps / a.rps if a.rps else float('inf'):.2f}×")
     for r, before, after in ours:
-        growth = max((after[p] / before[p] - 1) * 100 for p in before if before[p])
-        print(f"  {r.users} användare: största minnestillväxt {growth:+.1f} % (mål ≤ 10 %)")
+        process, percent = growth(before, after)
+        print(f"  {r.users} användare: största minnestillväxt {percent:+.1f} % ({process}; mål ≤ 10 %)")
+    if ours:
+        process, percent = growth(ours[0][1], ours[-1][2])
+        print(f"  hela körningen (första nivåns start → sista nivåns slut): största minnestillväxt "
+              f"{percent:+.1f} % ({process}; mål ≤ 10 %)")
+    errors = sum(r.errors for r, _, _ in ours)
+    print(f"  fel i Påverkanslotsens nivåer: {errors} (mål 0)")
+
+
+def measure_ours(label: str, users: list[int], seconds: float, engine_instances: int, work: Path,
+                 env: dict[str, str]) -> list:
+    stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(engine_instances)),
+                  actions_port=free_port(), app_python=sys.executable, log_dir=work / "logs", data_dir=work / "data",
+                  env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", **env})
+    try:
+        stack.start()
+        stack.wait_ready(timeout=240)
+        print(f"{label} ({engine_instances} Rasa-processer), {seconds:.0f} s per nivå", flush=True)
+        return asyncio.run(load(label, gateway_sender(stack.url), stack.processes, users, seconds))
+    finally:
+        stack.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,23 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--skip-anchor", action="store_true")
+    parser.add_argument("--skip-alternative", action="store_true",
+                        help="skip the run without the gateway's queue (LOTSEN_ENGINE_CONCURRENCY=0)")
     parser.add_argument("--engine-instances", type=int, default=default_engine_instances(),
                         help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
-    stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(args.engine_instances)),
-                  actions_port=free_port(), app_python=sys.executable,
-                  log_dir=work / "logs", data_dir=work / "data", env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
-    ours, anchor = [], []
-    try:
-        stack.start()
-        stack.wait_ready(timeout=240)
-        print(f"Påverkanslotsen genom gatewayen ({args.engine_instances} Rasa-processer), {args.seconds:.0f} s per nivå",
-              flush=True)
-        ours = asyncio.run(load("lotsen /api/chat", gateway_sender(stack.url), stack.processes, users, args.seconds))
-    finally:
-        stack.stop()
+    ours = measure_ours("lotsen /api/chat", users, args.seconds, args.engine_instances, work / "ours", {})
+    alternative, anchor = [], []
+    if not args.skip_alternative:
+        alternative = measure_ours("lotsen utan kö i gatewayen", users, args.seconds, args.engine_instances,
+                                   work / "alternative", {"LOTSEN_ENGINE_CONCURRENCY": "0"})
     if not args.skip_anchor:
         anchor_dir = work / "anchor"
         anchor_dir.mkdir()
@@ -135,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.killpg(proc.pid, 15)
             proc.wait(timeout=30)
-        summary(ours, anchor)
+    summary(ours, alternative, anchor)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

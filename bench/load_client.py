@@ -84,10 +84,12 @@ async def run(name: str, send: Send, users: int, requests_per_user: int | None =
 
 
 def print_table(results: list[Result]) -> None:
-    print(f"{'mål':<28}{'användare':>10}{'anrop':>8}{'fel':>6}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'anrop/s':>10}")
+    width = max([34, *(len(r.name) + 2 for r in results)])
+    print(f"{'mål':<{width}}{'användare':>10}{'anrop':>8}{'fel':>6}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'max ms':>9}{'anrop/s':>10}")
     for r in results:
-        print(f"{r.name:<28}{r.users:>10}{r.requests:>8}{r.errors:>6}{r.median_ms:>11.1f}"
-              f"{r.percentile(95):>9.1f}{r.percentile(99):>9.1f}{r.rps:>10.1f}")
+        print(f"{r.name:<{width}}{r.users:>10}{r.requests:>8}{r.errors:>6}{r.median_ms:>11.1f}"
+              f"{r.percentile(95):>9.1f}{r.percentile(99):>9.1f}{r.percentile(100):>9.1f}{r.rps:>10.1f}")
 
 
 def session(prefix: str, uid: int, i: int) -> str:

@@ -8,6 +8,14 @@ the next instance on the ring, which continues the conversation from the shared 
 (PostgreSQL or the shared SQLite file); after `retry_after` seconds the failed instance is
 tried first again. A busy instance may spill a turn to the least busy one (`spill`); a lock
 per session keeps one session's turns one at a time in this process whatever the instance.
+
+At most `concurrency` turns are sent to one instance at a time; the rest wait here, first come
+first served. Rasa handles every request on one event loop: a request on a new connection needs
+several turns of that loop before Rasa reads it, and under load each turn of the loop runs the
+CPU-bound steps of every other request in flight, so 30 requests sent at once were answered in
+arrival order only after up to 2 s while requests on warm connections overtook them (measured,
+docs/deploy.md "Throughput"). Queued here instead, they go in order over a few kept-alive
+connections.
 """
 from __future__ import annotations
 
@@ -66,7 +74,7 @@ class HashRing:
 class EngineClient:
     def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, spill: int = 0) -> None:
+                 clock: Callable[[], float] = time.monotonic, spill: int = 0, concurrency: int = 0) -> None:
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self._ring = HashRing([u.rstrip("/") for u in urls])
         self._actions_url = actions_url.rstrip("/")
@@ -80,7 +88,10 @@ class EngineClient:
         # conversation from the shared tracker store, so any of them can continue it; what a
         # session must not have is two turns at once on two instances, hence the lock.
         self._spill = spill
+        # Turns in flight per instance, those waiting for a slot included.
         self._in_flight: dict[str, int] = dict.fromkeys(self._ring.nodes, 0)
+        # asyncio.Semaphore wakes waiters in the order they came (Python 3.11.1+). 0: no limit.
+        self._slots = {url: asyncio.Semaphore(concurrency) for url in self._ring.nodes} if concurrency > 0 else {}
         self._session_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         # One pooled client per process: connection set-up would otherwise dominate latency.
         # aiohttp underneath unless a test injects a transport (gateway/http_transport.py).
@@ -133,11 +144,24 @@ class EngineClient:
         finally:
             lock.release()
 
-    async def _post(self, url: str, session_id: str, message: str, timeout: float) -> httpx.Response:
+    async def _post(self, url: str, session_id: str, message: str, deadline: float) -> httpx.Response:
         self._in_flight[url] += 1
+        slot = self._slots.get(url)
         try:
-            return await self._http.post(f"{url}/webhooks/rest/webhook",
-                                         json={"sender": session_id, "message": message}, timeout=timeout)
+            if slot is not None:
+                try:
+                    async with asyncio.timeout(deadline - self._clock()):
+                        await slot.acquire()
+                except TimeoutError:
+                    # Busy, not down: the turn never left this process.
+                    raise EngineUnavailable("every engine slot was busy until the timeout") from None
+            try:
+                return await self._http.post(f"{url}/webhooks/rest/webhook",
+                                             json={"sender": session_id, "message": message},
+                                             timeout=max(deadline - self._clock(), 0.001))
+            finally:
+                if slot is not None:
+                    slot.release()
         finally:
             self._in_flight[url] -= 1
 
@@ -148,7 +172,7 @@ class EngineClient:
             if remaining <= 0:
                 break
             try:
-                response = await self._post(url, session_id, message, remaining)
+                response = await self._post(url, session_id, message, deadline)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 self._mark_down(url, type(exc).__name__)
                 last = exc

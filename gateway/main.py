@@ -28,7 +28,8 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     settings = settings or get_settings()
     kb = load(organisation_file=settings.organisation_file)
     engine = EngineClient(settings.engine_urls, settings.actions_url, settings.engine_timeout,
-                          settings.health_timeout, transport=engine_transport, spill=settings.engine_spill)
+                          settings.health_timeout, transport=engine_transport, spill=settings.engine_spill,
+                          concurrency=settings.engine_concurrency)
     search = KnowledgeSearch.build(kb)
     state = AppState(
         settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,

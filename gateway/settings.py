@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # A turn goes to the least busy instance instead of its session's own when the own one has
     # this many more turns in flight (0: always the own one). docs/deploy.md.
     engine_spill: int = Field(2, ge=0, le=1000)
+    # Turns sent to one engine instance at a time; more wait in the gateway in arrival order
+    # (0: no limit). docs/deploy.md, "Throughput".
+    engine_concurrency: int = Field(4, ge=0, le=1000)
     # Teams (gateway/teams, docs/teams.md): the single-tenant Azure Bot's app registration,
     # with a client secret or a PFX certificate. Without an app id every call is refused.
     teams_app_id: str | None = None

@@ -34,11 +34,14 @@ def test_calls_to_the_action_server_reuse_one_connection(fixes):
 
     from aiohttp import web
 
+    body = {"next_action": "x", "tracker": {"latest_message": {"text": "hotad på väg/hem", "confidence": 0.25}}}
+
     async def scenario() -> set:
         peers = set()
 
         async def webhook(request: web.Request) -> web.Response:
             peers.add(request.transport.get_extra_info("peername"))
+            assert await request.json() == body
             return web.json_response({"events": [], "responses": []})
 
         app = web.Application()
@@ -51,12 +54,26 @@ def test_calls_to_the_action_server_reuse_one_connection(fixes):
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         try:
             for _ in range(5):
-                assert await endpoint.request(json={"next_action": "x"}) == {"events": [], "responses": []}
+                assert await endpoint.request(json=body) == {"events": [], "responses": []}
         finally:
+            await endpoint.session()._session.close()
             await runner.cleanup()
         return peers
 
     assert len(asyncio.run(scenario())) == 1  # five calls, one client connection (Rasa: five)
+
+
+def test_request_bodies_are_the_json_rasa_would_send():
+    import json
+
+    import numpy as np
+
+    value = {"text": "kniv/hot å ä ö \u2028", "n": [1, 2.5, None, True], "nested": {"x": -0.0}}
+    assert json.loads(serve.dumps_json(value)) == value
+    # What ujson refuses goes through json, which gives what Rasa itself sends (or its error).
+    assert serve.dumps_json({"x": float("nan")}) == json.dumps({"x": float("nan")})
+    with pytest.raises(TypeError):
+        serve.dumps_json({"x": np.float32(0.5)})
 
 
 def test_the_compiled_check_accepts_good_and_refuses_bad_replies(fixes):

@@ -91,3 +91,36 @@ def test_new_events_are_redacted_before_they_are_written(db):
     with sqlite3.connect(db) as c:
         data = " ".join(row[0] for row in c.execute("select data from events"))
     assert "070-123 45 67" not in data and "[telefonnummer]" in data
+
+
+def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
+    """The store reads with two plain statements; Rasa's SQLTrackerStore builds the same query
+    with the ORM. Both must return the same events: none, one session, and only the latest of
+    several sessions (with a timestamp shared across the session boundary)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    s = store(db)
+    first_turn_saved(s, "one")
+    tracker = run(s.retrieve("one"))
+    # A second session whose start has the same timestamp as the last event before it.
+    boundary = tracker.events[-1].timestamp
+    tracker.update(ActionExecuted("action_session_start", timestamp=boundary))
+    tracker.update(SessionStarted(timestamp=boundary))
+    turn(tracker, "ny session")
+    run(s.save(tracker))
+    first_turn_saved(s, "other")
+    # Events stored without any SessionStarted (as an old conversation might be).
+    with sqlite3.connect(db) as c:
+        c.execute("insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
+                  ("nostart", "action", 1.0, '{"event": "action", "name": "action_listen", "timestamp": 1.0}'))
+
+    fresh = store(db)
+    for sender in ("one", "other", "nostart", "missing"):
+        ours = fresh._retrieve_latest_session(sender)
+        rasas = run(SQLTrackerStore._retrieve(fresh, sender, fetch_events_from_all_sessions=False))
+        if rasas is None:
+            assert ours is None, sender
+        else:
+            assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events], sender
+    assert [e.text for e in fresh._retrieve_latest_session("one").events if isinstance(e, UserUttered)] == ["ny session"]

@@ -213,3 +213,50 @@ async def test_two_turns_of_one_session_never_run_at_once():
     await asyncio.gather(first, second)
     assert len(gated.seen) == 2
     await engine.close()
+
+
+async def test_an_instance_gets_at_most_concurrency_turns_and_the_rest_go_in_arrival_order():
+    import asyncio
+
+    gated = Gated()
+    gated.release = asyncio.Event()
+    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated),
+                          concurrency=2)
+    sessions = owned_by_first(5)
+    turns = []
+    for session in sessions:
+        turns.append(asyncio.create_task(engine.send(session, "hej")))
+        await asyncio.sleep(0.01)  # they arrive one after another
+    await asyncio.sleep(0.05)
+    assert [s for _, s in gated.seen] == sessions[:2]  # two sent, three waiting in the gateway
+    gated.release.set()
+    await asyncio.gather(*turns)
+    assert [s for _, s in gated.seen] == sessions  # first come, first served
+    await engine.close()
+
+
+async def test_waiting_for_a_busy_instance_times_out_without_marking_it_down():
+    import asyncio
+
+    gated = Gated()
+    gated.release = asyncio.Event()
+    engine = EngineClient(URLS, "http://actions:5055", 0.3, 1.0, transport=httpx.MockTransport(gated),
+                          concurrency=1)
+    first, second = owned_by_first(2)
+    holding = asyncio.create_task(engine.send(first, "hej"))
+    await asyncio.sleep(0.05)
+    with pytest.raises(EngineUnavailable, match="busy"):
+        await engine.send(second, "hej")
+    assert [s for _, s in gated.seen] == [first]  # the waiting turn was never sent anywhere
+    assert engine.route(second)[0] == URLS[0]  # busy is not down
+    gated.release.set()
+    await holding
+    assert (await engine.send(second, "hej"))[0]["text"] == f"svar från {URLS[0]}"  # the slot is free again
+    await engine.close()
+
+
+def test_settings_read_the_engine_concurrency():
+    assert Settings().engine_concurrency == 4
+    assert Settings(engine_concurrency=0).engine_concurrency == 0
+    with pytest.raises(ValueError):
+        Settings(engine_concurrency=-1)
