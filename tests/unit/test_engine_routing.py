@@ -174,6 +174,16 @@ class Gated:
         return httpx.Response(200, json=[{"recipient_id": sender, "text": f"svar från {base}"}])
 
 
+def gated_engine(timeout: float = 5.0, **options) -> tuple[Gated, EngineClient]:
+    """An engine client in front of the Gated instances (call inside the test's event loop)."""
+    import asyncio
+
+    gated = Gated()
+    gated.release = asyncio.Event()
+    return gated, EngineClient(URLS, "http://actions:5055", timeout, 1.0, transport=httpx.MockTransport(gated),
+                               **options)
+
+
 def owned_by_first(n: int) -> list[str]:
     ring = HashRing(URLS)
     return [s for s in SESSIONS if ring.preference(s)[0] == URLS[0]][:n]
@@ -183,9 +193,7 @@ def owned_by_first(n: int) -> list[str]:
 async def test_a_busy_instance_s_turns_spill_to_the_least_busy_one(spill, third_goes_to_first):
     import asyncio
 
-    gated = Gated()
-    gated.release = asyncio.Event()
-    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated), spill=spill)
+    gated, engine = gated_engine(spill=spill)
     first, second, third = owned_by_first(3)
     busy = [asyncio.create_task(engine.send(s, "hej")) for s in (first, second)]
     await asyncio.sleep(0.05)  # both are in flight on their own instance
@@ -200,9 +208,7 @@ async def test_a_busy_instance_s_turns_spill_to_the_least_busy_one(spill, third_
 async def test_two_turns_of_one_session_never_run_at_once():
     import asyncio
 
-    gated = Gated()
-    gated.release = asyncio.Event()
-    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated), spill=1)
+    gated, engine = gated_engine(spill=1)
     session = owned_by_first(1)[0]
     first = asyncio.create_task(engine.send(session, "första"))
     await asyncio.sleep(0.05)
@@ -218,10 +224,7 @@ async def test_two_turns_of_one_session_never_run_at_once():
 async def test_an_instance_gets_at_most_concurrency_turns_and_the_rest_go_in_arrival_order():
     import asyncio
 
-    gated = Gated()
-    gated.release = asyncio.Event()
-    engine = EngineClient(URLS, "http://actions:5055", 5.0, 1.0, transport=httpx.MockTransport(gated),
-                          concurrency=2)
+    gated, engine = gated_engine(concurrency=2)
     sessions = owned_by_first(5)
     turns = []
     for session in sessions:
@@ -238,10 +241,7 @@ async def test_an_instance_gets_at_most_concurrency_turns_and_the_rest_go_in_arr
 async def test_waiting_for_a_busy_instance_times_out_without_marking_it_down():
     import asyncio
 
-    gated = Gated()
-    gated.release = asyncio.Event()
-    engine = EngineClient(URLS, "http://actions:5055", 0.3, 1.0, transport=httpx.MockTransport(gated),
-                          concurrency=1)
+    gated, engine = gated_engine(timeout=0.3, concurrency=1)
     first, second = owned_by_first(2)
     holding = asyncio.create_task(engine.send(first, "hej"))
     await asyncio.sleep(0.05)
