@@ -49,6 +49,32 @@ def user_turns(stack, session: str) -> tuple[int, int]:
     return kinds.count("user"), kinds.count("session_started")
 
 
+def test_many_conversations_at_once_queue_in_the_gateway_and_every_turn_is_answered_once(pair):
+    """24 conversations of 3 turns, all at once: 6 times the 4 turns per instance the gateway
+    sends at a time. Every turn is answered by the engine (a slot never released would turn
+    later turns into fallback answers) and each conversation has exactly its 3 turns stored."""
+    import asyncio
+
+    questions = ["Vad gör jag om jag blir erbjuden en gåva?", "Jag har blivit hotad av en klient",
+                 "Ska jag polisanmäla hotet?"]
+
+    async def conversation(client: httpx.AsyncClient, session: str) -> list[str]:
+        engines = []
+        for text in questions:
+            r = await client.post(f"{pair.url}/api/chat", json={"session_id": session, "text": text})
+            assert r.status_code == 200, r.text
+            engines.append(r.json()["engine"])
+        return engines
+
+    async def everyone(sessions: list[str]) -> list[list[str]]:
+        async with httpx.AsyncClient(timeout=60) as client:
+            return await asyncio.gather(*(conversation(client, s) for s in sessions))
+
+    sessions = [f"e2e-burst-{i:04d}" for i in range(24)]
+    assert asyncio.run(everyone(sessions)) == [["rasa"] * 3] * len(sessions)
+    assert all(user_turns(pair, s) == (3, 1) for s in sessions)
+
+
 def test_both_instances_answer_and_a_killed_one_s_conversations_go_on(pair):
     sessions = [f"e2e-pair-{i:04d}" for i in range(12)]
     owners = {owner(pair, s) for s in sessions}
