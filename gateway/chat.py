@@ -33,8 +33,10 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
     """
     answer = None
     engine = "rasa"
+    # Someone in danger right now does not wait behind other people's questions.
+    urgent = bool(text and state.detector.is_emergency(text))
     try:
-        raw = await state.engine.send(session_id, text if text is not None else payload)
+        raw = await state.engine.send(session_id, text if text is not None else payload, urgent=urgent)
         answer = engine_answer(state.kb, state.detector, text, raw)
     except EngineUnavailable:
         answer = None

@@ -10,7 +10,7 @@ tried first again. A busy instance may spill a turn to the least busy one (`spil
 per session keeps one session's turns one at a time in this process whatever the instance.
 
 At most `concurrency` turns are sent to one instance at a time; the rest wait here, first come
-first served. Rasa handles every request on one event loop: a request on a new connection needs
+first served, except that a message about danger right now (`urgent`) goes first. Rasa handles every request on one event loop: a request on a new connection needs
 several turns of that loop before Rasa reads it, and under load each turn of the loop runs the
 CPU-bound steps of every other request in flight, so 30 requests sent at once were answered in
 arrival order only after up to 2 s while requests on warm connections overtook them (measured,
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import collections
+import contextlib
 import hashlib
 import logging
 import time
@@ -71,6 +73,41 @@ class HashRing:
         return order
 
 
+class Slots:
+    """At most `size` holders at a time; waiters get a slot in arrival order, urgent ones
+    (a message about danger right now) before all others."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiting: collections.deque[asyncio.Future] = collections.deque()
+        self._urgent: collections.deque[asyncio.Future] = collections.deque()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if self._free > 0 and not self._waiting and not self._urgent:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._waiting).append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot in the same moment it gave up: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # release() may have dropped it already
+                    (self._urgent if urgent else self._waiting).remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._waiting):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the slot goes straight to the waiter
+                    return
+        self._free += 1
+
+
 class EngineClient:
     def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
@@ -90,8 +127,8 @@ class EngineClient:
         self._spill = spill
         # Turns in flight per instance, those waiting for a slot included.
         self._in_flight: dict[str, int] = dict.fromkeys(self._ring.nodes, 0)
-        # asyncio.Semaphore wakes waiters in the order they came (Python 3.11.1+). 0: no limit.
-        self._slots = {url: asyncio.Semaphore(concurrency) for url in self._ring.nodes} if concurrency > 0 else {}
+        # 0: no limit.
+        self._slots = {url: Slots(concurrency) for url in self._ring.nodes} if concurrency > 0 else {}
         self._session_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         # One pooled client per process: connection set-up would otherwise dominate latency.
         # aiohttp underneath unless a test injects a transport (gateway/http_transport.py).
@@ -122,13 +159,14 @@ class EngineClient:
             log.warning("motorinstans %s svarar inte (%s); dess samtal går till nästa instans", url, reason)
         self._down_until[url] = self._clock() + self._retry_after
 
-    async def send(self, session_id: str, message: str) -> list[dict[str, Any]]:
+    async def send(self, session_id: str, message: str, urgent: bool = False) -> list[dict[str, Any]]:
         """Send a text or a '/intent' payload; returns Rasa's bot messages for this turn.
 
         The whole turn, re-routing included, stays within the engine timeout. Only a message
         that cannot have reached an instance (it refused or never accepted the connection, or
         is gone) is sent to the next one: a slow instance may still process it, and sending it
-        twice would answer the same message twice in one conversation.
+        twice would answer the same message twice in one conversation. An `urgent` turn waits
+        for an engine slot ahead of the others.
         """
         deadline = self._clock() + self._timeout
         lock = self._session_locks.get(session_id)
@@ -140,18 +178,18 @@ class EngineClient:
         except TimeoutError:
             raise EngineUnavailable("the session's previous turn is still being answered") from None
         try:
-            return await self._send(session_id, message, deadline)
+            return await self._send(session_id, message, deadline, urgent)
         finally:
             lock.release()
 
-    async def _post(self, url: str, session_id: str, message: str, deadline: float) -> httpx.Response:
+    async def _post(self, url: str, session_id: str, message: str, deadline: float, urgent: bool) -> httpx.Response:
         self._in_flight[url] += 1
         slot = self._slots.get(url)
         try:
             if slot is not None:
                 try:
                     async with asyncio.timeout(deadline - self._clock()):
-                        await slot.acquire()
+                        await slot.acquire(urgent)
                 except TimeoutError:
                     # Busy, not down: the turn never left this process.
                     raise EngineUnavailable("every engine slot was busy until the timeout") from None
@@ -165,14 +203,14 @@ class EngineClient:
         finally:
             self._in_flight[url] -= 1
 
-    async def _send(self, session_id: str, message: str, deadline: float) -> list[dict[str, Any]]:
+    async def _send(self, session_id: str, message: str, deadline: float, urgent: bool) -> list[dict[str, Any]]:
         last: Exception | None = None
         for url in self.route(session_id):
             remaining = deadline - self._clock()
             if remaining <= 0:
                 break
             try:
-                response = await self._post(url, session_id, message, deadline)
+                response = await self._post(url, session_id, message, deadline, urgent)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 self._mark_down(url, type(exc).__name__)
                 last = exc

@@ -260,3 +260,41 @@ def test_settings_read_the_engine_concurrency():
     assert Settings(engine_concurrency=0).engine_concurrency == 0
     with pytest.raises(ValueError):
         Settings(engine_concurrency=-1)
+
+
+async def test_a_message_about_danger_goes_ahead_of_the_waiting_turns():
+    import asyncio
+
+    gated, engine = gated_engine(concurrency=1)
+    holder, first, second, danger = owned_by_first(4)
+    turns = [asyncio.create_task(engine.send(holder, "hej"))]
+    await asyncio.sleep(0.02)
+    for session, urgent in ((first, False), (second, False), (danger, True)):
+        turns.append(asyncio.create_task(engine.send(session, "hej", urgent=urgent)))
+        await asyncio.sleep(0.01)
+    gated.release.set()
+    await asyncio.gather(*turns)
+    assert [s for _, s in gated.seen] == [holder, danger, first, second]
+    await engine.close()
+
+
+async def test_a_slot_handed_over_as_its_waiter_gives_up_is_passed_on():
+    import asyncio
+
+    from gateway.engine import Slots
+
+    slots = Slots(1)
+    await slots.acquire()
+    waiter = asyncio.create_task(slots.acquire())
+    later = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0)
+    slots.release()  # the slot goes to `waiter` …
+    waiter.cancel()  # … which gives up before it runs again
+    await asyncio.gather(waiter, return_exceptions=True)
+    await asyncio.wait_for(later, 1)  # the slot reached the next waiter instead of being lost
+    gone = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()  # a waiter that gives up while waiting takes no slot with it
+    await asyncio.gather(gone, return_exceptions=True)
+    slots.release()
+    await asyncio.wait_for(slots.acquire(), 1)

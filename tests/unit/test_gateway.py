@@ -244,3 +244,19 @@ def test_organisation_file_switches_contacts(engine, tmp_path):
         answer = c.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
         assert any("Din närmaste chef eller enhetschef" in m["text"] for m in answer["messages"])
         assert "Din närmaste chef eller enhetschef" in c.get("/kunskap/gavor").text
+
+
+def test_a_message_about_danger_is_sent_to_the_engine_as_urgent(client, monkeypatch):
+    from gateway.engine import EngineClient
+
+    urgent_flags = []
+    original = EngineClient.send
+
+    async def recording_send(self, session_id, message, urgent=False):
+        urgent_flags.append(urgent)
+        return await original(self, session_id, message, urgent=urgent)
+
+    monkeypatch.setattr(EngineClient, "send", recording_send)
+    for text in ("Han står i receptionen med en kniv", "Får jag ta emot en julklapp?"):
+        assert client.post("/api/chat", json={"session_id": SESSION, "text": text}).status_code == 200
+    assert urgent_flags == [True, False]
