@@ -27,6 +27,8 @@ import logging
 import sys
 from typing import Any, Callable, Dict, Text
 
+import ujson  # a C module that Rasa itself depends on: cheap to import, used on every action call
+
 
 def compiled_action_result_check(spec: Dict[Text, Any], docs_url: str) -> Callable[[Any, Dict[Text, Any]], bool]:
     """A drop-in for RemoteAction._validate_action_result with the validator built once."""
@@ -70,8 +72,6 @@ def dumps_json(value: Any) -> str:
     """JSON for the action server's request body: ujson (a Rasa dependency) is about three
     times faster than json on the tracker Rasa sends with every custom action; anything ujson
     refuses (a numpy number, NaN) goes through json as Rasa itself would send it."""
-    import ujson
-
     try:
         return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False, allow_nan=False)
     except (TypeError, ValueError, OverflowError):

@@ -10,7 +10,6 @@ from typing import Any
 
 from gateway.search import KnowledgeSearch
 from knowledge import render
-from knowledge.emergency import EmergencyDetector
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
 META_KEY = "lotsen"
@@ -58,11 +57,12 @@ def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict
 SEARCH_SUGGESTIONS = 3
 
 
-def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, payload: str | None,
+def fallback_answer(kb: KnowledgeBase, text: str | None, payload: str | None, flagged: bool,
                     search: KnowledgeSearch | None = None) -> dict:
-    """The engine is down, slow or silent: answer from the knowledge base (and its search)."""
+    """The engine is down, slow or silent: answer from the knowledge base (and its search).
+    `flagged`: the gateway's emergency lexicon found danger in the text."""
     topic = payload_topic(kb, payload)
-    emergency = bool(text and detector.is_emergency(text))
+    emergency = flagged
     if emergency:
         topic = EMERGENCY_TOPIC
     if topic:
@@ -75,12 +75,13 @@ def fallback_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | 
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 
-def engine_answer(kb: KnowledgeBase, detector: EmergencyDetector, text: str | None, raw: list[dict]) -> dict | None:
-    """The engine's answer, or None when it said nothing usable (e.g. action server down)."""
+def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool) -> dict | None:
+    """The engine's answer, or None when it said nothing usable (e.g. action server down).
+    `flagged`: the gateway's emergency lexicon found danger in the text."""
     messages, meta = from_engine(raw)
     if not messages:
         return None
-    emergency = bool(meta.get("emergency")) or bool(text and detector.is_emergency(text))
+    emergency = bool(meta.get("emergency")) or flagged
     if emergency:
         messages = ensure_emergency_first(kb, messages)
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None

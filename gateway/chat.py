@@ -33,16 +33,17 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
     """
     answer = None
     engine = "rasa"
-    # Someone in danger right now does not wait behind other people's questions.
-    urgent = bool(text and state.detector.is_emergency(text))
+    # The 112 line whatever the engine says; and someone in danger right now does not wait
+    # behind other people's questions.
+    flagged = bool(text and state.detector.is_emergency(text))
     try:
-        raw = await state.engine.send(session_id, text if text is not None else payload, urgent=urgent)
-        answer = engine_answer(state.kb, state.detector, text, raw)
+        raw = await state.engine.send(session_id, text if text is not None else payload, urgent=flagged)
+        answer = engine_answer(state.kb, raw, flagged)
     except EngineUnavailable:
         answer = None
     if answer is None:
         engine = "fallback"
-        answer = fallback_answer(state.kb, state.detector, text, payload, state.search)
+        answer = fallback_answer(state.kb, text, payload, flagged, state.search)
     state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
     result = {"feedback": None, "audience": None, **answer, "engine": engine}
     state.statistics.record_turn(result, channel=channel, text=text)
