@@ -10,12 +10,12 @@ tried first again. A busy instance may spill a turn to the least busy one (`spil
 per session keeps one session's turns one at a time in this process whatever the instance.
 
 At most `concurrency` turns are sent to one instance at a time; the rest wait here, first come
-first served, except that a message about danger right now (`urgent`) goes first. Rasa handles every request on one event loop: a request on a new connection needs
-several turns of that loop before Rasa reads it, and under load each turn of the loop runs the
-CPU-bound steps of every other request in flight, so 30 requests sent at once were answered in
-arrival order only after up to 2 s while requests on warm connections overtook them (measured,
-docs/deploy.md "Throughput"). Queued here instead, they go in order over a few kept-alive
-connections.
+first served, except that a message about danger right now (`urgent`) goes first. Rasa handles
+every request on one event loop: a request on a new connection needs several turns of that loop
+before Rasa reads it, and under load each turn of the loop runs the CPU-bound steps of every
+other request in flight, so of 32 requests sent at once the last was answered only after up to
+2.5 s while requests on warm connections overtook them (measured, docs/deploy.md "Sizing").
+Queued here instead, they go in order over a few kept-alive connections.
 """
 from __future__ import annotations
 
