@@ -31,6 +31,8 @@ class AppState:
     search: KnowledgeSearch
     pages: "KnowledgePages"
     statistics: "StatisticsRecorder"
+    # The server secret (gateway/session_keys.py): keys channel session ids.
+    secret: bytes = b""
 
 
 async def get_state(request: Request) -> AppState:

@@ -15,6 +15,7 @@ from gateway.engine import EngineClient
 from gateway.knowledge_pages import KnowledgePages
 from gateway.search import KnowledgeSearch
 from gateway.security import BodySizeLimit, RateLimit, SecurityHeaders, content_security_policy, style_hash
+from gateway.session_keys import load_secret
 from gateway.sessions import OfferedPayloads
 from gateway.statistics import routes as statistics_routes
 from gateway.statistics.recorder import build_recorder
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,
         offered=OfferedPayloads(settings.session_ttl_seconds), assets=StaticAssets.load(),
         search=search, pages=KnowledgePages(kb, search), statistics=build_recorder(settings),
+        secret=load_secret(settings.secret_key.get_secret_value() if settings.secret_key else None,
+                           settings.data_dir),
     )
 
     @asynccontextmanager

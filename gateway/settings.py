@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Statistics and reports (gateway/statistics): the data directory holds statistics.db and
     # reports unless LOTSEN_STATISTICS_URL names a database (postgresql://user:pw@host/db).
     data_dir: Path = Path("var")
+    # Keys channel session ids (gateway/session_keys.py); generated into data_dir when unset.
+    secret_key: SecretStr | None = None
     statistics_url: str | None = None
     # Days are counted in the organisation's time zone.
     statistics_timezone: str = "Europe/Stockholm"
