@@ -45,6 +45,8 @@ class Topic:
     group: str
     audiences: tuple[str, ...]
     scope: str
+    # A topic about a danger to a person: its answer must start with 112 (content brief §0a).
+    danger: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,10 @@ def load_topics(path: Path, problems: list[str]) -> dict[str, Topic]:
             if tid in topics:
                 problems.append(f"{path}: id {tid!r} finns två gånger")
                 continue
-            topics[tid] = Topic(tid, item["title"], group, tuple(item["audiences"]), item.get("scope", ""))
+            danger = item.get("danger", False)
+            if not isinstance(danger, bool):
+                problems.append(f"{path}: {tid}: fältet 'danger' ska vara true eller false")
+            topics[tid] = Topic(tid, item["title"], group, tuple(item["audiences"]), item.get("scope", ""), danger is True)
     return topics
 
 
