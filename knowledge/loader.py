@@ -22,7 +22,8 @@ AUDIENCE_HEADINGS = {
     "verksamhetsutvecklare": "För dig som verksamhetsutvecklare",
 }
 REQUIRED_HEADINGS = ("Bakgrund", "Vanliga misstag")
-OPTIONAL_HEADINGS = ("Tecken att känna igen",)
+# "För dig som förtroendevald": politicians are no role of the chat, but an article may speak to them.
+OPTIONAL_HEADINGS = ("Tecken att känna igen", "För dig som förtroendevald")
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5
