@@ -79,3 +79,33 @@ def test_with_rasa_killed_health_says_down_and_112_still_answers(stack, kb):
     assert ordinary["engine"] == "fallback" and ordinary["messages"]
     stack.restart("rasa")
     assert ask(stack, "e2e-down-0003", text="Vad gör jag om jag blir erbjuden en gåva?")["engine"] == "rasa"
+
+
+# The situations issue 14 added as article sections: a typical question reaches the topic whose
+# article answers it, and that article carries the section (shown in full on /kunskap/<id>).
+SITUATIONS = [
+    ("En besökare filmar mig i receptionen, får han det?", "kartlaggning", "Om någon filmar dig i jobbet"),
+    ("Kan man anmäla förolämpning mot tjänsteman?", "trakasserier", "Förolämpning mot tjänsteman"),
+    ("min hemadress sprids på sociala medier efter ett beslut", "skyddade_personuppgifter", "Om din hemadress sprids"),
+    ("Jag ska göra hembesök hos en man som har hotat mig", "hot", "Hembesök och arbete ute"),
+    ("Jag står i en brukares testamente, vad gör jag?", "gavor", "Gåvor och arv från brukare"),
+    ("Får jag stöd när jag ska vittna i tingsrätten?", "polisanmalan", "Efter anmälan och vid en rättegång"),
+]
+
+
+def test_new_situations_reach_the_article_that_answers_them(stack, kb):
+    for i, (question, topic, heading) in enumerate(SITUATIONS):
+        body = ask(stack, f"e2e-situation-{i:02d}", text=question)
+        assert (body["engine"], body["topic"]) == ("rasa", topic), question
+        assert f"**{heading}" in kb.articles[topic].body
+        assert heading in httpx.get(f"{stack.url}/kunskap/{topic}", timeout=30).text
+
+
+def test_suicide_threat_over_a_decision_gets_112_first_then_the_pressure_article(stack, kb):
+    # Self-harm words always take the emergency path (safety net): the 112 line first, then the
+    # article the classifier chose, whose section says not to change the decision because of it.
+    body = ask(stack, "e2e-situation-20", text="Klienten säger att hon ska skada sig själv om hon inte får pengarna")
+    assert (body["emergency"], body["topic"]) == (True, "patryckningar")
+    assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
+    assert body["messages"][1]["text"].startswith(kb.articles["patryckningar"].summary)
+    assert "**Om någon hotar att ta sitt liv**" in kb.articles["patryckningar"].body
