@@ -93,3 +93,12 @@ def test_report_prints_first_message_and_answer_words(capsys, kb):
     assert "1:a medd." in out and "1:a svar" in out
     line = next(l for l in out.splitlines() if l.startswith("gavor "))
     assert str(check.first_message_words(kb, "gavor")) in line.split()
+
+
+def test_danger_must_be_true_or_false(kb_copy):
+    from knowledge.loader import KnowledgeError
+
+    path = kb_copy / "topics.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    danger: true", "    danger: ja", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="fältet 'danger' ska vara true eller false"):
+        load(root=kb_copy)
