@@ -94,6 +94,11 @@ test-app: setup-app model browser teams-playground synapse
 synapse:
 	tools/install-synapse.sh "$(PYTHON_APP)"
 
+# A local Synapse plus the whole stack with the Matrix bot; prints how to log in (docs/matrix.md).
+MATRIX_PORT ?= 8008
+matrix-dev: setup model synapse
+	$(APP_PY) -m tools.matrix_dev --port $(PORT) --matrix-port $(MATRIX_PORT) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
+
 # Debian's chromium for the widget tests (Playwright cannot download its own browser here).
 browser:
 	tools/install-browser.sh

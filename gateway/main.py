@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors,
                                                                     [style_hash(state.assets.widget_css)]))
-    for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams):
+    for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams, matrix):
         app.include_router(module.router)
     app.include_router(statistics_routes.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
