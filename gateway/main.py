@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import chat, errors, health, knowledge_pages, pages, session_routes, teams, topics
+from gateway import chat, errors, health, knowledge_pages, matrix, pages, session_routes, teams, topics
 from gateway.assets import StaticAssets
 from gateway.deps import AppState
 from gateway.engine import EngineClient

@@ -50,6 +50,7 @@ MAX_REMEMBERED = 5000
 # Room keys can arrive a moment after the message they open (another to-device batch).
 KEY_WAIT_SECONDS = 10.0
 TYPING_MS = 15_000
+STORE_FILE = "store.db"
 RETRY_SECONDS = (2, 5, 15, 30, 60)
 _text = TypeAdapter(Text)
 # Matrix ids in a library's log line: @user:server, !room:server, #alias:server.
@@ -82,6 +83,9 @@ def quiet_library_logs() -> None:
     library.addHandler(handler)
     library.setLevel(logging.WARNING)
     library.propagate = False
+    # It warns about every device that is not cross-signed, i.e. nearly every person's; a
+    # message the bot cannot decrypt is logged by the bot itself.
+    logging.getLogger("mau.crypto").setLevel(logging.ERROR)
 
 
 class MatrixBot:
@@ -141,19 +145,21 @@ class MatrixBot:
             await db.stop()
         self._databases.clear()
 
-    async def _open_database(self, name: str, upgrade_table) -> Database:
-        db = Database.create(f"sqlite:{self.config.store_dir / name}", upgrade_table=upgrade_table,
+    async def _open_database(self) -> Database:
+        # One file for both stores: the crypto store asks the state tables who is in a room.
+        db = Database.create(f"sqlite:{self.config.store_dir / STORE_FILE}", upgrade_table=PgCryptoStore.upgrade_table,
                              log=logging.getLogger("mau.db"))
         await db.start()
         self._databases.append(db)
+        await PgStateStore.upgrade_table.upgrade(db)
         return db
 
     async def _connect(self) -> None:
         config = self.config
         config.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        crypto_store = PgCryptoStore(account_id=config.user_id, pickle_key=pickle_key(self.state.secret),
-                                     db=await self._open_database("crypto.db", PgCryptoStore.upgrade_table))
-        state_store = PgCryptoStateStore(await self._open_database("state.db", PgStateStore.upgrade_table))
+        db = await self._open_database()
+        crypto_store = PgCryptoStore(account_id=config.user_id, pickle_key=pickle_key(self.state.secret), db=db)
+        state_store = PgCryptoStateStore(db)
         if self.client is None:
             self.client = Client(mxid=config.user_id, base_url=config.homeserver, token=config.access_token,
                                  state_store=state_store, sync_store=crypto_store, log=logging.getLogger("mau.client"))

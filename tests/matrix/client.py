@@ -61,16 +61,18 @@ class MatrixUser:
     def run(self, coro, timeout: float = 60.0):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
-    async def _database(self, name: str, upgrade_table) -> Database:
-        db = Database.create(f"sqlite:{self._store_dir / name}", upgrade_table=upgrade_table)
+    async def _database(self) -> Database:
+        db = Database.create(f"sqlite:{self._store_dir / 'store.db'}", upgrade_table=PgCryptoStore.upgrade_table)
         await db.start()
+        await PgStateStore.upgrade_table.upgrade(db)
         self._databases.append(db)
         return db
 
     async def _start(self) -> None:
         self._store_dir.mkdir(parents=True, exist_ok=True)
-        crypto_store = PgCryptoStore(self.user_id, "test-pickle-key", await self._database("crypto.db", PgCryptoStore.upgrade_table))
-        state_store = PgCryptoStateStore(await self._database("state.db", PgStateStore.upgrade_table))
+        db = await self._database()
+        crypto_store = PgCryptoStore(self.user_id, "test-pickle-key", db)
+        state_store = PgCryptoStateStore(db)
         client = Client(mxid=self.user_id, base_url=self._homeserver, state_store=state_store, sync_store=crypto_store)
         await client.login(identifier=self.user_id, password=self._password, device_name="test")
         crypto = OlmMachine(client, crypto_store, state_store)

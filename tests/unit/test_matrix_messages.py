@@ -166,3 +166,18 @@ def test_library_log_lines_lose_matrix_ids_and_tracebacks():
     # Their debug and trace lines quote decrypted events: never emitted.
     assert library.getEffectiveLevel() == logging.WARNING and not library.propagate
     assert not logging.getLogger("mau.crypto").isEnabledFor(logging.INFO)
+
+
+def test_half_configured_matrix_stops_the_gateway_start_and_none_starts_no_bot(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from gateway.main import create_app
+
+    app = create_app(settings(tmp_path, homeserver="https://matrix.example.se"))
+    with pytest.raises(MatrixConfigError, match="LOTSEN_MATRIX_USER_ID"):
+        with TestClient(app):
+            pass
+    unconfigured = create_app(settings(tmp_path))
+    with TestClient(unconfigured) as client:
+        assert client.get("/healthz").status_code == 200
+        assert getattr(unconfigured.state, "matrix", None) is None
