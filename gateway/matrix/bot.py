@@ -97,8 +97,9 @@ class MatrixBot:
         self._databases: list[Database] = []
         self._task: asyncio.Task | None = None
         self._names: list[str] = []
-        self._sent_lists: OrderedDict[str, list[dict]] = OrderedDict()
-        self._session_lists: OrderedDict[str, list[dict]] = OrderedDict()
+        # event id → {number: button} of that message; session → the newest answer's choices.
+        self._sent_lists: OrderedDict[str, dict[int, dict]] = OrderedDict()
+        self._session_lists: OrderedDict[str, dict[int, dict]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
         self._skip_before_ms = 0
         self.ready = asyncio.Event()
@@ -315,8 +316,8 @@ class MatrixBot:
         if not text:
             await self._say(room, session, self.strings.no_text, quote)
             return
-        buttons = self._sent_lists.get(reply_to) if reply_to in self._sent_lists else self._session_lists.get(session, [])
-        choice = messages.choose(text, buttons or [])
+        numbered = self._sent_lists.get(reply_to) if reply_to in self._sent_lists else self._session_lists.get(session)
+        choice = messages.choose(text, numbered or {})
         payload = choice.payload
         if choice.missing_number is not None:
             await self._say(room, session, self.strings.unknown_choice.format(number=choice.missing_number), quote)
@@ -358,28 +359,30 @@ class MatrixBot:
     async def send_answer(self, room_id: str, session: str, answer: list[dict], reply_to: str | None = None,
                           keep_choices: bool = False) -> None:
         """Send an answer's messages in order, each its own event (so the 112 line stands alone
-        and first), and remember its choices for a number, a title or a reply."""
-        offered: list[dict] = []
+        and first), and remember its numbered choices for a number, a title or a reply."""
+        offered: dict[int, dict] = {}
         try:
             for i, message in enumerate(answer):
-                content = messages.content(message, self.strings)
+                first = len(offered) + 1
+                content = messages.content(message, self.strings, first=first)
                 content["m.mentions"] = {}  # an answer never notifies anyone else
                 if reply_to and i == 0:
                     content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
                 event_id = await self.client.send_message_event(room_id, EventType.ROOM_MESSAGE, content)
                 if message["buttons"]:
-                    self._remember(self._sent_lists, event_id, message["buttons"])
-                    offered = message["buttons"]
+                    numbered = dict(enumerate(message["buttons"], first))
+                    self._remember(self._sent_lists, event_id, numbered)
+                    offered.update(numbered)
         except (MatrixError, OSError, asyncio.TimeoutError) as exc:
             log.error("Matrix: svaret kunde inte skickas (%s).", type(exc).__name__)
         finally:
             await self._typing(room_id, 0)
         if offered or not keep_choices:
-            # A later bare number means the newest list; an answer without one ends the old.
+            # A later bare number means the newest answer's choices; an answer without any ends the old.
             self._remember(self._session_lists, session, offered)
 
     @staticmethod
-    def _remember(store: OrderedDict, key: str, value: list[dict]) -> None:
+    def _remember(store: OrderedDict, key: str, value: dict[int, dict]) -> None:
         store.pop(key, None)
         store[key] = value
         while len(store) > MAX_REMEMBERED:

@@ -2,8 +2,10 @@
 
 Matrix clients have no buttons, so an answer's choices become a numbered list in the HTML body
 (`org.matrix.custom.html`) with the same list in the plain `body` for clients without HTML.
-The person answers with the number or the title, typed or as a reply to that message. Links
-become <a> elements; the plain body keeps their addresses.
+The person answers with the number or the title, typed or as a reply to that message. The
+numbers run on through all messages of one answer (related topics 1–3, then "Ja" 4, "Nej" 5),
+so that a bare number is never ambiguous. Links become <a> elements; the plain body keeps
+their addresses.
 """
 from __future__ import annotations
 
@@ -37,8 +39,9 @@ def _html_lines(text: str) -> str:
     return "<br>".join(_linkify(html.escape(line, quote=False)) for line in text.split("\n"))
 
 
-def content(message: dict, strings: MatrixStrings) -> dict:
-    """One chat message ({"text", "buttons", "links"}) as an m.room.message content."""
+def content(message: dict, strings: MatrixStrings, first: int = 1) -> dict:
+    """One chat message ({"text", "buttons", "links"}) as an m.room.message content; its
+    choices are numbered from `first`."""
     text = message["text"]
     body = [text]
     parts = [f"<p>{_html_lines(text)}</p>"]
@@ -53,9 +56,10 @@ def content(message: dict, strings: MatrixStrings) -> dict:
         parts.append(f"<p>{html.escape(strings.links_heading)}</p><ul>{items}</ul>")
     if message["buttons"]:
         body.append("\n".join([strings.choices_hint,
-                               *(f"{i}. {b['title']}" for i, b in enumerate(message["buttons"], 1))]))
+                               *(f"{i}. {b['title']}" for i, b in enumerate(message["buttons"], first))]))
         items = "".join(f"<li>{html.escape(b['title'])}</li>" for b in message["buttons"])
-        parts.append(f"<p>{html.escape(strings.choices_hint)}</p><ol>{items}</ol>")
+        start = f' start="{first}"' if first != 1 else ""
+        parts.append(f"<p>{html.escape(strings.choices_hint)}</p><ol{start}>{items}</ol>")
     return {"msgtype": "m.text", "body": "\n\n".join(body), "format": HTML_FORMAT,
             "formatted_body": "".join(parts)}
 
@@ -97,16 +101,16 @@ def _title_key(title: str) -> str:
     return _TITLE_NOISE.sub(" ", title.casefold()).strip()
 
 
-def choose(text: str, buttons: list[dict]) -> Choice:
-    """The number or the title of one of `buttons`, else Choice() (the text is a question)."""
+def choose(text: str, numbered: dict[int, dict]) -> Choice:
+    """The number or the title of one of the `numbered` buttons, else Choice() (a question)."""
     number = _NUMBER.fullmatch(text)
     if number:
         n = int(number.group(1))
-        if 1 <= n <= len(buttons):
-            return Choice(payload=buttons[n - 1]["payload"])
-        return Choice(missing_number=n) if buttons else Choice()
+        if n in numbered:
+            return Choice(payload=numbered[n]["payload"])
+        return Choice(missing_number=n) if numbered else Choice()
     key = _title_key(text)
-    for button in buttons:
+    for button in numbered.values():
         if key and key == _title_key(button["title"]):
             return Choice(payload=button["payload"])
     return Choice()

@@ -18,6 +18,7 @@ from gateway.settings import Settings
 
 BUTTONS = [{"title": "Gåvor och representation", "payload": "/gavor"},
            {"title": "Hot och våld", "payload": "/hot"}]
+NUMBERED = dict(enumerate(BUTTONS, 1))
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +89,18 @@ def test_a_typed_name_at_the_start_is_not_part_of_the_question():
     ],
 )
 def test_a_number_or_a_title_is_a_click(text, choice):
-    assert messages.choose(text, BUTTONS) == choice
+    assert messages.choose(text, NUMBERED) == choice
 
 
 def test_a_number_without_a_list_is_just_text():
-    assert messages.choose("3", []) == messages.Choice()
+    assert messages.choose("3", {}) == messages.Choice()
+
+
+def test_numbers_run_on_through_an_answer(strings):
+    later = messages.content({"text": "Var svaret till hjälp?", "buttons": BUTTONS, "links": []}, strings, first=4)
+    assert '<ol start="4"><li>Gåvor och representation</li>' in later["formatted_body"]
+    assert later["body"].endswith("4. Gåvor och representation\n5. Hot och våld")
+    assert messages.choose("5", dict(enumerate(BUTTONS, 4))) == messages.Choice(payload="/hot")
 
 
 # --- configuration ----------------------------------------------------------------------------
