@@ -102,7 +102,6 @@ class MatrixBot:
         self._session_lists: OrderedDict[str, dict[int, dict]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
         self._skip_before_ms = 0
-        self.ready = asyncio.Event()
 
     # --- start and stop ---------------------------------------------------------------------
     def start(self) -> None:
@@ -138,7 +137,6 @@ class MatrixBot:
                 await self._close_databases()
                 await asyncio.sleep(delay)
         log.info("Matrix: boten är inloggad och lyssnar.")
-        self.ready.set()
         await self.client.start(None)
 
     async def _close_databases(self) -> None:

@@ -148,7 +148,7 @@ class MatrixUser:
         with self._lock:
             return len(self.received)
 
-    def answer(self, room_id: str, sender: str, since: int, timeout: float = 45.0, settle: float = 2.0) -> list[Received]:
+    def answer(self, room_id: str, sender: str, since: int, timeout: float = 45.0, settle: float = 1.5) -> list[Received]:
         """`sender`'s messages in the room after mark `since`: waits for the first, then until
         `settle` seconds pass without another (an answer is several messages in a row)."""
         deadline = time.monotonic() + timeout
