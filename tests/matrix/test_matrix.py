@@ -194,3 +194,20 @@ def test_logs_and_homeserver_hold_no_personal_data(homeserver, matrix_gateway, p
     with sqlite3.connect(homeserver.database) as db:
         stored = "\n".join(row[0] for row in db.execute("select json from event_json"))
     assert "Fjällström" not in stored and "erbjuden en gåva" not in stored
+
+
+def test_statistics_count_the_channel_and_nothing_about_the_people(matrix_gateway, homeserver, direct_chat):
+    room, _ = direct_chat
+    database = matrix_gateway.data_dir / "statistics.db"
+    deadline = time.monotonic() + 15  # the gateway writes its counts every few seconds
+    rows = []
+    while time.monotonic() < deadline and not rows:
+        if database.exists():
+            with sqlite3.connect(database) as db:
+                rows = db.execute("select topic from statistics_counts where channel = 'matrix'").fetchall()
+        time.sleep(0.5)
+    assert ("gavor",) in rows
+    dump = "\n".join(sqlite3.connect(database).iterdump())
+    for needle in (homeserver.user_id(PERSON), room, *PERSONAL_PARTS):
+        assert needle not in dump
+
