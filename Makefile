@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
         kb-check kb-report bench-latency bench-nlu bench-load clean report test-scale browser screenshots \
-        teams-package teams-playground
+        teams-package teams-playground synapse matrix-dev
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -87,8 +87,17 @@ test-engine: model
 	$(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
 		--stories tests/stories --fail-on-prediction-errors --out build/rasa-test-core
 
-test-app: setup-app model browser teams-playground
-	$(APP_PY) -m pytest tests/unit tests/widget tests/e2e tests/teams
+test-app: setup-app model browser teams-playground synapse
+	$(APP_PY) -m pytest tests/unit tests/widget tests/e2e tests/teams tests/matrix
+
+# Synapse, the Matrix homeserver of tests/matrix and make matrix-dev, in its own environment.
+synapse:
+	tools/install-synapse.sh "$(PYTHON_APP)"
+
+# A local Synapse plus the whole stack with the Matrix bot; prints how to log in (docs/matrix.md).
+MATRIX_PORT ?= 8008
+matrix-dev: setup model synapse
+	$(APP_PY) -m tools.matrix_dev --port $(PORT) --matrix-port $(MATRIX_PORT) --rasa-port $(RASA_PORT) --actions-port $(ACTIONS_PORT)
 
 # Debian's chromium for the widget tests (Playwright cannot download its own browser here).
 browser:

@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import chat, errors, health, knowledge_pages, pages, session_routes, teams, topics
+from gateway import chat, errors, health, knowledge_pages, matrix, pages, session_routes, teams, topics
 from gateway.assets import StaticAssets
 from gateway.deps import AppState
 from gateway.engine import EngineClient
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors,
                                                                     [style_hash(state.assets.widget_css)]))
-    for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams):
+    for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams, matrix):
         app.include_router(module.router)
     app.include_router(statistics_routes.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)

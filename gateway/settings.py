@@ -62,10 +62,25 @@ class Settings(BaseSettings):
     teams_certificate_file: Path | None = None
     # Accepts Teams calls without a token: only for local tests with Agents Playground.
     teams_anonymous: bool = False
+    # Matrix (gateway/matrix, docs/matrix.md): the bot's homeserver and account, with an
+    # access token or a password. None set: no Matrix bot; some set: the start stops.
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_password: SecretStr | None = None
+    # Device keys, crypto and state stores; default data_dir/matrix.
+    matrix_store_dir: Path | None = None
+    # Whose invitations are accepted: server names and/or user ids; default the bot's own server.
+    matrix_allowed_servers: Annotated[list[str], NoDecode] = []
 
     @field_validator("allowed_origins", "frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value):
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+    @field_validator("matrix_allowed_servers", mode="before")
+    @classmethod
+    def _split_names(cls, value):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
     @field_validator("rasa_urls", mode="before")

@@ -1,0 +1,116 @@
+"""Answers as Matrix messages and Matrix messages as turns: the pure mapping, no I/O.
+
+Matrix clients have no buttons, so an answer's choices become a numbered list in the HTML body
+(`org.matrix.custom.html`) with the same list in the plain `body` for clients without HTML.
+The person answers with the number or the title, typed or as a reply to that message. The
+numbers run on through all messages of one answer (related topics 1–3, then "Ja" 4, "Nej" 5),
+so that a bare number is never ambiguous. Links become <a> elements; the plain body keeps
+their addresses.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from gateway.matrix.config import MatrixStrings
+
+MAX_TEXT_CHARS = 1000  # as for /api/chat (gateway.schemas.Text)
+HTML_FORMAT = "org.matrix.custom.html"
+
+_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
+# A pill (mention) of any user in the HTML body: the bot's own name is noise to the NLU and a
+# colleague's name is personal data the engine does not need.
+_PILL = re.compile(r"<a\b[^>]*href=\"https://matrix\.to/#/[@!#][^\"]*\"[^>]*>.*?</a>", re.IGNORECASE | re.DOTALL)
+_REPLY_FALLBACK_HTML = re.compile(r"<mx-reply>.*?</mx-reply>", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<br\s*/?>|</p>|</li>|</div>|</h\d>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+_BLANKS = re.compile(r"[^\S\n]+")
+_NUMBER = re.compile(r"\s*(?:nr\.?\s*)?(\d{1,3})\s*[.)]?\s*", re.IGNORECASE)
+_TITLE_NOISE = re.compile(r"[^\w]+")
+
+
+def _linkify(escaped: str) -> str:
+    # Runs on HTML-escaped text, where & is &amp;: the href takes the address back unescaped.
+    return _URL.sub(lambda m: f'<a href="{html.escape(html.unescape(m.group(0)), quote=True)}">{m.group(0)}</a>', escaped)
+
+
+def _html_lines(text: str) -> str:
+    return "<br>".join(_linkify(html.escape(line, quote=False)) for line in text.split("\n"))
+
+
+def content(message: dict, strings: MatrixStrings, first: int = 1) -> dict:
+    """One chat message ({"text", "buttons", "links"}) as an m.room.message content; its
+    choices are numbered from `first`."""
+    text = message["text"]
+    body = [text]
+    parts = [f"<p>{_html_lines(text)}</p>"]
+    # Links whose address the text already shows are linked there; the others get a list.
+    extra = [link for link in message["links"] if link["url"] not in text]
+    if extra:
+        body.append("\n".join([strings.links_heading,
+                               *(f"- {link['title'] or link['url']}: {link['url']}" for link in extra)]))
+        items = "".join(
+            f'<li><a href="{html.escape(link["url"], quote=True)}">{html.escape(link["title"] or link["url"])}</a></li>'
+            for link in extra)
+        parts.append(f"<p>{html.escape(strings.links_heading)}</p><ul>{items}</ul>")
+    if message["buttons"]:
+        body.append("\n".join([strings.choices_hint,
+                               *(f"{i}. {b['title']}" for i, b in enumerate(message["buttons"], first))]))
+        items = "".join(f"<li>{html.escape(b['title'])}</li>" for b in message["buttons"])
+        start = f' start="{first}"' if first != 1 else ""
+        parts.append(f"<p>{html.escape(strings.choices_hint)}</p><ol{start}>{items}</ol>")
+    return {"msgtype": "m.text", "body": "\n\n".join(body), "format": HTML_FORMAT,
+            "formatted_body": "".join(parts)}
+
+
+def plain_text(body: str, formatted_body: str | None = None) -> str:
+    """What the person wrote: without reply quotes and mentions, blanks collapsed."""
+    if formatted_body:
+        text = _REPLY_FALLBACK_HTML.sub("", formatted_body)
+        text = _PILL.sub(" ", text)
+        text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text)))
+    else:
+        # The plain reply fallback: "> <@someone:server> quoted line" lines, then a blank line.
+        lines = body.split("\n")
+        if lines and lines[0].startswith("> "):
+            while lines and lines[0].startswith(">"):
+                lines.pop(0)
+        text = "\n".join(lines)
+    cleaned = (_BLANKS.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in cleaned if line)
+
+
+def strip_name(text: str, names: list[str]) -> str:
+    """A mention typed without a pill ("Påverkanslotsen: …", "@lotsen …") at the start."""
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        if text.casefold().startswith(name.casefold()):
+            return text[len(name):].lstrip(" :,").strip()
+    return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a short answer to a list meant: a payload, a number not on the list, or neither."""
+
+    payload: str | None = None
+    missing_number: int | None = None
+
+
+def _title_key(title: str) -> str:
+    return _TITLE_NOISE.sub(" ", title.casefold()).strip()
+
+
+def choose(text: str, numbered: dict[int, dict]) -> Choice:
+    """The number or the title of one of the `numbered` buttons, else Choice() (a question)."""
+    number = _NUMBER.fullmatch(text)
+    if number:
+        n = int(number.group(1))
+        if n in numbered:
+            return Choice(payload=numbered[n]["payload"])
+        return Choice(missing_number=n) if numbered else Choice()
+    key = _title_key(text)
+    for button in numbered.values():
+        if key and key == _title_key(button["title"]):
+            return Choice(payload=button["payload"])
+    return Choice()
