@@ -257,6 +257,7 @@ def test_other_topic_and_out_of_scope_from_the_list(client, nlu_dir):
     ({"item": "x", "topic": "hot"}, 422),
     ({"topic": "finns_inte"}, 422),
     ({"action": "assign", "other": "<script>"}, 422),
+    ({"action": "assign", "other": ""}, 422),  # the list's "Välj ämne …"
 ])
 def test_bad_form_input_is_a_swedish_error_not_a_500(client, form, status):
     chat(client, "session-a-0001", text=OUTSIDE)
