@@ -223,6 +223,9 @@ class StatisticsRecorder:
         await self.flush()
         return await asyncio.to_thread(self.store.review_items)
 
+    async def review_count(self) -> int:
+        return await asyncio.to_thread(self.store.review_count)
+
     async def review_item(self, item_id: int):
         return await asyncio.to_thread(self.store.review_item, item_id)
 

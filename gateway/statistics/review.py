@@ -84,7 +84,7 @@ async def _page(state: AppState, request: Request, *, error: str | None = None, 
     context = {
         "s": strings, "r": strings["review"], "organisation": state.kb.organisation.name, "labels": labels,
         "store_unanswered": state.statistics.store_unanswered, "retention_days": state.settings.unanswered_retention_days,
-        "items": [], "exported": 0, "error": error, "csrf": csrf_token(state, request),
+        "items": [], "total": 0, "exported": 0, "error": error, "csrf": csrf_token(state, request),
         "choices": _choices(state, labels, strings), "export_only": not writer.writable(),
         "done": None,
     }
@@ -93,6 +93,7 @@ async def _page(state: AppState, request: Request, *, error: str | None = None, 
         context["done"] = strings["review"]["done"][done].format(topic=topic)
     try:
         context["items"] = await state.statistics.review_items()
+        context["total"] = await state.statistics.review_count()
         context["exported"] = len(await state.statistics.assigned())
     except StatisticsStoreError:
         context["error"], status = strings["errors"]["database"], 503
