@@ -118,12 +118,13 @@ async def review_action(request: Request, state: State) -> Response:
     errors = load_strings()["review"]["errors"]
     body = await request.body()
     form = {k: v[-1] for k, v in parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace")).items()}
-    if not same_origin(request) or not hmac.compare_digest(form.get("csrf", ""), csrf_token(state, request)):
+    given = form.get("csrf", "").encode()  # bytes: compare_digest refuses non-ASCII text
+    if not same_origin(request) or not hmac.compare_digest(given, csrf_token(state, request).encode()):
         return await _page(state, request, error=errors["csrf"], status=403)
-    try:
-        item_id = int(form.get("item", ""))
-    except ValueError:
+    raw_id = form.get("item", "")
+    if not (raw_id.isascii() and raw_id.isdigit() and 0 < len(raw_id) <= 18):
         return await _page(state, request, error=errors["item"], status=422)
+    item_id = int(raw_id)
     try:
         item = await state.statistics.review_item(item_id)
         if item is None:

@@ -258,6 +258,8 @@ def test_other_topic_and_out_of_scope_from_the_list(client, nlu_dir):
     ({"topic": "finns_inte"}, 422),
     ({"action": "assign", "other": "<script>"}, 422),
     ({"action": "assign", "other": ""}, 422),  # the list's "Välj ämne …"
+    ({"item": "9" * 40, "action": "discard"}, 422),
+    ({"item": "-1", "action": "discard"}, 422),
 ])
 def test_bad_form_input_is_a_swedish_error_not_a_500(client, form, status):
     chat(client, "session-a-0001", text=OUTSIDE)
@@ -284,6 +286,7 @@ def test_forms_need_the_token_and_this_origin(client):
     (item,) = items(client)
     assert post(client, item=str(item.id), action="discard").status_code == 403
     assert post(client, csrf="0" * 64, item=str(item.id), action="discard").status_code == 403
+    assert post(client, csrf="å" * 64, item=str(item.id), action="discard").status_code == 403
     cross = {**BEARER, "Origin": "https://evil.example"}
     assert post(client, headers=cross, csrf=token, item=str(item.id), action="discard").status_code == 403
     cross_site = {**BEARER, "Sec-Fetch-Site": "cross-site"}
