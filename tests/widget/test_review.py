@@ -4,7 +4,8 @@ nlu_data/reviewed.yml, the engine restarts, and the same question then gets that
 
 Its own stack (the shared one must keep the repository's model): the NLU data is a temporary
 copy, which the gateway writes reviewed.yml into and bot.train trains from, into a temporary
-model folder. Training is the cost of this test: 114 s of its 241 s on a busy two-core machine.
+model folder. Here among the widget tests for their session-wide Chromium: Playwright's sync
+API cannot start a second one while that one runs. Training is the cost of this test: 114 s of its 241 s on a busy two-core machine.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import httpx
 import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT, free_port, start_or_show_logs
-from tests.widget.browser import DESKTOP, launch
+from tests.widget.browser import DESKTOP
 
 pytestmark = pytest.mark.e2e
 
@@ -68,15 +69,14 @@ def review_stack(tmp_path_factory):
     stack.stop()
 
 
-def test_a_rejected_question_is_assigned_with_the_keyboard_and_learned(review_stack, kb):
+def test_a_rejected_question_is_assigned_with_the_keyboard_and_learned(review_stack, browser, kb):
     stack = review_stack
     before = ask(stack.url, "e2e-review-before-1", QUESTION)
     assert before["topic"] is None and before["engine"] == "rasa", before
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=DESKTOP, locale="sv-SE",
-                                      http_credentials={"username": USER, "password": PASSWORD})
+    context = browser.new_context(viewport=DESKTOP, locale="sv-SE",
+                                  http_credentials={"username": USER, "password": PASSWORD})
+    try:
         page = context.new_page()
         response = page.goto(f"{stack.url}/statistik/granska")
         assert response.status == 200 and response.headers["cache-control"] == "no-store"
@@ -97,7 +97,8 @@ def test_a_rejected_question_is_assigned_with_the_keyboard_and_learned(review_st
         expect(page.get_by_role("status")).to_contain_text(kb.topics[TOPIC].title)
         expect(page.locator(".review-list h2", has_text=QUESTION)).to_have_count(0)
         assert serious_violations(page) == []
-        browser.close()
+    finally:
+        context.close()
 
     reviewed = yaml.safe_load((stack.nlu / "reviewed.yml").read_text(encoding="utf-8"))
     assert reviewed["nlu"] == [{"intent": TOPIC, "examples": f"- {QUESTION}\n"}]
