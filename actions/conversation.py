@@ -98,6 +98,16 @@ def latest_entities(tracker: Tracker) -> dict[str, Any]:
     return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity")}
 
 
+RANKED_INTENTS = 5
+
+
+def ranked_intents(tracker: Tracker, count: int = RANKED_INTENTS) -> list[str]:
+    """The classifier's likeliest intents for the latest message, likeliest first."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    ranked = sorted(ranking, key=lambda r: -(r.get("confidence") or 0))
+    return [str(r["name"]) for r in ranked if r.get("name")][:count]
+
+
 def active_form(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
 
@@ -113,6 +123,8 @@ def send(
     audience: str | None = None,
     feedback: dict[str, Any] | None = None,
 ) -> None:
-    """reply.send with the asker's role (if known) added for the statistics."""
+    """reply.send with the asker's role (if known) and the classifier's ranking added for the
+    statistics (the ranking is the top three shown when someone answers "Nej")."""
     reply.send(dispatcher, messages, topic=topic, emergency=emergency, suggestions=suggestions,
-               audience=audience or tracker.get_slot(ROLE_SLOT), feedback=feedback)
+               audience=audience or tracker.get_slot(ROLE_SLOT), feedback=feedback,
+               ranking=ranked_intents(tracker))

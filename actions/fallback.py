@@ -31,7 +31,8 @@ class ActionSuggestTopics(Action):
         topics = likeliest_topics(tracker.latest_message, kb.articles)
         if not topics:
             topics = list(kb.phrases["quick_help_topics"])[:SUGGESTION_COUNT]
-        reply.send(dispatcher, render.suggestion_messages(kb, topics), suggestions=topics)
+        reply.send(dispatcher, render.suggestion_messages(kb, topics), suggestions=topics,
+                   ranking=likeliest_topics(tracker.latest_message, kb.articles), unanswered="unsure")
         return []
 
 
@@ -43,5 +44,7 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         """Say kindly what the assistant can help with, and offer the quick-help menu."""
-        reply.send(dispatcher, render.out_of_scope_messages(knowledge_base()))
+        kb = knowledge_base()
+        reply.send(dispatcher, render.out_of_scope_messages(kb),
+                   ranking=likeliest_topics(tracker.latest_message, kb.articles), unanswered="out_of_scope")
         return []

@@ -25,12 +25,16 @@ def send(
     suggestions: list[str] | None = None,
     audience: str | None = None,
     feedback: dict[str, Any] | None = None,
+    ranking: list[str] | None = None,
+    unanswered: str | None = None,
 ) -> None:
     """Text and buttons for every channel; links and topic metadata as one custom payload.
 
     The REST channel drops unknown keys on text messages, so links travel in the custom
     payload with the index of the message they belong to. `audience` (the asker's role) and
-    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics.
+    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics; so are
+    the classifier's `ranking` (intents, likeliest first) and why a question went `unanswered`
+    ("out_of_scope" or "unsure"), for the review of what the assistant did not understand.
     """
     links = []
     for index, msg in enumerate(messages):
@@ -47,4 +51,8 @@ def send(
         meta["audience"] = audience
     if feedback is not None:
         meta["feedback"] = feedback
+    if ranking:
+        meta["ranking"] = ranking
+    if unanswered is not None:
+        meta["unanswered"] = unanswered
     dispatcher.utter_message(json_message={META_KEY: meta})

@@ -87,7 +87,8 @@ def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool) -> dict | N
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions,
-            "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta)}
+            "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta),
+            "review": engine_review(kb, meta)}
 
 
 def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:
@@ -97,6 +98,14 @@ def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:
         return None
     topic = feedback.get("topic")
     return {"topic": topic if topic in kb.topics else None, "helpful": feedback["helpful"]}
+
+
+def engine_review(kb: KnowledgeBase, meta: dict) -> dict:
+    """For the review of unanswered questions (gateway/statistics): why the engine did not
+    answer ("out_of_scope", "unsure" or None) and its three likeliest topics."""
+    ranking = [t for t in meta.get("ranking") or [] if isinstance(t, str) and t in kb.topics]
+    reason = meta.get("unanswered")
+    return {"reason": reason if reason in ("out_of_scope", "unsure") else None, "ranking": ranking[:3]}
 
 
 def engine_audience(meta: dict) -> str | None:

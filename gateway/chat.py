@@ -46,7 +46,7 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
         answer = fallback_answer(state.kb, text, payload, flagged, state.search)
     state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
     result = {"feedback": None, "audience": None, **answer, "engine": engine}
-    state.statistics.record_turn(result, channel=channel, text=text)
+    state.statistics.record_turn(result, channel=channel, text=text, session=session_id)
     return result
 
 

@@ -17,6 +17,7 @@ from gateway.search import KnowledgeSearch
 from gateway.security import BodySizeLimit, RateLimit, SecurityHeaders, content_security_policy, style_hash
 from gateway.session_keys import load_secret
 from gateway.sessions import OfferedPayloads
+from gateway.statistics import review as statistics_review
 from gateway.statistics import routes as statistics_routes
 from gateway.statistics.recorder import build_recorder
 from gateway.settings import Settings, get_settings
@@ -64,5 +65,6 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams, matrix):
         app.include_router(module.router)
     app.include_router(statistics_routes.router)
+    app.include_router(statistics_review.router)
     logging.getLogger("lotsen.gateway").info("kunskapsbas: %d artiklar, %s", len(kb.articles), kb.organisation.name)
     return app

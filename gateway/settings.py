@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Unanswered questions are kept (redacted) only when switched on, and only this many days.
     store_unanswered: bool = False
     unanswered_retention_days: int = Field(30, ge=1, le=366)
+    # /statistik/granska writes assigned questions here (Rasa NLU YAML; the next training uses
+    # it); with export_only, or when the tree is read-only, the page offers it as a download.
+    review_file: Path = Path("nlu_data/reviewed.yml")
+    review_export_only: bool = False
     # Several engine instances (comma-separated); sessions are spread by consistent hashing.
     rasa_urls: Annotated[list[str], NoDecode] = []
     # A turn goes to the least busy instance instead of its session's own when the own one has

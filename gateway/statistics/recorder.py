@@ -11,12 +11,20 @@ import contextlib
 import logging
 import re
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from gateway.statistics.store import NO_TOPIC, UNKNOWN, CountRow, Key, StatisticsStore, UnansweredQuestion
+from gateway.statistics.store import (
+    NO_TOPIC,
+    REVIEW_REASONS,
+    UNKNOWN,
+    CountRow,
+    Key,
+    StatisticsStore,
+    UnansweredQuestion,
+)
 from knowledge.loader import AUDIENCES
 from knowledge.redact import redact
 
@@ -28,6 +36,10 @@ MAX_PENDING_KEYS = 50_000
 MAX_PENDING_UNANSWERED = 5_000
 MAX_UNANSWERED_CHARS = 1000
 PURGE_INTERVAL = 3600.0
+# For a "Nej" on "Hjälpte svaret?": each session's latest question, redacted, in memory only.
+MAX_REMEMBERED_SESSIONS = 20_000
+REMEMBER_SECONDS = 24 * 3600.0
+TOP_TOPICS = 3
 
 
 def turn_counts(result: dict) -> tuple[str, Counter]:
@@ -53,6 +65,29 @@ def turn_counts(result: dict) -> tuple[str, Counter]:
     return topic, counts
 
 
+def review_reason(result: dict, counts: Counter) -> str | None:
+    """Why this question should be reviewed (store.REVIEW_REASONS), or None.
+
+    The engine says so itself ("review": {"reason": ...} from answers.engine_review); a turn
+    that offered topics instead of an answer (degraded mode included) is "unsure".
+    """
+    review = result.get("review")
+    reason = review.get("reason") if isinstance(review, dict) else None
+    if reason in REVIEW_REASONS:
+        return reason
+    return "unsure" if counts["fallbacks"] else None
+
+
+def top_topics(result: dict) -> tuple[str, ...]:
+    """The assistant's three likeliest topics for the turn: the engine's ranking, else the
+    answer's topic and the suggestions it offered."""
+    review = result.get("review")
+    ranking = review.get("ranking") if isinstance(review, dict) else None
+    if not ranking:
+        ranking = [t for t in [result.get("topic"), *(result.get("suggestions") or [])] if t]
+    return tuple(dict.fromkeys(str(t) for t in ranking))[:TOP_TOPICS]
+
+
 def channel_name(channel: str | None) -> str:
     return channel if isinstance(channel, str) and _CHANNEL.fullmatch(channel) else UNKNOWN
 
@@ -76,19 +111,23 @@ class StatisticsRecorder:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self._next_purge = 0.0
+        # session id → (monotonic time, redacted question, its top three, already kept)
+        self._last_question: OrderedDict[str, tuple[float, str, tuple[str, ...], bool]] = OrderedDict()
 
     def today(self) -> date:
         return datetime.fromtimestamp(self._clock(), self.tz).date()
 
-    def record_turn(self, result: dict, channel: str = "api", text: str | None = None) -> None:
-        """Count one turn (no I/O). The text is kept, redacted, only for unanswered questions
-        and only when that is switched on. Never raises: the answer matters more than its count."""
+    def record_turn(self, result: dict, channel: str = "api", text: str | None = None,
+                    session: str | None = None) -> None:
+        """Count one turn (no I/O). The text is kept, redacted, only for questions to review
+        (rejected, unsure, or the question before a "Nej") and only when that is switched on.
+        Never raises: the answer matters more than its count."""
         try:
-            self._record(result, channel, text)
+            self._record(result, channel, text, session)
         except Exception as exc:  # noqa: BLE001
             log.error("en fråga kunde inte räknas (%s)", type(exc).__name__)
 
-    def _record(self, result: dict, channel: str, text: str | None) -> None:
+    def _record(self, result: dict, channel: str, text: str | None, session: str | None = None) -> None:
         topic, counts = turn_counts(result)
         now = self._clock()
         day = datetime.fromtimestamp(now, self.tz).date()
@@ -96,12 +135,44 @@ class StatisticsRecorder:
         key = Key(day, topic, channel, audience)
         if key in self._pending or len(self._pending) < MAX_PENDING_KEYS:
             self._pending.setdefault(key, Counter()).update(counts)
-        if (self.store_unanswered and counts["fallbacks"] and text and text.strip()
-                and len(self._unanswered) < MAX_PENDING_UNANSWERED):
+        if not self.store_unanswered:
+            return
+        reason, ranking, question = review_reason(result, counts), top_topics(result), None
+        if result.get("feedback"):
+            # "Nej" (clicked or typed): the question is the one that answer replied to, unless
+            # it is kept already. Either answer settles it: the question is forgotten.
+            remembered = self._recall(session)
+            if remembered is not None and counts["feedback_no"]:
+                reason, question, ranking = "not_helpful", remembered[0], remembered[1]
+        elif text and text.strip():
+            question = redact(text.strip())[:MAX_UNANSWERED_CHARS]
+            self._remember(session, question, ranking, kept=reason is not None)
+        elif session:
+            # A button click: the next answer replies to it, not to the typed question before.
+            self._last_question.pop(session, None)
+        if reason and question and len(self._unanswered) < MAX_PENDING_UNANSWERED:
             self._unanswered.append(UnansweredQuestion(
                 day=day, created_at=datetime.fromtimestamp(now, timezone.utc), channel=channel, audience=audience,
-                text=redact(text.strip())[:MAX_UNANSWERED_CHARS],
+                text=question, reason=reason, ranking=ranking,
             ))
+
+    def _remember(self, session: str | None, question: str, ranking: tuple[str, ...], kept: bool) -> None:
+        if not session:
+            return
+        self._last_question.pop(session, None)
+        self._last_question[session] = (time.monotonic(), question, ranking, kept)
+        while len(self._last_question) > MAX_REMEMBERED_SESSIONS:
+            self._last_question.popitem(last=False)
+
+    def _recall(self, session: str | None) -> tuple[str, tuple[str, ...]] | None:
+        """The session's latest question and its top three, once, if not kept already."""
+        entry = self._last_question.pop(session, None) if session else None
+        if entry is None:
+            return None
+        stamp, question, ranking, kept = entry
+        if kept or time.monotonic() - stamp > REMEMBER_SECONDS:
+            return None
+        return question, ranking
 
     def _take(self) -> tuple[dict[Key, Counter], list[UnansweredQuestion]]:
         pending, unanswered = self._pending, self._unanswered
@@ -146,6 +217,26 @@ class StatisticsRecorder:
 
     async def unanswered(self, start: date, end: date, channel: str | None = None) -> list[tuple[str, int]]:
         return await asyncio.to_thread(self.store.unanswered, start, end, channel)
+
+    async def review_items(self) -> list:
+        """Questions waiting for a review, newest first (what was just asked included)."""
+        await self.flush()
+        return await asyncio.to_thread(self.store.review_items)
+
+    async def review_count(self) -> int:
+        return await asyncio.to_thread(self.store.review_count)
+
+    async def review_item(self, item_id: int):
+        return await asyncio.to_thread(self.store.review_item, item_id)
+
+    async def remove(self, item_id: int) -> bool:
+        return await asyncio.to_thread(self.store.remove, item_id)
+
+    async def mark_assigned(self, item_id: int, intent: str) -> bool:
+        return await asyncio.to_thread(self.store.mark_assigned, item_id, intent)
+
+    async def assigned(self) -> list[tuple[str, str]]:
+        return await asyncio.to_thread(self.store.assigned)
 
     async def _run(self) -> None:
         while True:

@@ -23,8 +23,11 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
+    update,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,7 +55,21 @@ unanswered_table = Table(
     Column("channel", String(32), nullable=False),
     Column("audience", String(32), nullable=False),
     Column("text", Text, nullable=False),
+    # For the review (/statistik/granska): why it was kept (REVIEW_REASONS), the assistant's
+    # top three topics (comma-separated) and, once assigned in export-only mode, the intent.
+    Column("reason", String(16), nullable=False, server_default="unsure"),
+    Column("ranking", String(400), nullable=False, server_default=""),
+    Column("intent", String(64), nullable=True),
 )
+# Columns added after the first release: a database created before them gets them on start.
+_ADDED_COLUMNS = {
+    "reason": "VARCHAR(16) NOT NULL DEFAULT 'unsure'",
+    "ranking": "VARCHAR(400) NOT NULL DEFAULT ''",
+    "intent": "VARCHAR(64)",
+}
+# Rejected as outside the field, below the classifier's threshold (or the engine was down),
+# or answered but marked "Nej" on "Hjälpte svaret?".
+REVIEW_REASONS = ("out_of_scope", "unsure", "not_helpful")
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,18 @@ class UnansweredQuestion:
     created_at: datetime
     channel: str
     audience: str
+    text: str
+    reason: str = "unsure"
+    ranking: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: int
+    created_at: datetime
+    channel: str
+    reason: str
+    ranking: tuple[str, ...]
     text: str
 
 
@@ -126,7 +155,18 @@ class StatisticsStore:
                 metadata.create_all(self.engine)
             except SQLAlchemyError as exc:
                 raise StatisticsStoreError(type(exc).__name__) from exc
+        self._add_missing_columns()
         self._schema_ready = True
+
+    def _add_missing_columns(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                present = {c["name"] for c in inspect(conn).get_columns(unanswered_table.name)}
+                for name, ddl in _ADDED_COLUMNS.items():
+                    if name not in present:
+                        conn.execute(sql(f"ALTER TABLE {unanswered_table.name} ADD COLUMN {name} {ddl}"))
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
 
     def _insert(self):
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(counts_table)
@@ -151,7 +191,7 @@ class StatisticsStore:
                 if unanswered:
                     conn.execute(unanswered_table.insert(), [
                         {"day": q.day, "created_at": q.created_at, "channel": q.channel, "audience": q.audience,
-                         "text": q.text} for q in unanswered
+                         "text": q.text, "reason": q.reason, "ranking": ",".join(q.ranking)} for q in unanswered
                     ])
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
@@ -184,7 +224,7 @@ class StatisticsStore:
         self.ensure_schema()
         u = unanswered_table.c
         n = func.count().label("n")
-        query = select(u.text, n).where(u.day >= start, u.day <= end)
+        query = select(u.text, n).where(u.day >= start, u.day <= end, u.intent.is_(None))
         if channel:
             query = query.where(u.channel == channel)
         query = query.group_by(u.text).order_by(n.desc(), u.text)
@@ -200,6 +240,87 @@ class StatisticsStore:
         try:
             with self.engine.begin() as conn:
                 return conn.execute(delete(unanswered_table).where(unanswered_table.c.created_at < before)).rowcount
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+
+    # --- the review (/statistik/granska) ------------------------------------------------------
+    def review_items(self, limit: int = 200) -> list[ReviewItem]:
+        """Questions waiting for a review, newest first."""
+        self.ensure_schema()
+        u = unanswered_table.c
+        query = (select(u.id, u.created_at, u.channel, u.reason, u.ranking, u.text)
+                 .where(u.intent.is_(None)).order_by(u.created_at.desc(), u.id.desc()).limit(limit))
+        try:
+            with self.engine.connect() as conn:
+                return [ReviewItem(id_, created, channel, reason, tuple(filter(None, ranking.split(","))), body)
+                        for id_, created, channel, reason, ranking, body in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def review_count(self) -> int:
+        self.ensure_schema()
+        u = unanswered_table.c
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(select(func.count()).where(u.intent.is_(None))).scalar_one()
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def review_item(self, item_id: int) -> ReviewItem | None:
+        self.ensure_schema()
+        u = unanswered_table.c
+        query = select(u.id, u.created_at, u.channel, u.reason, u.ranking, u.text).where(
+            u.id == item_id, u.intent.is_(None))
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+        if row is None:
+            return None
+        id_, created, channel, reason, ranking, body = row
+        return ReviewItem(id_, created, channel, reason, tuple(filter(None, ranking.split(","))), body)
+
+    def remove(self, item_id: int) -> bool:
+        """Delete one question (discarded, or assigned and written to reviewed.yml).
+        Every stored copy of the same text goes with it: one decision covers them all."""
+        self.ensure_schema()
+        u = unanswered_table.c
+        try:
+            with self.engine.begin() as conn:
+                body = conn.execute(select(u.text).where(u.id == item_id, u.intent.is_(None))).scalar()
+                if body is None:
+                    return False
+                conn.execute(delete(unanswered_table).where(u.text == body, u.intent.is_(None)))
+                return True
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def mark_assigned(self, item_id: int, intent: str) -> bool:
+        """Export-only mode: keep an assigned question (until its retention ends) for the
+        download of reviewed.yml, out of the review list; its other copies are deleted."""
+        self.ensure_schema()
+        u = unanswered_table.c
+        try:
+            with self.engine.begin() as conn:
+                body = conn.execute(select(u.text).where(u.id == item_id, u.intent.is_(None))).scalar()
+                if body is None:
+                    return False
+                conn.execute(delete(unanswered_table).where(u.text == body, u.intent.is_(None), u.id != item_id))
+                conn.execute(update(unanswered_table).where(u.id == item_id).values(intent=intent))
+                return True
+        except SQLAlchemyError as exc:
+            raise StatisticsStoreError(type(exc).__name__) from exc
+
+    def assigned(self) -> list[tuple[str, str]]:
+        """(intent, text) of the questions assigned in export-only mode, oldest first."""
+        self.ensure_schema()
+        u = unanswered_table.c
+        query = select(u.intent, u.text).where(u.intent.is_not(None)).order_by(u.created_at, u.id)
+        try:
+            with self.engine.connect() as conn:
+                return [(intent, body) for intent, body in conn.execute(query)]
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
 

@@ -19,11 +19,17 @@ def test_low_confidence_offers_three_likeliest_topics(run, tracker):
     assert [b["payload"] for b in buttons] == ["/jav", "/bisysslor", "/gavor"]
     meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
     assert meta["suggestions"] == ["jav", "bisysslor", "gavor"] and meta["topic"] is None
+    # For the review of what the assistant did not understand (/statistik/granska).
+    assert meta["unanswered"] == "unsure" and meta["ranking"] == ["jav", "bisysslor", "gavor"]
     assert "112" in messages[1]["text"]  # contacts include the emergency number
 
 
 def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
     kb = knowledge_base()
-    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?"))
+    ranking = [{"name": "out_of_scope", "confidence": 0.7}, {"name": "greet", "confidence": 0.1},
+               {"name": "bisysslor", "confidence": 0.08}, {"name": "hot", "confidence": 0.02}]
+    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?", ranking=ranking))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
+    meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+    assert meta["unanswered"] == "out_of_scope" and meta["ranking"] == ["bisysslor", "hot"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{t}" for t in kb.phrases["quick_help_topics"]]
