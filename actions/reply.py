@@ -25,12 +25,15 @@ def send(
     suggestions: list[str] | None = None,
     audience: str | None = None,
     feedback: dict[str, Any] | None = None,
+    nlu: dict[str, Any] | None = None,
 ) -> None:
     """Text and buttons for every channel; links and topic metadata as one custom payload.
 
     The REST channel drops unknown keys on text messages, so links travel in the custom
     payload with the index of the message they belong to. `audience` (the asker's role) and
-    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics.
+    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics; `nlu`
+    ({"intent", "ranking"}) when the classifier did not answer, so that the gateway can fuse
+    its ranking with the knowledge search's (knowledge/suggestions.py).
     """
     links = []
     for index, msg in enumerate(messages):
@@ -47,4 +50,6 @@ def send(
         meta["audience"] = audience
     if feedback is not None:
         meta["feedback"] = feedback
+    if nlu is not None:
+        meta["nlu"] = nlu
     dispatcher.utter_message(json_message={META_KEY: meta})
