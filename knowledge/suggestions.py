@@ -49,10 +49,10 @@ class Thresholds:
 
     # The knowledge search "sees something in scope": the best article's raw BM25 score over
     # lemmas (gateway/search.py, KnowledgeSearch.scope_score) reaches this.
-    search_min: float = 1.5
+    search_min: float = 1.0
     # The classifier is sure a question is out of scope: its out_of_scope confidence reaches
     # this, and the search is not asked (everyday questions share words with our articles).
-    oos_sure: float = 0.85
+    oos_sure: float = 0.8
 
 
 THRESHOLDS = Thresholds()
