@@ -19,6 +19,9 @@ def test_low_confidence_offers_three_likeliest_topics(run, tracker):
     assert [b["payload"] for b in buttons] == ["/jav", "/bisysslor", "/gavor"]
     meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
     assert meta["suggestions"] == ["jav", "bisysslor", "gavor"] and meta["topic"] is None
+    # The classifier's view, for the gateway's fusion with the knowledge search.
+    assert meta["nlu"]["intent"] == "nlu_fallback"
+    assert meta["nlu"]["ranking"][:2] == [["jav", 0.2], ["greet", 0.19]]
     assert "112" in messages[1]["text"]  # contacts include the emergency number
 
 
@@ -27,3 +30,5 @@ def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
     messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?"))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{t}" for t in kb.phrases["quick_help_topics"]]
+    meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+    assert meta["nlu"]["intent"] == "out_of_scope"
