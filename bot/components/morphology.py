@@ -54,7 +54,7 @@ class SwedishMorphology(GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["hunspell"]
+        return ["chunspell"]  # distribution names (Rasa fingerprints their versions)
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         from hunspell import Hunspell
