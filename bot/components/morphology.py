@@ -54,7 +54,10 @@ class SwedishMorphology(GraphComponent):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["chunspell"]  # distribution names (Rasa fingerprints their versions)
+        # None declared: Rasa checks the names as modules (hunspell) when validating and as
+        # distributions (chunspell) when fingerprinting, and no one name passes both. A
+        # missing library fails in __init__ with its own ImportError.
+        return []
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         from hunspell import Hunspell
