@@ -27,14 +27,17 @@ def send(
     feedback: dict[str, Any] | None = None,
     ranking: list[str] | None = None,
     unanswered: str | None = None,
+    nlu: dict[str, Any] | None = None,
 ) -> None:
     """Text and buttons for every channel; links and topic metadata as one custom payload.
 
     The REST channel drops unknown keys on text messages, so links travel in the custom
     payload with the index of the message they belong to. `audience` (the asker's role) and
     `feedback` ({"topic", "helpful"}) are added only when known, for the statistics; so are
-    the classifier's `ranking` (intents, likeliest first) and why a question went `unanswered`
-    ("out_of_scope" or "unsure"), for the review of what the assistant did not understand.
+    the classifier's `ranking` (topics, likeliest first) and why a question went `unanswered`
+    ("out_of_scope" or "unsure"), for the review of what the assistant did not understand; and
+    `nlu` ({"intent", "ranking"} with confidences) when the classifier did not answer, so that
+    the gateway can fuse its ranking with the knowledge search's (knowledge/suggestions.py).
     """
     links = []
     for index, msg in enumerate(messages):
@@ -55,4 +58,6 @@ def send(
         meta["ranking"] = ranking
     if unanswered is not None:
         meta["unanswered"] = unanswered
+    if nlu is not None:
+        meta["nlu"] = nlu
     dispatcher.utter_message(json_message={META_KEY: meta})

@@ -45,6 +45,7 @@ DOMAIN_DIR = Path("bot/domain")
 TOPICS_FILE = Path("knowledge/topics.yml")
 ARTICLES_DIR = Path("knowledge/articles")
 HELDOUT = Path("tests/data/nlu_heldout.yml")
+REAL_HELDOUT = Path("tests/data/nlu_real_heldout.yml")  # real questions, split by website
 EMERGENCIES = Path("tests/data/emergencies_heldout.yml")
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -76,6 +77,14 @@ whose answer the person gets, after FallbackClassifier; when our EmergencyOverri
 - out-of-scope recall: out-of-scope questions whose final = out_of_scope;
   out-of-scope precision: of all held-out items with final = out_of_scope, the share that is
   out of scope.
+- never a dead end (knowledge/suggestions.py, with the gateway's knowledge search): an unsure or
+  rejected question gets the classifier's ranking fused with the search's (RRF) as {SUGGESTIONS}
+  buttons; a rejected one only when the classifier is not sure and the search sees the field.
+  "right topic in the answer or the buttons": final = a right topic, or a right topic among
+  those buttons; "rejected without buttons": final = out_of_scope and no buttons (the "utanför"
+  answer); "out-of-scope recall, never a dead end": out-of-scope questions that still get
+  the "utanför" answer. Fused top-1/top-3: the fused ranking for every in-scope question.
+  On the real set a question may name several acceptable topics: any of them is right.
 - emergency recall: items of {EMERGENCIES} whose answer starts with the 112 line
   (the intent is {EMERGENCY}, from the classifier or EmergencyOverride). "classifier only" =
   what our pipeline would answer without EmergencyOverride (ranking starts with {EMERGENCY}
@@ -105,6 +114,31 @@ def read_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
     return pairs
 
 
+def read_heldout(path: Path) -> list[tuple[str, list[str]]]:
+    """(text, acceptable intents, the block's intent first) from a held-out file: the team's
+    format ("- example" lines, one intent) or the real set's (a list of {text, metadata:
+    {url, topics}}, where topics names every acceptable topic)."""
+    items = []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in data.get("nlu") or []:
+        intent = block.get("intent")
+        examples = block.get("examples")
+        if not intent:
+            continue
+        if isinstance(examples, str):
+            items += [(text, [intent]) for text, _ in read_examples_text(examples, intent)]
+            continue
+        for example in examples or []:
+            topics = (example.get("metadata") or {}).get("topics") or []
+            items.append((_ENTITY.sub(r"\1", example["text"]), [intent, *[t for t in topics if t != intent]]))
+    return items
+
+
+def read_examples_text(examples: str, intent: str) -> list[tuple[str, str]]:
+    return [(_ENTITY.sub(r"\1", line.strip()[2:].strip()), intent)
+            for line in examples.splitlines() if line.strip().startswith("- ")]
+
+
 def training_examples() -> list[tuple[str, str]]:
     return read_examples(sorted(NLU_DIR.glob("*.yml")))
 
@@ -126,6 +160,7 @@ class Prediction:
     ranking: list[str]         # the classifier's intents, best first, without nlu_fallback
     fallback_fired: bool = False
     emergency: bool = False    # the answer starts with the 112 line
+    confidences: list[tuple[str, float]] | None = None  # the ranking with confidences (classifiers)
 
 
 @dataclass
@@ -193,8 +228,11 @@ def from_parse(parsed: dict, topics: set[str]) -> Prediction:
     # (actions/topics.py), or the akut_fara article when the classifier had no topic.
     original = (parsed.get("emergency") or {}).get("original_intent")
     final = original if intent == EMERGENCY and original in topics else intent
-    return Prediction(final=final, ranking=[name for name in raw if name != FALLBACK],
-                      fallback_fired=bool(raw) and raw[0] == FALLBACK, emergency=intent == EMERGENCY)
+    confidences = [(r["name"], float(r["confidence"])) for r in parsed.get("intent_ranking") or []
+                   if r["name"] != FALLBACK]
+    return Prediction(final=final, ranking=[name for name, _ in confidences],
+                      fallback_fired=bool(raw) and raw[0] == FALLBACK, emergency=intent == EMERGENCY,
+                      confidences=confidences)
 
 
 def train_rasa(name: str, config: Path, tmp: Path, full: bool) -> Trained:
@@ -291,41 +329,88 @@ def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict
     return scores
 
 
-def evaluate(trained: Trained, heldout: list[tuple[str, str]], emergencies: list[str], topics: list[str]) -> Report:
+class NeverDeadEnd:
+    """What the gateway adds to an unsure or rejected answer (knowledge/suggestions.py), with
+    the gateway's own knowledge search (gateway/search.py): the very code people meet."""
+
+    def __init__(self, thresholds=None) -> None:
+        from gateway.search import KnowledgeSearch
+        from knowledge import suggestions
+        from knowledge.loader import load
+
+        self.suggestions = suggestions
+        self.thresholds = thresholds or suggestions.THRESHOLDS
+        self.kb = load()
+        self.search = KnowledgeSearch.build(self.kb)
+        self.topics = set(self.kb.topics)
+
+    def search_ranking(self, text: str) -> tuple[list[str], float]:
+        return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
+
+    def offered(self, text: str, p: Prediction) -> list[str]:
+        ranking, score = self.search_ranking(text)
+        return self.suggestions.suggestions(p.final, p.confidences or [], ranking, score, self.topics, self.thresholds)
+
+    def fused(self, text: str, p: Prediction) -> list[str]:
+        ranking, _ = self.search_ranking(text)
+        return self.suggestions.fuse([[t for t in p.ranking if t in self.topics], ranking])
+
+
+def evaluate(trained: Trained, heldout: list[tuple[str, list[str]]], emergencies: list[str], topics: list[str],
+             never_dead_end: NeverDeadEnd | None = None) -> Report:
+    """`heldout`: (text, acceptable intents with the primary one first). A question is in scope
+    when its primary intent is a topic; any acceptable topic counts as right."""
     topic_set = set(topics)
-    predictions = trained.predict([text for text, _ in heldout])
-    gold = [intent for _, intent in heldout]
-    in_scope = [(g, p) for g, p in zip(gold, predictions) if g in topic_set]
-    oos = [(g, p) for g, p in zip(gold, predictions) if g == OUT_OF_SCOPE]
+    texts = [text for text, _ in heldout]
+    predictions = trained.predict(texts)
+    gold = [golds[0] for _, golds in heldout]
+    in_scope = [(set(golds), p, text) for (text, golds), p in zip(heldout, predictions) if golds[0] in topic_set]
+    oos = [(g, p, text) for (text, _), g, p in zip(heldout, gold, predictions) if g == OUT_OF_SCOPE]
     n_in = len(in_scope)
 
     def share(count: int, total: int) -> float:
         return 100.0 * count / total if total else 0.0
 
     finals = [label_of(p.final, topic_set) for p in predictions]
-    top1 = [label_of(p.ranking[0], topic_set) if p.ranking else OTHER for p in predictions]
-    unsure = [(g, p) for g, p in in_scope if p.final == FALLBACK]
+    # The first of the ranking; counted right for F1 when it is any acceptable topic.
+    top1 = []
+    for (_, golds), p in zip(heldout, predictions):
+        first = label_of(p.ranking[0], topic_set) if p.ranking else OTHER
+        top1.append(golds[0] if first in golds else first)
+    unsure = [(g, p) for g, p, _ in in_scope if p.final == FALLBACK]
     rejected_all = sum(f == OUT_OF_SCOPE for f in finals)
-    oos_hits = sum(p.final == OUT_OF_SCOPE for _, p in oos)
+    oos_hits = sum(p.final == OUT_OF_SCOPE for _, p, _ in oos)
     emergency_predictions = trained.predict(emergencies)
     f1 = f1_scores(gold, top1, topics + [OUT_OF_SCOPE])
     numbers = {
-        "top1": share(sum(p.ranking[:1] == [g] for g, p in in_scope), n_in),
-        "top3": share(sum(g in p.ranking[:3] for g, p in in_scope), n_in),
+        "top1": share(sum(bool(p.ranking[:1]) and p.ranking[0] in g for g, p, _ in in_scope), n_in),
+        "top3": share(sum(bool(g & set(p.ranking[:3])) for g, p, _ in in_scope), n_in),
         "macro_f1": 100.0 * sum(f1.values()) / len(f1),
-        "answered": share(sum(p.final == g for g, p in in_scope), n_in),
+        "answered": share(sum(p.final in g for g, p, _ in in_scope), n_in),
         "unsure": share(len(unsure), n_in),
-        "unsure_hit": share(sum(g in [t for t in p.ranking if t in topic_set][:SUGGESTIONS] for g, p in unsure), len(unsure)),
-        "wrong": share(sum(p.final not in (g, FALLBACK, OUT_OF_SCOPE) for g, p in in_scope), n_in),
-        "rejected": share(sum(p.final == OUT_OF_SCOPE for _, p in in_scope), n_in),
+        "unsure_hit": share(sum(bool(g & set([t for t in p.ranking if t in topic_set][:SUGGESTIONS])) for g, p in unsure),
+                            len(unsure)),
+        "wrong": share(sum(p.final not in g | {FALLBACK, OUT_OF_SCOPE} for g, p, _ in in_scope), n_in),
+        "rejected": share(sum(p.final == OUT_OF_SCOPE for _, p, _ in in_scope), n_in),
         "oos_recall": share(oos_hits, len(oos)),
         "oos_precision": share(oos_hits, rejected_all),
-        "oos_unsure": share(sum(p.final == FALLBACK for _, p in oos), len(oos)),
+        "oos_unsure": share(sum(p.final == FALLBACK for _, p, _ in oos), len(oos)),
         "emergency": share(sum(p.emergency for p in emergency_predictions), len(emergencies)),
         "emergency_classifier": share(sum(not p.fallback_fired and p.ranking[:1] == [EMERGENCY]
                                           for p in emergency_predictions), len(emergencies)),
         "n_in": n_in, "n_oos": len(oos), "n_emergency": len(emergencies),
     }
+    if never_dead_end is not None and all(p.confidences is not None for p in predictions):
+        offered = {text: never_dead_end.offered(text, p) for _, p, text in in_scope + oos}
+        fused = {text: never_dead_end.fused(text, p) for _, p, text in in_scope}
+        numbers.update({
+            "right_any": share(sum(p.final in g or bool(g & set(offered[t])) for g, p, t in in_scope), n_in),
+            "dead_end": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in in_scope), n_in),
+            "rescued": share(sum(p.final == OUT_OF_SCOPE and bool(g & set(offered[t])) for g, p, t in in_scope), n_in),
+            "oos_recall_ned": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in oos), len(oos)),
+            "fused_top1": share(sum(fused[t][:1] != [] and fused[t][0] in g for g, _, t in in_scope), n_in),
+            "fused_top3": share(sum(bool(g & set(fused[t][:3])) for g, _, t in in_scope), n_in),
+        })
     confused = Counter((g, t) for g, t in zip(gold, top1) if g != t).most_common(CONFUSED_PAIRS)
     return Report(trained.name, numbers, {t: 100.0 * f1[t] for t in topics + [OUT_OF_SCOPE]}, confused,
                   trained.seconds, trained.size_bytes)
@@ -343,22 +428,32 @@ ROWS = [
     ("oos_precision", "out-of-scope precision"),
     ("oos_recall", "out-of-scope recall"),
     ("oos_unsure", "out of scope answered 'unsure'"),
+    ("right_any", "in scope: a right topic in the answer or the buttons (never a dead end)"),
+    ("dead_end", "in scope: rejected without buttons (never a dead end)"),
+    ("rescued", "  rejected by the classifier, a right topic among the search's buttons"),
+    ("oos_recall_ned", "out-of-scope recall, never a dead end (no buttons)"),
+    ("fused_top1", "fused top-1 (classifier + knowledge search, RRF)"),
+    ("fused_top3", "fused top-3"),
     ("emergency", "emergency recall (final)"),
     ("emergency_classifier", "emergency recall (classifier only)"),
 ]
 
 
-def print_reports(reports: list[Report], topics: list[str]) -> None:
+def print_reports(reports: list[Report], topics: list[str], title: str, per_topic: bool = True) -> None:
     n = reports[0].numbers
-    print(f"\nHeld-out: {n['n_in']:.0f} in-scope questions ({len(topics)} topics), {n['n_oos']:.0f} out of scope, "
+    print(f"\n### {title}\n")
+    print(f"Held-out: {n['n_in']:.0f} in-scope questions ({len(topics)} topics), {n['n_oos']:.0f} out of scope, "
           f"{n['n_emergency']:.0f} emergencies.\n")
     print("| metric | " + " | ".join(r.name for r in reports) + " |")
     print("|---|" + "---:|" * len(reports))
     for key, title in ROWS:
-        print(f"| {title} | " + " | ".join(f"{r.numbers[key]:.1f} %" for r in reports) + " |")
+        print(f"| {title} | " + " | ".join(f"{r.numbers[key]:.1f} %" if key in r.numbers else "–" for r in reports)
+              + " |")
     print("| training time | " + " | ".join(f"{r.seconds:.1f} s" for r in reports) + " |")
     print("| model size | " + " | ".join(f"{r.size_bytes / 1e6:.2f} MB" for r in reports) + " |")
 
+    if not per_topic:
+        return
     print("\nPer-topic F1 (top-1, %):\n")
     print("| topic | " + " | ".join(r.name for r in reports) + " |")
     print("|---|" + "---:|" * len(reports))
@@ -370,27 +465,71 @@ def print_reports(reports: list[Report], topics: list[str]) -> None:
               ", ".join(f"{g} → {p} ×{c}" for (g, p), c in r.confused))
 
 
-def benchmark(systems: set[str]) -> int:
+# Morphology and spelling options (bot/components/morphology.py), each our pipeline with the
+# component between the tokenizer and the featurizers; the lookup lemmatizer alone is "ours".
+MORPHOLOGY = {
+    "hs-lemmas": ("ours + Hunspell lemmas", {"lemmas": True, "compounds": False, "spelling": "none"}),
+    "hs-compounds": ("ours + Hunspell lemmas + compound parts", {"lemmas": True, "compounds": True, "spelling": "none"}),
+    "hs-diacritics": ("ours + Hunspell lemmas + compounds + å/ä/ö restored",
+                      {"lemmas": True, "compounds": True, "spelling": "diacritics"}),
+    "hs-suggest": ("ours + Hunspell lemmas + compounds + Hunspell's spelling suggestion",
+                   {"lemmas": True, "compounds": True, "spelling": "suggest"}),
+}
+SYSTEMS = ["ours", *MORPHOLOGY, "default", "bm25"]
+MORPHOLOGY_COMPONENT = "bot.components.morphology.SwedishMorphology"
+
+
+def morphology_config(options: dict, path: Path) -> Path:
+    """bot/config.yml with SwedishMorphology (these options) right after the tokenizer (or, when
+    the pipeline already has it, with its options replaced)."""
+    config = yaml.safe_load(OUR_CONFIG.read_text(encoding="utf-8"))
+    pipeline = [c for c in config["pipeline"] if c["name"] != MORPHOLOGY_COMPONENT]
+    at = next(i for i, c in enumerate(pipeline) if c["name"].endswith("Tokenizer")) + 1
+    pipeline.insert(at, {"name": MORPHOLOGY_COMPONENT, **options})
+    config["pipeline"] = pipeline
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def benchmark(systems: list[str]) -> int:
+    started = time.perf_counter()
     topics = topic_ids()
-    heldout = read_examples([HELDOUT])
+    heldouts = [("The team's held-out set (tests/data/nlu_heldout.yml)", read_heldout(HELDOUT), True)]
+    if REAL_HELDOUT.exists():
+        heldouts.insert(0, ("Real questions, held out by website (tests/data/nlu_real_heldout.yml)",
+                            read_heldout(REAL_HELDOUT), False))
     emergencies = [text for text, _ in read_examples([EMERGENCIES])]
     examples = training_examples()
+    never_dead_end = NeverDeadEnd()
     tmp = Path(tempfile.mkdtemp(prefix="lotsen-bench-nlu-"))
     try:
         trained = []
-        if "ours" in systems:
-            trained.append(train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True))
-        if "default" in systems:
-            trained.append(train_rasa("Rasa default", DEFAULT_CONFIG, tmp / "default", full=False))
-        if "bm25" in systems:
-            trained.append(train_bm25(tmp, examples))
-        reports = []
-        for system in trained:
-            print(f"… evaluating {system.name}", flush=True)
-            reports.append(evaluate(system, heldout, emergencies, topics))
+        for system in systems:
+            if system == "ours":
+                trained.append(train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True))
+            elif system in MORPHOLOGY:
+                name, options = MORPHOLOGY[system]
+                config = morphology_config(options, tmp / system / "config.yml")
+                trained.append(train_rasa(name, config, tmp / system, full=False))
+            elif system == "default":
+                trained.append(train_rasa("Rasa default", DEFAULT_CONFIG, tmp / "default", full=False))
+            elif system == "bm25":
+                trained.append(train_bm25(tmp, examples))
+        results = []
+        for title, heldout, per_topic in heldouts:
+            reports = []
+            for system in trained:
+                print(f"… evaluating {system.name} on {title}", flush=True)
+                reports.append(evaluate(system, heldout, emergencies, topics, never_dead_end))
+            results.append((title, reports, per_topic))
         print()
         print(DEFINITIONS)
-        print_reports(reports, topics)
+        print(f"Never a dead end: {never_dead_end.thresholds} (knowledge/suggestions.py); RRF k = "
+              f"{never_dead_end.suggestions.RRF_K}.")
+        for title, reports, per_topic in results:
+            print_reports(reports, topics, title, per_topic)
+        print(f"\nWhole run: {time.perf_counter() - started:.0f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
@@ -438,6 +577,8 @@ def cross_validate(config: Path, k: int) -> int:
     folds = stratified_folds(examples, k)
     tmp = Path(tempfile.mkdtemp(prefix="lotsen-cv-"))
     results: list[tuple[str, list[tuple[str, float]]]] = []
+    searched: list[tuple[list[str], float]] = []  # the knowledge search's ranking and scope score
+    never_dead_end = NeverDeadEnd()
     try:
         for i, test in enumerate(folds):
             train = [pair for j, fold in enumerate(folds) if j != i for pair in fold]
@@ -450,9 +591,17 @@ def cross_validate(config: Path, k: int) -> int:
             async def parse_all():
                 return [await agent.parse_message(text) for text, _ in test]
 
+            # The gateway's search over the articles and this fold's TRAINING questions only.
+            from gateway.search import KnowledgeSearch, load_lemmas
+
+            by_intent: dict[str, list[str]] = defaultdict(list)
+            for text, intent in train:
+                by_intent[intent].append(text)
+            search = KnowledgeSearch(never_dead_end.kb, load_lemmas(), by_intent)
             for (text, intent), parsed in zip(test, asyncio.run(parse_all())):
                 ranking = [(r["name"], r["confidence"]) for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
                 results.append((intent, ranking))
+                searched.append(([h.topic for h in search.search(text, 2 * SUGGESTIONS)], search.scope_score(text)))
             print(f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -488,13 +637,50 @@ def cross_validate(config: Path, k: int) -> int:
                 best = (cost, threshold, ambiguity)
     print(f"\nLowest cost with at most {MAX_UNSURE:.0f} % of in-scope questions unsure: {best[0]:.1f} at "
           f"threshold {best[1]:.2f}, ambiguity_threshold {best[2]:.2f}")
+    never_dead_end_grid(results, searched, topics, never_dead_end)
     return 0
+
+
+def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: NeverDeadEnd) -> None:
+    """When does a question the classifier rejects still get buttons? The thresholds of
+    knowledge/suggestions.py on the same folds, at the configured fallback thresholds."""
+    config = yaml.safe_load(OUR_CONFIG.read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    Thresholds = never_dead_end.suggestions.Thresholds
+    rows = []
+    for search_min in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+        for oos_sure in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01):
+            thresholds = Thresholds(search_min=search_min, oos_sure=oos_sure)
+            dead = rescued = n_in = oos_kept = n_oos = 0
+            for (gold, ranking), (found, score) in zip(results, searched):
+                final = fallback_decision(ranking, fallback["threshold"], fallback["ambiguity_threshold"])
+                offered = never_dead_end.suggestions.suggestions(final, ranking, found, score, topics, thresholds)
+                if gold in topics:
+                    n_in += 1
+                    dead += final == OUT_OF_SCOPE and not offered
+                    rescued += final == OUT_OF_SCOPE and gold in offered
+                elif gold == OUT_OF_SCOPE:
+                    n_oos += 1
+                    oos_kept += final == OUT_OF_SCOPE and not offered
+            # A dead end for an in-scope question costs 1, three needless buttons for an
+            # out-of-scope question UNSURE_COST (a click), per 100 questions.
+            cost = 100.0 * (dead + UNSURE_COST * (n_oos - oos_kept)) / (n_in + n_oos)
+            rows.append((cost, search_min, oos_sure, 100.0 * dead / n_in, 100.0 * rescued / n_in,
+                         100.0 * oos_kept / n_oos))
+    print("\nNever a dead end on the same folds (search index without the fold's questions):\n")
+    print("| search_min | oos_sure | in scope rejected without buttons | rejected, right topic among buttons "
+          "| out-of-scope recall | cost |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for cost, search_min, oos_sure, dead, rescued, kept in rows:
+        print(f"| {search_min:.1f} | {oos_sure:.2f} | {dead:.1f} % | {rescued:.1f} % | {kept:.1f} % | {cost:.2f} |")
+    best = min(rows)
+    print(f"\nLowest cost: {best[0]:.2f} at search_min {best[1]:.1f}, oos_sure {best[2]:.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--systems", default="ours,default,bm25",
-                        help="comma-separated subset of ours,default,bm25 (default: all three)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help=f"comma-separated subset of {','.join(SYSTEMS)} (default: all)")
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
     args = parser.parse_args(argv)
@@ -502,8 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update({k: v for k, v in _engine_env().items() if k.startswith(("RASA_", "TF_"))})
     if args.cv:
         return cross_validate(args.config, args.cv)
-    systems = set(args.systems.split(","))
-    unknown = systems - {"ours", "default", "bm25"}
+    systems = [name for name in SYSTEMS if name in args.systems.split(",")]
+    unknown = set(args.systems.split(",")) - set(SYSTEMS)
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
     return benchmark(systems)

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from gateway.search import KnowledgeSearch
-from knowledge import render
+from knowledge import render, suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
 META_KEY = "lotsen"
@@ -69,26 +69,46 @@ def fallback_answer(kb: KnowledgeBase, text: str | None, payload: str | None, fl
         messages = render.article_messages(kb, topic, emergency=emergency)
         suggestions: list[str] = []
     else:
-        found = [h.topic for h in search.search(text, SEARCH_SUGGESTIONS)] if (search and text) else []
+        found = []
+        if search and text:
+            ranking = [h.topic for h in search.search(text, SEARCH_SUGGESTIONS)]
+            found = never_dead_end.degraded_suggestions(ranking, search.scope_score(text), kb.topics)
         messages = render.degraded_messages(kb, found)
         suggestions = found or list(kb.phrases["quick_help_topics"])
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 
-def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool) -> dict | None:
+def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool, text: str | None = None,
+                  search: KnowledgeSearch | None = None) -> dict | None:
     """The engine's answer, or None when it said nothing usable (e.g. action server down).
-    `flagged`: the gateway's emergency lexicon found danger in the text."""
+    `flagged`: the gateway's emergency lexicon found danger in the text. When the classifier
+    was unsure or rejected the question, the knowledge search has its say (never a dead end)."""
     messages, meta = from_engine(raw)
     if not messages:
         return None
+    topic = meta.get("topic") if meta.get("topic") in kb.topics else None
+    suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
+    if not topic and text and search is not None:
+        fused = search_suggestions(kb, meta.get("nlu"), text, search)
+        if fused:
+            messages, suggestions = render.suggestion_messages(kb, fused), fused
     emergency = bool(meta.get("emergency")) or flagged
     if emergency:
         messages = ensure_emergency_first(kb, messages)
-    topic = meta.get("topic") if meta.get("topic") in kb.topics else None
-    suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions,
             "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta),
             "review": engine_review(kb, meta)}
+
+
+def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch) -> list[str]:
+    """The classifier's ranking (sent by actions/fallback.py) fused with the search's, or []
+    when the engine's answer stands: the classifier answered, or the question is out of scope."""
+    if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
+        return []
+    ranking = [(str(r[0]), float(r[1])) for r in nlu.get("ranking") or []
+               if isinstance(r, list) and len(r) == 2 and isinstance(r[1], (int, float))]
+    found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
+    return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
 
 
 def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:

@@ -38,7 +38,7 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
     flagged = bool(text and state.detector.is_emergency(text))
     try:
         raw = await state.engine.send(session_id, text if text is not None else payload, urgent=flagged)
-        answer = engine_answer(state.kb, raw, flagged)
+        answer = engine_answer(state.kb, raw, flagged, text, state.search)
     except EngineUnavailable:
         answer = None
     if answer is None:

@@ -125,3 +125,11 @@ class KnowledgeSearch:
         total = self._scores(self._lemma_index, self._lemmatise(tokens)) + self._scores(self._char_index, char_ngrams(tokens))
         order = np.argsort(-total, kind="stable")[:limit]
         return [Hit(self._ids[i], round(float(total[i]), 4)) for i in order if total[i] > 0]
+
+    def scope_score(self, query: str) -> float:
+        """How much the question is about our field at all: the best article's raw BM25 score
+        over lemmas. search() cannot tell: it normalises each index by its best article, so
+        anything sharing one n-gram with an article has a hit. Lemmas, not n-grams: everyday
+        questions share n-grams with every article ("anmäl", "kolleg")."""
+        known = [t for t in self._lemmatise(words(query)) if t in self._lemma_index.vocab_dict]
+        return float(np.max(self._lemma_index.get_scores(known))) if known else 0.0

@@ -21,6 +21,9 @@ def test_low_confidence_offers_three_likeliest_topics(run, tracker):
     assert meta["suggestions"] == ["jav", "bisysslor", "gavor"] and meta["topic"] is None
     # For the review of what the assistant did not understand (/statistik/granska).
     assert meta["unanswered"] == "unsure" and meta["ranking"] == ["jav", "bisysslor", "gavor"]
+    # The classifier's view, for the gateway's fusion with the knowledge search.
+    assert meta["nlu"]["intent"] == "nlu_fallback"
+    assert meta["nlu"]["ranking"][:2] == [["jav", 0.2], ["greet", 0.19]]
     assert "112" in messages[1]["text"]  # contacts include the emergency number
 
 
@@ -33,3 +36,4 @@ def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
     meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
     assert meta["unanswered"] == "out_of_scope" and meta["ranking"] == ["bisysslor", "hot"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{t}" for t in kb.phrases["quick_help_topics"]]
+    assert meta["nlu"]["intent"] == "out_of_scope"

@@ -1,0 +1,94 @@
+"""Never a dead end: what a question gets when the classifier does not answer it.
+
+One pure decision, shared by the gateway (engine and degraded answers) and `make bench-nlu`,
+so that the benchmark measures exactly what people get:
+- the classifier answered a topic: that answer stands, nothing to add;
+- the classifier is unsure (nlu_fallback): the three best topics of the classifier's ranking
+  fused with the knowledge search's, as buttons;
+- the classifier rejected the question (out_of_scope): the same buttons when the knowledge
+  search sees something in scope, and "utanför det jag kan hjälpa med" only when it does not.
+
+The rankings are fused by reciprocal-rank fusion (Cormack et al. 2009): it needs no
+calibration between an SVM's confidences and BM25 scores, only the order of each.
+Pure Python (the engine's and the app's environments both import it).
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+SUGGESTIONS = 3
+# RRF's constant: 60 in the paper. With 33 topics a smaller k lets the first places of each
+# ranking count more; bench/nlu.py prints both and docs/nlu-benchmark.md records the choice.
+RRF_K = 60
+OUT_OF_SCOPE = "out_of_scope"
+FALLBACK = "nlu_fallback"
+
+
+def fuse(rankings: Iterable[Sequence[str]], k: int = RRF_K, limit: int | None = None) -> list[str]:
+    """Reciprocal-rank fusion: score(t) = Σ 1 / (k + rank of t in each ranking), best first.
+
+    Ties keep the order of first appearance (the first ranking wins), so fusing one ranking
+    returns it unchanged."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        seen: set[str] = set()
+        for rank, item in enumerate(ranking, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    order = sorted(scores, key=lambda item: -scores[item])  # sorted() is stable
+    return order[:limit] if limit is not None else order
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a rejected question still gets buttons. Chosen by `python -m bench.nlu --cv 5` on
+    the training data (search index without the fold's examples), never on a held-out set."""
+
+    # The knowledge search "sees something in scope": the best article's raw BM25 score over
+    # lemmas (gateway/search.py, KnowledgeSearch.scope_score) reaches this.
+    search_min: float = 1.0
+    # The classifier is sure a question is out of scope: its out_of_scope confidence reaches
+    # this, and the search is not asked (everyday questions share words with our articles).
+    oos_sure: float = 0.8
+
+
+THRESHOLDS = Thresholds()
+
+
+def search_in_scope(search_score: float, thresholds: Thresholds = THRESHOLDS) -> bool:
+    return search_score >= thresholds.search_min
+
+
+def suggestions(intent: str | None, classifier_ranking: Sequence[tuple[str, float]],
+                search_ranking: Sequence[str], search_score: float, topics: Collection[str],
+                thresholds: Thresholds = THRESHOLDS, count: int = SUGGESTIONS, k: int = RRF_K) -> list[str]:
+    """The topics to offer as buttons for a question the classifier did not answer.
+
+    `intent`: the classifier's final intent (after FallbackClassifier); `classifier_ranking`:
+    (intent, confidence) best first; `search_ranking`: the knowledge search's topics, best
+    first, and `search_score` its scope score.
+    Returns [] when the classifier answered (a topic or another intent: nothing to add) or
+    when it rejected the question and either is sure of that or the search sees nothing in
+    scope: then, and only then, the answer is "utanför det jag kan hjälpa med"."""
+    if intent not in (FALLBACK, OUT_OF_SCOPE):
+        return []
+    in_scope = search_in_scope(search_score, thresholds)
+    if intent == OUT_OF_SCOPE:
+        oos_confidence = next((c for name, c in classifier_ranking if name == OUT_OF_SCOPE), 1.0)
+        if not in_scope or oos_confidence >= thresholds.oos_sure:
+            return []
+    ranked = [name for name, _ in classifier_ranking if name in topics]
+    found = [t for t in search_ranking if t in topics] if in_scope else []
+    return fuse([ranked, found], k=k, limit=count)
+
+
+def degraded_suggestions(search_ranking: Sequence[str], search_score: float, topics: Collection[str],
+                         thresholds: Thresholds = THRESHOLDS, count: int = SUGGESTIONS) -> list[str]:
+    """Without the engine there is no classifier: the search's best topics when it sees
+    something in scope, else [] (the quick-help menu)."""
+    if not search_in_scope(search_score, thresholds):
+        return []
+    return [t for t in search_ranking if t in topics][:count]

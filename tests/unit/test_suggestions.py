@@ -1,0 +1,104 @@
+"""Never a dead end (knowledge/suggestions.py): rank fusion and when a question gets buttons."""
+from __future__ import annotations
+
+from knowledge.suggestions import FALLBACK, OUT_OF_SCOPE, Thresholds, degraded_suggestions, fuse, suggestions
+
+TOPICS = {"gavor", "mutor", "jav", "hot", "vald"}
+SURE = Thresholds(search_min=1.5, oos_sure=0.85)
+
+
+def test_fusion_of_one_ranking_keeps_its_order():
+    assert fuse([["hot", "vald", "jav"]]) == ["hot", "vald", "jav"]
+
+
+def test_fusion_prefers_what_both_rankings_rank_high():
+    # "mutor" is second in both, "gavor" first in one and absent from the other.
+    assert fuse([["gavor", "mutor", "jav"], ["hot", "mutor", "vald"]])[0] == "mutor"
+    assert fuse([["gavor", "mutor"], ["hot", "mutor"]], limit=1) == ["mutor"]
+
+
+def test_fusion_counts_an_item_once_per_ranking():
+    assert fuse([["hot", "hot", "vald"], ["vald"]])[0] == "vald"
+
+
+def test_an_answered_question_gets_no_buttons():
+    assert suggestions("gavor", [("gavor", 0.9)], ["mutor"], 9.0, TOPICS, SURE) == []
+    assert suggestions("greet", [("greet", 0.9)], ["mutor"], 9.0, TOPICS, SURE) == []
+
+
+def test_unsure_fuses_classifier_and_search():
+    ranking = [("gavor", 0.35), ("out_of_scope", 0.3), ("jav", 0.2), ("hot", 0.1)]
+    assert suggestions(FALLBACK, ranking, ["mutor", "gavor"], 3.0, TOPICS, SURE) == ["gavor", "mutor", "jav"]
+    # The search sees nothing: the classifier's topics alone (never out_of_scope as a button).
+    assert suggestions(FALLBACK, ranking, ["mutor"], 0.2, TOPICS, SURE) == ["gavor", "jav", "hot"]
+
+
+def test_rejected_but_the_search_sees_the_field_gets_buttons():
+    ranking = [("out_of_scope", 0.55), ("hot", 0.3), ("vald", 0.1)]
+    assert suggestions(OUT_OF_SCOPE, ranking, ["hot", "jav"], 2.0, TOPICS, SURE) == ["hot", "vald", "jav"]
+
+
+def test_out_of_scope_only_when_neither_sees_anything():
+    ranking = [("out_of_scope", 0.55), ("hot", 0.3)]
+    assert suggestions(OUT_OF_SCOPE, ranking, ["hot"], 1.0, TOPICS, SURE) == []  # search below its threshold
+    sure = [("out_of_scope", 0.97), ("hot", 0.01)]
+    assert suggestions(OUT_OF_SCOPE, sure, ["hot"], 5.0, TOPICS, SURE) == []  # the classifier is sure
+
+
+def test_degraded_mode_uses_the_search_alone():
+    assert degraded_suggestions(["hot", "vald", "jav", "gavor"], 2.0, TOPICS, SURE) == ["hot", "vald", "jav"]
+    assert degraded_suggestions(["hot"], 0.5, TOPICS, SURE) == []
+
+
+# --- the gateway: the engine's out-of-scope/unsure answer augmented by the search -------------
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from gateway.main import create_app  # noqa: E402
+from gateway.settings import Settings  # noqa: E402
+from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply  # noqa: E402
+
+
+def out_of_scope_reply(kb, ranking):
+    return rasa_reply(
+        {"recipient_id": SESSION, "text": kb.phrases["out_of_scope"].strip(),
+         "buttons": [{"title": "Hot", "payload": "/hot"}]},
+        {"custom": {"lotsen": {"topic": None, "emergency": False, "suggestions": [], "links": [], "count": 1,
+                               "nlu": {"intent": OUT_OF_SCOPE, "ranking": ranking}}}},
+    )
+
+
+@pytest.fixture
+def engine():
+    return FakeEngine()
+
+
+@pytest.fixture
+def client(engine):
+    with TestClient(create_app(Settings(), engine_transport=httpx.MockTransport(engine))) as c:
+        yield c
+
+
+def test_rejected_question_about_gifts_gets_fused_buttons(client, engine, kb):
+    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.6], ["mutor", 0.2], ["jav", 0.1]])
+    body = client.post("/api/chat", json={"session_id": SESSION,
+                                          "text": "Får jag ta emot en julklapp från en leverantör?"}).json()
+    assert body["engine"] == "rasa" and body["topic"] is None
+    assert len(body["suggestions"]) == 3 and "gavor" in body["suggestions"] and "mutor" in body["suggestions"]
+    assert body["messages"][0]["text"] == kb.phrases["suggestions_intro"]
+    assert [b["payload"] for b in body["messages"][0]["buttons"]] == [f"/{t}" for t in body["suggestions"]]
+
+
+def test_rejected_everyday_question_stays_out_of_scope(client, engine, kb):
+    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.6], ["mutor", 0.2]])
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Vilket tåg ska jag ta till Göteborg?"}).json()
+    assert body["suggestions"] == [] and body["messages"][0]["text"] == kb.phrases["out_of_scope"].strip()
+
+
+def test_a_sure_rejection_is_not_second_guessed(client, engine, kb):
+    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.99], ["mutor", 0.001]])
+    body = client.post("/api/chat", json={"session_id": SESSION,
+                                          "text": "Får jag ta emot en julklapp från en leverantör?"}).json()
+    assert body["suggestions"] == []
