@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reply
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 
 SUGGESTION_COUNT = 3
@@ -19,7 +20,7 @@ def likeliest_topics(latest_message: Dict[str, Any], topic_ids, count: int = SUG
     return [name for name in ranked if name in topic_ids][:count]
 
 
-class ActionSuggestTopics(Action):
+class ActionSuggestTopics(SafeAction):
     def name(self) -> Text:
         return "action_suggest_topics"
 
@@ -35,7 +36,7 @@ class ActionSuggestTopics(Action):
         return []
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(SafeAction):
     def name(self) -> Text:
         return "action_out_of_scope"
 
