@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
         kb-check kb-report bench-latency bench-nlu bench-load clean report test-scale browser screenshots \
-        teams-package teams-playground
+        teams-package teams-playground redaction-report
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -66,6 +66,10 @@ kb-check: setup-app
 # Readability, size, sources and review age per article; flags reviews older than 12 months.
 kb-report: setup-app
 	$(APP_PY) -m knowledge.report
+
+# Recall of the redaction (knowledge/redact.py) per kind of personal data on a labelled set.
+redaction-report: setup-app
+	$(APP_PY) -m knowledge.redact_report
 
 # Usage statistics of a period as Markdown + CSV to send on: make report PERIOD=2026-11
 # (also 2026, 2026-11-03 or 2026-11-01..2026-11-15; CHANNEL=teams for one channel).
