@@ -19,9 +19,10 @@ FLOW = ("questions", "answers", "fallbacks", "emergencies")
 FEEDBACK = ("feedback_yes", "feedback_no")
 
 
-# Every character Markdown (CommonMark, GitHub) gives a meaning, HTML's < > & included: a
-# stored question is shown as the words it is, never as a link, an image, HTML or a table cell.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")
+# Every character that starts Markdown (CommonMark, GitHub) inside a line: links and images,
+# HTML and entities, emphasis, code, table cells, autolinks (the ":" of a URL). A stored question
+# is shown as the words it is. Parentheses need no escape once "]" has one.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|<>~&:])")
 _WHITESPACE = re.compile(r"\s+")
 
 
