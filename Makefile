@@ -36,12 +36,12 @@ setup: setup-engine setup-app
 setup-engine: $(ENGINE_VENV)/.installed
 setup-app: $(APP_VENV)/.installed
 
-$(ENGINE_VENV)/.installed: pyproject.toml
+$(ENGINE_VENV)/.installed: pyproject.toml constraints/engine.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 saknas: installera den (pyenv install 3.10) eller ange PYTHON310=..."; exit 1; }
 	@echo "Skapar motorns miljö (Python 3.10, Rasa 3.6.21) – första gången tar det några minuter …"
 	test -x $(ENGINE_PY) || $(PYTHON310) -m venv $(ENGINE_VENV)
 	$(ENGINE_PY) -m pip install -q --upgrade "pip<25" "setuptools<81" wheel
-	$(ENGINE_PY) -m pip install -q -e '.[engine,engine-test,bench]'
+	$(ENGINE_PY) -m pip install -q -c constraints/engine.txt -e '.[engine,engine-test,bench]'
 	touch $@
 
 $(APP_VENV)/.installed: pyproject.toml

@@ -195,3 +195,47 @@ def test_gitignore_keeps_secrets_out_of_the_repository():
     for name in (".env", "bot.pfx", ".env.production"):
         done = subprocess.run(["git", "check-ignore", "-q", name], cwd=ROOT)
         assert done.returncode == 0, name
+
+
+def test_deploy_recipes_trust_only_the_proxy_and_write_no_access_log():
+    """docs/deploy.md: behind a proxy every uvicorn command names the proxy and logs no URLs."""
+    import re
+
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    commands = [c for c in re.findall(r"uvicorn[^`\n]*(?:\n\s+\"[^\n]*)*", text) if "proxy-headers" in c]
+    assert commands
+    for command in commands:
+        assert "forwarded-allow-ips" in command and "no-access-log" in command, command
+    assert "search text is in URLs" in text
+
+
+def test_engine_constraints_are_installed_and_explained():
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "-c constraints/engine.txt" in make
+    security = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    lines = [line.split("#")[0].strip() for line in (ROOT / "constraints" / "engine.txt").read_text().splitlines()]
+    pins = [line.split("==") for line in lines if line]
+    assert len(pins) == 7
+    for name, version in pins:
+        assert f"| {name} {version} |" in security, name
+
+
+def test_statistics_database_is_private_and_deleted_questions_are_overwritten(tmp_path):
+    import stat
+    from datetime import datetime, timedelta, timezone
+
+    from gateway.statistics.store import StatisticsStore, UnansweredQuestion
+
+    path = tmp_path / "stats" / "statistics.db"
+    store = StatisticsStore(f"sqlite:///{path}")
+    store.ensure_schema()
+    old = datetime.now(timezone.utc) - timedelta(days=40)
+    store.add({}, [UnansweredQuestion(day=old.date(), created_at=old, channel="api", audience="okänd",
+                                      text="Xylofonhemligheten")])
+    assert store.purge_unanswered(datetime.now(timezone.utc) - timedelta(days=30)) == 1
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    store.close()
+    for file in [path, *path.parent.glob("statistics.db-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+        assert b"Xylofonhemligheten" not in file.read_bytes(), file
