@@ -111,13 +111,13 @@ def written_files(directory: Path) -> dict[str, str]:
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def test_no_path_puts_personal_data_in_a_log_or_file(stack):
+def test_no_path_puts_personal_data_in_a_log_or_file(stack, kb):
     answers = every_path(stack.url, stack.rasa_url, "e2e-paths",
                          lambda: "\n".join(written_files(stack.log_dir).values()))
     assert all(a["engine"] == "rasa" for a in answers), [a["engine"] for a in answers]
     # The failing action answered from the knowledge base instead of failing the turn.
     crash = " ".join(m["text"] for m in answers[3]["messages"])
-    assert "inte tolka din fråga" in crash or "viktigaste" in crash, crash
+    assert " ".join(kb.phrases["degraded_intro"].split()) in " ".join(crash.split()), crash
     assert_nothing_written({**written_files(stack.log_dir), **written_files(stack.data_dir)})
     logs = "\n".join(written_files(stack.log_dir).values())
     assert "action_answer_topic failed: InjectedFault" in logs or "failed: InjectedFault" in logs
