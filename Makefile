@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
         kb-check kb-report bench-latency bench-nlu bench-load clean report test-scale browser screenshots \
-        teams-package teams-playground synapse matrix-dev
+        teams-package teams-playground synapse matrix-dev redaction-report
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -36,12 +36,12 @@ setup: setup-engine setup-app
 setup-engine: $(ENGINE_VENV)/.installed
 setup-app: $(APP_VENV)/.installed
 
-$(ENGINE_VENV)/.installed: pyproject.toml
+$(ENGINE_VENV)/.installed: pyproject.toml constraints/engine.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 saknas: installera den (pyenv install 3.10) eller ange PYTHON310=..."; exit 1; }
 	@echo "Skapar motorns miljö (Python 3.10, Rasa 3.6.21) – första gången tar det några minuter …"
 	test -x $(ENGINE_PY) || $(PYTHON310) -m venv $(ENGINE_VENV)
 	$(ENGINE_PY) -m pip install -q --upgrade "pip<25" "setuptools<81" wheel
-	$(ENGINE_PY) -m pip install -q -e '.[engine,engine-test,bench]'
+	$(ENGINE_PY) -m pip install -q -c constraints/engine.txt -e '.[engine,engine-test,bench]'
 	touch $@
 
 $(APP_VENV)/.installed: pyproject.toml
@@ -66,6 +66,10 @@ kb-check: setup-app
 # Readability, size, sources and review age per article; flags reviews older than 12 months.
 kb-report: setup-app
 	$(APP_PY) -m knowledge.report
+
+# Recall of the redaction (knowledge/redact.py) per kind of personal data on a labelled set.
+redaction-report: setup-app
+	$(APP_PY) -m knowledge.redact_report
 
 # Usage statistics of a period as Markdown + CSV to send on: make report PERIOD=2026-11
 # (also 2026, 2026-11-03 or 2026-11-01..2026-11-15; CHANNEL=teams for one channel).

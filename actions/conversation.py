@@ -94,8 +94,26 @@ def latest_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-def latest_entities(tracker: Tracker) -> dict[str, Any]:
-    return {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity")}
+# Entity and slot values are short words from button payloads and flows (a topic id, "ja", a
+# role); anything else was forged or injected and is ignored rather than trusted.
+MAX_VALUE_LENGTH = 100
+
+
+def text_value(value: Any) -> str | None:
+    """The value if it is a short text, else None (a dict or list value must not reach an action)."""
+    return value if isinstance(value, str) and len(value) <= MAX_VALUE_LENGTH else None
+
+
+def latest_entities(tracker: Tracker) -> dict[str, str]:
+    """The latest message's entities whose names and values are short texts."""
+    found = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        if not isinstance(entity, dict):
+            continue
+        name, value = text_value(entity.get("entity")), text_value(entity.get("value"))
+        if name and value is not None:
+            found[name] = value
+    return found
 
 
 RANKED_INTENTS = 5
@@ -126,5 +144,5 @@ def send(
     """reply.send with the asker's role (if known) and the classifier's ranking added for the
     statistics (the ranking is the top three shown when someone answers "Nej")."""
     reply.send(dispatcher, messages, topic=topic, emergency=emergency, suggestions=suggestions,
-               audience=audience or tracker.get_slot(ROLE_SLOT), feedback=feedback,
+               audience=audience or text_value(tracker.get_slot(ROLE_SLOT)), feedback=feedback,
                ranking=ranked_intents(tracker))

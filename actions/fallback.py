@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reply
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 
 SUGGESTION_COUNT = 3
@@ -30,7 +31,7 @@ def classifier_view(latest_message: Dict[str, Any]) -> dict[str, Any]:
     return {"intent": (latest_message.get("intent") or {}).get("name"), "ranking": ranking[:RANKING_LENGTH]}
 
 
-class ActionSuggestTopics(Action):
+class ActionSuggestTopics(SafeAction):
     def name(self) -> Text:
         return "action_suggest_topics"
 
@@ -48,7 +49,7 @@ class ActionSuggestTopics(Action):
         return []
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(SafeAction):
     def name(self) -> Text:
         return "action_out_of_scope"
 

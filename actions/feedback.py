@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 from knowledge.flows import start_payload
 from knowledge.loader import KnowledgeBase
@@ -50,7 +51,7 @@ def record(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase
     conversation.send(dispatcher, tracker, messages, feedback={"topic": topic, "helpful": helpful})
 
 
-class ActionFeedback(Action):
+class ActionFeedback(SafeAction):
     def name(self) -> Text:
         return "action_feedback"
 

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List, Mapping, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import conversation
 from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_question, feedback_topic, record
+from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
 from knowledge import render
 from knowledge.flows import Flow, Flows, answers_from, answers_in_text, known_values, load_flows
@@ -129,7 +130,7 @@ def checklist_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]
     return [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
 
 
-class FlowFormValidation(FormValidationAction, ABC):
+class FlowFormValidation(SafeFormValidationAction, ABC):
     """Reads typed answers for a flow's form; buttons arrive as entities and need no help.
 
     Usage: subclass with `flow_name = "<flow>"`; the action is `validate_<flow>_form`.
@@ -159,11 +160,11 @@ class FlowFormValidation(FormValidationAction, ABC):
     ) -> List[Dict[Text, Any]]:
         """Keep only answers the question offers; anything else is asked again."""
         questions = flow_data().flows[self.flow_name].questions
-        return [SlotSet(slot, value if value in questions[slot].options else None)
+        return [SlotSet(slot, value if conversation.text_value(value) in questions[slot].options else None)
                 for slot, value in tracker.slots_to_validate().items() if slot in questions]
 
 
-class AskQuestion(Action, ABC):
+class AskQuestion(SafeAction, ABC):
     """Asks one question of a flow with its answers as buttons (`action_ask_<slot>`).
 
     Usage: subclass with `slot = "<slot>"`; the form calls it when that slot is next.
@@ -186,7 +187,7 @@ class AskQuestion(Action, ABC):
         return []
 
 
-class FlowOutcome(Action, ABC):
+class FlowOutcome(SafeAction, ABC):
     """Gives a flow's outcome when its form is complete (`action_<flow>_outcome`).
 
     The answers stay in their slots, so that "och om det är en leverantör?" can change one
@@ -226,7 +227,7 @@ def send_outcome(dispatcher: CollectingDispatcher, tracker: Tracker, kb: Knowled
         conversation.send(dispatcher, tracker, [feedback_question(kb, topic)], topic=topic)
 
 
-class ActionStartFlow(Action):
+class ActionStartFlow(SafeAction):
     def name(self) -> Text:
         return "action_start_flow"
 
@@ -241,7 +242,7 @@ class ActionStartFlow(Action):
         return [SlotSet(slot, None) for slot in flow.questions if slot not in given]
 
 
-class ActionStopFlow(Action):
+class ActionStopFlow(SafeAction):
     def name(self) -> Text:
         return "action_stop_flow"
 
@@ -256,7 +257,7 @@ class ActionStopFlow(Action):
         return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] if active else []
 
 
-class ActionAnswerYesNo(Action):
+class ActionAnswerYesNo(SafeAction):
     def name(self) -> Text:
         return "action_answer_yes_no"
 

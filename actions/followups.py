@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -17,6 +17,7 @@ from actions import conversation
 from actions.flows import flow_data, offer_message, outcome_messages, send_outcome
 from actions.roles import role_answer
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 from knowledge.flows import Flow, answers_from, answers_in_text
 from knowledge.loader import KnowledgeBase
@@ -53,7 +54,7 @@ def what_if_answers(flows, topic: str | None, text: str) -> tuple[Flow | None, d
     return None, {}
 
 
-class ActionFollowupWhatIf(Action):
+class ActionFollowupWhatIf(SafeAction):
     def name(self) -> Text:
         return "action_followup_what_if"
 
@@ -93,7 +94,7 @@ class ActionFollowupWhatIf(Action):
         return []
 
 
-class ActionFollowupSimpler(Action):
+class ActionFollowupSimpler(SafeAction):
     def name(self) -> Text:
         return "action_followup_simpler"
 
@@ -112,7 +113,7 @@ class ActionFollowupSimpler(Action):
         return []
 
 
-class ActionFollowupReadMore(Action):
+class ActionFollowupReadMore(SafeAction):
     def name(self) -> Text:
         return "action_followup_read_more"
 

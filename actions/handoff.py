@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 from knowledge.loader import Channel, KnowledgeBase
 
@@ -31,7 +32,7 @@ def handoff_messages(kb: KnowledgeBase, topic: str | None) -> list[render.Messag
     return [render.message(text, links=links)]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(SafeAction):
     def name(self) -> Text:
         return "action_handoff"
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
 from actions.flows import flow_data
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 from knowledge.flows import start_payload
 from knowledge.loader import AUDIENCES, KnowledgeBase
@@ -47,7 +48,7 @@ def stated_role(tracker: Tracker) -> str | None:
     return flow_data().infer_role(conversation.latest_text(tracker), about_role=True)
 
 
-class ActionSetRole(Action):
+class ActionSetRole(SafeAction):
     def name(self) -> Text:
         return "action_set_role"
 

@@ -9,6 +9,8 @@ from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase, load
 
 ORGANISATION_ENV = "LOTSEN_ORGANISATION_FILE"
+# Tests only: an action raises when the turn's text contains this marker (actions/safety.py).
+CRASH_MARKER_ENV = "LOTSEN_TEST_CRASH_MARKER"
 
 
 @lru_cache(maxsize=1)
@@ -20,3 +22,8 @@ def knowledge_base() -> KnowledgeBase:
 @lru_cache(maxsize=1)
 def emergency_detector() -> EmergencyDetector:
     return EmergencyDetector.from_file()
+
+
+@lru_cache(maxsize=1)
+def crash_marker() -> str:
+    return os.environ.get(CRASH_MARKER_ENV, "")

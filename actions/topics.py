@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,6 +13,7 @@ from actions.flows import flow_data, offer_is_a_question, offer_message
 from actions.followups import CONTACTS_TOPIC, contacts_messages
 from actions.roles import role_question, role_was_asked
 from actions.settings import knowledge_base
+from actions.safety import SafeAction
 from knowledge import render
 from knowledge.loader import KnowledgeBase
 
@@ -33,7 +34,7 @@ def answered_topic(latest_message: Dict[str, Any], topic_ids) -> tuple[str | Non
     return (intent if intent in topic_ids else None), emergency
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(SafeAction):
     def name(self) -> Text:
         return "action_answer_topic"
 
@@ -65,7 +66,7 @@ class ActionAnswerTopic(Action):
 
 def asker_role(tracker: Tracker) -> tuple[str | None, list]:
     """The remembered role, or the one the question reveals ("Som chef, …"), which then sticks."""
-    role = tracker.get_slot(conversation.ROLE_SLOT)
+    role = conversation.text_value(tracker.get_slot(conversation.ROLE_SLOT))
     stated = flow_data().infer_role(conversation.latest_text(tracker))
     if stated and stated != role:
         return stated, [SlotSet(conversation.ROLE_SLOT, stated)]

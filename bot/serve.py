@@ -29,6 +29,8 @@ from typing import Any, Callable, Dict, Text
 
 import ujson  # a C module that Rasa itself depends on: cheap to import, used on every action call
 
+from bot import log_privacy
+
 
 def compiled_action_result_check(spec: Dict[Text, Any], docs_url: str) -> Callable[[Any, Dict[Text, Any]], bool]:
     """A drop-in for RemoteAction._validate_action_result with the validator built once."""
@@ -176,6 +178,7 @@ def main(argv: list[str]) -> int:
         return 2
     apply_speed_fixes()
     install_log_filters()
+    log_privacy.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *argv]

@@ -2,8 +2,9 @@
 
 - Personal data is removed from what people wrote before an event is written
   (knowledge.redact): conversations are about threats and crimes and name others.
-- Events older than `retention_days` are deleted, checked at most every `purge_interval`
-  seconds while the engine runs, and by `python -m bot.tracker_store purge`.
+- Events older than `retention_days` are deleted every `purge_interval` seconds while the
+  engine runs (a timer, chat or no chat), and by `python -m bot.tracker_store purge`.
+- A SQLite database file is created 0600 (knowledge/private_files.py).
 - "Rensa samtalet": the intent `forget_conversation` deletes every stored event of that
   conversation, the request itself included.
 
@@ -23,10 +24,13 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import logging
 import re
 import sys
+import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
@@ -38,10 +42,35 @@ from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from knowledge.private_files import private_file
 from knowledge.redact import redact
 
+log = logging.getLogger(__name__)
+
 FORGET_INTENT = "forget_conversation"
+MODEL_OUTPUT_KEYS = frozenset({"intent", "intent_ranking", "response_selector"})
 DAY = 24 * 3600
+
+
+def redact_value(value: Any) -> Any:
+    """Every text inside a value redacted, however deep in dicts, lists and tuples.
+
+    Entity values, slot values and metadata can be any JSON ("/intent{...}" typed by a
+    client other than the gateway, a custom slot): one level of strings is not enough.
+    Dicts and lists are changed in place (parse_data's entities are the event's own list).
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = redact_value(item)
+        return value
+    if isinstance(value, list):
+        value[:] = [redact_value(item) for item in value]
+        return value
+    if isinstance(value, tuple):
+        return tuple(redact_value(item) for item in value)
+    return value
 
 
 def redact_event(event: Any) -> None:
@@ -49,13 +78,15 @@ def redact_event(event: Any) -> None:
     if isinstance(event, UserUttered):
         if event.text:
             event.text = redact(event.text)
-        if isinstance(event.parse_data.get("text"), str):
-            event.parse_data["text"] = redact(event.parse_data["text"])
-        for entity in event.entities or []:
-            if isinstance(entity.get("value"), str):
-                entity["value"] = redact(entity["value"])
-    elif isinstance(event, SlotSet) and isinstance(event.value, str):
-        event.value = redact(event.value)
+        # parse_data holds the text again, the entities and more read from the text; the
+        # intent and its ranking are names from the domain (and many: skipped for speed).
+        for key, value in event.parse_data.items():
+            if key not in MODEL_OUTPUT_KEYS:
+                event.parse_data[key] = redact_value(value)
+        event.entities = redact_value(event.entities or [])
+        event.metadata = redact_value(event.metadata or {})
+    elif isinstance(event, SlotSet):
+        event.value = redact_value(event.value)
 
 
 @functools.lru_cache(maxsize=64)
@@ -83,12 +114,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         retention_days: float = 30,
         purge_interval: float = 3600,
         cache_size: int = 256,
+        purge_timer: bool = True,
         **kwargs: Dict[Text, Any],
     ) -> None:
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db") and kwargs["db"] != ":memory:":
+            private_file(Path(str(kwargs["db"])))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
         self.retention_days = float(retention_days)
         self.purge_interval = float(purge_interval)
         self._next_purge = 0.0
+        # Set by the purge timer's thread; the cache is cleared in the event loop's thread.
+        self._cache_stale = False
         if self.engine.dialect.name == "sqlite":
             self._pooled_wal_engine()
         # sender id -> (tracker as saved, number of its events stored). Only a tracker this
@@ -97,11 +133,30 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size) if event_broker is None else 0
         self._cache: "OrderedDict[str, tuple[DialogueStateTracker, int]]" = OrderedDict()
         self._checked_out: Dict[str, tuple[int, int]] = {}
+        if purge_timer and self.purge_interval > 0:
+            self._start_purge_timer()
+
+    def _start_purge_timer(self) -> None:
+        """Purge every `purge_interval` seconds even when nobody chats (a purge on save alone
+        would keep a quiet instance's old conversations until the next message)."""
+        stop = self._purge_stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(self.purge_interval):
+                try:
+                    self.purge(from_timer=True)
+                except Exception as exc:  # noqa: BLE001 (keep the timer alive; try again next time)
+                    log.error("purge failed: %s", type(exc).__name__)
+
+        threading.Thread(target=run, name="lotsen-purge", daemon=True).start()
 
     def _pooled_wal_engine(self) -> None:
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4)
+        # check_same_thread off: the purge timer's thread checks connections out of the same
+        # pool (the pool hands each connection to one thread at a time).
+        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+                                       connect_args={"check_same_thread": False})
 
         @sa.event.listens_for(self.engine, "connect")
         def _wal(dbapi_connection: Any, _record: Any) -> None:
@@ -115,6 +170,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        if self._cache_stale:
+            self._cache_stale = False
+            self._cache.clear()
         # Taken out of the cache: if the turn fails before it is saved, the next turn reads
         # the database, never a tracker holding events that were not stored.
         cached = self._cache.pop(sender_id, None)
@@ -251,11 +309,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def purge(self, now: Optional[float] = None) -> int:
+    def purge(self, now: Optional[float] = None, from_timer: bool = False) -> int:
         """Delete events older than the retention period; returns how many."""
         cutoff = (now or time.time()) - self.retention_days * DAY
-        # Cached trackers would outlive their deleted rows.
-        self._cache.clear()
+        # Cached trackers would outlive their deleted rows (the timer's thread only marks it).
+        if from_timer:
+            self._cache_stale = True
+        else:
+            self._cache.clear()
         with self.session_scope() as session:
             count = session.query(self.SQLEvent).filter(self.SQLEvent.timestamp < cutoff).delete()
             session.commit()
@@ -272,7 +333,7 @@ def main(argv: list[str]) -> int:
         return 2
     db = argv[1] if len(argv) > 1 else "var/tracker.db"
     days = float(argv[2]) if len(argv) > 2 else 30
-    store = RedactingSQLTrackerStore(dialect="sqlite", db=db, retention_days=days)
+    store = RedactingSQLTrackerStore(dialect="sqlite", db=db, retention_days=days, purge_timer=False)
     print(f"Raderade {store.purge()} händelser äldre än {days:g} dagar ur {db}.")
     return 0
 

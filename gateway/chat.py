@@ -10,6 +10,7 @@ from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
 from gateway.errors import ApiError
 from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse
+from gateway.typed_text import as_typed_text
 
 router = APIRouter()
 
@@ -31,6 +32,7 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
     Returns the ChatResponse fields except session_id, plus "feedback" and "audience" (for
     the statistics, which this counts under `channel`). The caller checks payloads first.
     """
+    text = as_typed_text(text)
     answer = None
     engine = "rasa"
     # The 112 line whatever the engine says; and someone in danger right now does not wait

@@ -1,7 +1,7 @@
 """Per-process state the routes share, held on app.state and reached through dependencies."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, Request
@@ -9,6 +9,7 @@ from typing_extensions import Annotated
 
 from gateway.engine import EngineClient
 from gateway.search import KnowledgeSearch
+from gateway.security import LoginLockout
 from gateway.assets import StaticAssets
 from gateway.sessions import OfferedPayloads
 from gateway.settings import Settings
@@ -33,6 +34,8 @@ class AppState:
     statistics: "StatisticsRecorder"
     # The server secret (gateway/session_keys.py): keys channel session ids.
     secret: bytes = b""
+    # Failed /statistik logins per client (gateway/security.py).
+    logins: LoginLockout = field(default_factory=LoginLockout)
 
 
 async def get_state(request: Request) -> AppState:

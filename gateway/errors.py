@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("lotsen.gateway")
 
@@ -17,6 +18,7 @@ _FIELD_MESSAGES = {
     "string_too_short": "Fältet '{field}' är tomt.",
     "string_pattern_mismatch": "Fältet '{field}' har fel format.",
     "string_type": "Fältet '{field}' ska vara text.",
+    "reserved_session_id": "Fältet '{field}' får inte börja med namnet på en annan kanal (teams-, matrix-).",
 }
 _STATUS_MESSAGES = {
     404: ("not_found", "Sidan eller resursen finns inte."),
@@ -24,6 +26,9 @@ _STATUS_MESSAGES = {
     413: ("too_large", "Begäran är för stor."),
     415: ("unsupported_media_type", "Skicka JSON."),
 }
+
+
+INTERNAL_ERROR = "Något gick fel hos oss. Är du i fara, ring 112."
 
 
 class ApiError(Exception):
@@ -64,8 +69,35 @@ def install(app: FastAPI) -> None:
         code, message = _STATUS_MESSAGES.get(exc.status_code, ("error", "Begäran kunde inte utföras."))
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        # Logged without the request body: it may hold personal data.
-        log.error("unexpected error: %s", type(exc).__name__)
-        return error_response(500, "internal_error", "Något gick fel hos oss. Är du i fara, ring 112.")
+
+
+class TypeOnlyErrors:
+    """Any other exception: a Swedish 500 and one log line with the exception's type.
+
+    Not an exception handler for Exception: Starlette calls that one and then re-raises, and
+    uvicorn logs the full traceback, whose messages and frames can hold what people wrote.
+    Plain ASGI, innermost (added first), so that the 500 still gets the security and CORS
+    headers; the exception goes no further.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:  # noqa: BLE001 (every unexpected failure, logged by type only)
+            log.error("unexpected error: %s", type(exc).__name__)
+            if not started:
+                response = error_response(500, "internal_error", INTERNAL_ERROR)
+                await response(scope, receive, send)

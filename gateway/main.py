@@ -14,7 +14,7 @@ from gateway.deps import AppState
 from gateway.engine import EngineClient
 from gateway.knowledge_pages import KnowledgePages
 from gateway.search import KnowledgeSearch
-from gateway.security import BodySizeLimit, RateLimit, SecurityHeaders, content_security_policy, style_hash
+from gateway.security import BodySizeLimit, LoginLockout, RateLimit, SecurityHeaders, content_security_policy, style_hash
 from gateway.session_keys import load_secret
 from gateway.sessions import OfferedPayloads
 from gateway.statistics import review as statistics_review
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         settings=settings, kb=kb, detector=EmergencyDetector.from_file(), engine=engine,
         offered=OfferedPayloads(settings.session_ttl_seconds), assets=StaticAssets.load(),
         search=search, pages=KnowledgePages(kb, search), statistics=build_recorder(settings),
+        logins=LoginLockout(settings.statistics_login_attempts, lockout=settings.statistics_lockout_seconds),
         secret=load_secret(settings.secret_key.get_secret_value() if settings.secret_key else None,
                            settings.data_dir),
     )
@@ -48,20 +49,22 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         await state.statistics.stop()
         await engine.close()
 
-    app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan)
+    docs = {} if settings.api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan, **docs)
     app.state.lotsen = state
     errors.install(app)
     # Added innermost first: headers wrap everything, CORS wraps the 413/429 answers so that
     # browsers on the intranet can read them.
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
-                       paths=("/api/chat", "/api/search"))
+    app.add_middleware(errors.TypeOnlyErrors)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST", "DELETE"],
+        CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["GET", "POST"],
         allow_headers=["Content-Type"], allow_credentials=False,
     )
-    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors,
-                                                                    [style_hash(state.assets.widget_css)]))
+    styles = [style_hash(state.assets.widget_css)]
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.frame_ancestors, styles),
+                       unframeable_csp=content_security_policy(["'none'"], styles))
     for module in (chat, topics, health, pages, knowledge_pages, session_routes, teams, matrix):
         app.include_router(module.router)
     app.include_router(statistics_routes.router)

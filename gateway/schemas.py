@@ -3,11 +3,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
-SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+# Channel connectors (Teams, Matrix) derive their sessions as "<channel>-<HMAC>"
+# (gateway.session_keys): the public API may neither continue nor clear those.
+CHANNEL_SESSION_PREFIXES = ("teams-", "matrix-")
+
+
+def _not_a_channel_session(value: str) -> str:
+    if value.startswith(CHANNEL_SESSION_PREFIXES):
+        raise PydanticCustomError("reserved_session_id", "reserved for a channel")
+    return value
+
+
+SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$"), AfterValidator(_not_a_channel_session)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Payload = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import math
 import time
@@ -43,25 +44,34 @@ def content_security_policy(frame_ancestors: list[str], style_hashes: list[str])
     ])
 
 
+# Pages behind a login are never framed, whatever LOTSEN_FRAME_ANCESTORS allows for the rest
+# (clickjacking of the statistics).
+UNFRAMEABLE_PATHS = ("/statistik",)
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, csp: str) -> None:
+    def __init__(self, app: ASGIApp, csp: str, unframeable_csp: str | None = None) -> None:
         self.app = app
-        self.headers = [
-            (b"content-security-policy", csp.encode()),
+        common = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
             (b"cross-origin-opener-policy", b"same-origin"),
         ]
+        self.headers = [(b"content-security-policy", csp.encode()), *common]
+        self.unframeable = [(b"content-security-policy", (unframeable_csp or csp).encode()),
+                            (b"x-frame-options", b"DENY"), *common]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        headers = self.unframeable if scope["path"].startswith(UNFRAMEABLE_PATHS) else self.headers
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + self.headers
+                message["headers"] = list(message["headers"]) + headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -112,15 +122,41 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
 
-class RateLimit:
-    """A token bucket per client address for the API paths; 429 with Retry-After when empty."""
+def client_key(address: str) -> str:
+    """The rate-limit key of a client address: IPv4 as it is, IPv6 by its /64 network.
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, paths: tuple[str, ...],
-                 max_clients: int = 50_000, clock=time.monotonic) -> None:
+    One IPv6 host usually holds a whole /64 and can pick a new address from it for every
+    request; a key per address would give it a fresh bucket each time.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+# What costs the gateway or the engine work per request: a turn, a clear (a Rasa turn and a
+# SQLite checkpoint), a search, a health check (three outbound calls), a Teams activity.
+LIMITED_PATHS = ("/api/chat", "/api/search", "/api/session/clear", "/healthz", "/api/messages")
+# Limited only with a query (?q=): the knowledge pages themselves are cheap, the search is not.
+LIMITED_QUERY_PATHS = ("/kunskap",)
+
+
+class RateLimit:
+    """A token bucket per client (client_key) for the costly paths; 429 with Retry-After when empty."""
+
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int, paths: tuple[str, ...] = LIMITED_PATHS,
+                 query_paths: tuple[str, ...] = LIMITED_QUERY_PATHS, max_clients: int = 50_000,
+                 clock=time.monotonic) -> None:
         self.app = app
         self.rate = per_minute / 60.0
         self.burst = float(max(burst, 1))
         self.paths = paths
+        self.query_paths = query_paths
         self.max_clients = max_clients
         self.clock = clock
         self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
@@ -136,11 +172,17 @@ class RateLimit:
             self.buckets.popitem(last=False)
         return 0.0 if allowed else (1 - tokens) / self.rate
 
+    def _limited(self, scope: Scope) -> bool:
+        path = scope["path"]
+        if path.startswith(self.paths):
+            return True
+        return path in self.query_paths and b"q=" in scope.get("query_string", b"")
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rate <= 0 or not scope["path"].startswith(self.paths):
+        if scope["type"] != "http" or self.rate <= 0 or not self._limited(scope):
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("okänd", 0))[0]
+        client = client_key((scope.get("client") or ("okänd", 0))[0])
         wait = self._take(client)
         if wait:
             await _send_error(send, 429, "rate_limited",
@@ -149,3 +191,42 @@ class RateLimit:
                               [(b"retry-after", str(math.ceil(wait)).encode())])
             return
         await self.app(scope, receive, send)
+
+
+class LoginLockout:
+    """Failed logins per client (client_key): after `attempts` failures within `window`
+    seconds the client is locked out for `lockout` seconds, right credentials or not.
+
+    Separate from RateLimit and much stricter: a password can be guessed; a question cannot.
+    Only failures count (a browser's first request without credentials is no failure).
+    """
+
+    def __init__(self, attempts: int = 5, window: float = 900.0, lockout: float = 900.0,
+                 max_clients: int = 50_000, clock=time.monotonic) -> None:
+        self.attempts = attempts
+        self.window = window
+        self.lockout = lockout
+        self.max_clients = max_clients
+        self.clock = clock
+        # client -> (failures in the window, when the window started, locked until)
+        self.clients: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+
+    def locked(self, address: str) -> float:
+        """Seconds left of the client's lockout; 0 when it may try."""
+        entry = self.clients.get(client_key(address))
+        return max(0.0, entry[2] - self.clock()) if entry else 0.0
+
+    def failed(self, address: str) -> None:
+        key, now = client_key(address), self.clock()
+        count, started, until = self.clients.pop(key, (0, now, 0.0))
+        if now - started > self.window:
+            count, started = 0, now
+        count += 1
+        if count >= self.attempts:
+            count, started, until = 0, now, now + self.lockout
+        self.clients[key] = (count, started, until)
+        if len(self.clients) > self.max_clients:
+            self.clients.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        self.clients.pop(client_key(address), None)

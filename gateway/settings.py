@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     statistics_token: SecretStr | None = None
     statistics_user: str | None = None
     statistics_password: SecretStr | None = None
+    # Failed /statistik logins from one client before it is locked out, and for how long.
+    statistics_login_attempts: int = Field(5, ge=1, le=100)
+    statistics_lockout_seconds: int = Field(900, ge=1)
     # Unanswered questions are kept (redacted) only when switched on, and only this many days.
     store_unanswered: bool = False
     unanswered_retention_days: int = Field(30, ge=1, le=366)
@@ -76,6 +79,9 @@ class Settings(BaseSettings):
     matrix_store_dir: Path | None = None
     # Whose invitations are accepted: server names and/or user ids; default the bot's own server.
     matrix_allowed_servers: Annotated[list[str], NoDecode] = []
+    # The OpenAPI description and its pages (/docs, /redoc, /openapi.json): off unless asked
+    # for, they map the whole API for anyone.
+    api_docs: bool = False
 
     @field_validator("allowed_origins", "frame_ancestors", mode="before")
     @classmethod
@@ -86,6 +92,15 @@ class Settings(BaseSettings):
     @classmethod
     def _split_names(cls, value):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    @field_validator("allowed_origins", "frame_ancestors")
+    @classmethod
+    def _one_directive(cls, value: list[str]) -> list[str]:
+        # These end up in response headers (CSP, CORS): a ";" would start another CSP
+        # directive, a line break another header.
+        for item in value:
+            if any(ch in item for ch in ";,\r\n\x00") or any(ord(ch) < 32 for ch in item):
+                raise ValueError(f"får inte innehålla semikolon eller radbrytningar: {item!r}")
+        return value
 
     @field_validator("rasa_urls", mode="before")
     @classmethod

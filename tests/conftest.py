@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A word nobody writes: an action fails on purpose when a turn's text holds it (actions/safety.py).
+CRASH_MARKER = "Kraschprovet"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -74,7 +76,9 @@ def stack(tmp_path_factory, embed_origin):
     s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
               log_dir=logs, data_dir=data,
               # Every test shares one client address: the rate limiter has its own unit tests.
-              env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
+              # A turn whose text holds the crash marker makes its action fail (tests/e2e/test_privacy.py).
+              env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+                   "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER})
     start_or_show_logs(s, timeout=240)
     yield s
     s.stop()

@@ -21,6 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 
 
+# What the engine processes (Rasa, action server) get from the environment: the system's basics,
+# their own settings and the endpoints files' variables; nothing else (no LOTSEN_TEAMS_*,
+# LOTSEN_STATISTICS_*, LOTSEN_SECRET_KEY, LOTSEN_MATRIX_*).
+ENGINE_ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "NO_COLOR", "COLUMNS",
+    "LD_LIBRARY_PATH", "REQUESTS_CA_BUNDLE", "MPLCONFIGDIR", "FORCE_JSON_LOGGING", "LOG_LEVEL",
+    "LOG_LEVEL_LIBRARIES", "LOTSEN_ACTIONS_PORT", "LOTSEN_ACTIONS_URL", "LOTSEN_DATA_DIR",
+    "LOTSEN_RETENTION_DAYS", "LOTSEN_ORGANISATION_FILE",
+})
+ENGINE_ENV_PREFIXES = ("LC_", "PYTHON", "SANIC_", "RASA_", "TF_", "OMP_", "MKL_", "OPENBLAS_", "MALLOC_",
+                       "SSL_CERT_", "LOTSEN_PG_", "LOTSEN_REDIS_", "LOTSEN_ENGINE_", "LOTSEN_TEST_")
+
+
+def engine_env(env: dict[str, str]) -> dict[str, str]:
+    """The engine's share of `env`."""
+    return {k: v for k, v in env.items() if k in ENGINE_ENV_NAMES or k.startswith(ENGINE_ENV_PREFIXES)}
+
+
 @dataclass
 class Stack:
     host: str = LOOPBACK
@@ -91,6 +109,7 @@ class Stack:
         }
 
     def _env(self) -> dict[str, str]:
+        """The gateway's environment: everything, as `make run` was started."""
         env = {
             **os.environ,
             "SANIC_HOST": LOOPBACK,  # rasa-sdk binds to 0.0.0.0 unless told otherwise
@@ -106,9 +125,16 @@ class Stack:
         }
         return env
 
+    def _engine_env(self) -> dict[str, str]:
+        """Rasa's and the action server's environment: only what they need (engine_env), and
+        never the gateway's secrets (Teams client secret, statistics password, server key):
+        the engine runs a larger, older dependency tree (docs/security.md)."""
+        return engine_env(self._env())
+
     def start(self, only: tuple[str, ...] | None = None) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = self._env()
+        engine = self._engine_env()
         for name, cmd in self.commands().items():
             if only and name not in only:
                 continue
@@ -118,7 +144,7 @@ class Stack:
                 out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop)
                 self._logs.append(out)
             self.processes[name] = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+                cmd, cwd=ROOT, env=env if name == "gateway" else engine, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
             )
 
     def health(self) -> dict:
@@ -197,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine_instances < 1:
         parser.error("--engine-instances måste vara minst 1")
     stack = Stack(host=args.host, port=args.port, rasa_port=args.rasa_port, actions_port=args.actions_port,
-                  engine_instances=args.engine_instances)
+                  engine_instances=args.engine_instances,
+                  data_dir=Path(os.environ.get("LOTSEN_DATA_DIR") or ROOT / "var"))
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt

@@ -1,6 +1,8 @@
 """GET /statistik (charts and tables) and /statistik.csv, behind a token or basic auth."""
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from typing_extensions import Annotated
@@ -18,7 +20,16 @@ NO_STORE = {"Cache-Control": "no-store"}  # figures behind a login: no shared ca
 
 
 async def require_access(request: Request, state: State) -> None:
-    if not auth.allowed(state.settings, request.headers.get("authorization")):
+    client = request.client.host if request.client else ""
+    if wait := state.logins.locked(client):
+        raise ApiError(429, "locked_out", load_strings()["errors"]["locked_out"],
+                       headers={"Retry-After": str(math.ceil(wait)), **NO_STORE})
+    authorization = request.headers.get("authorization")
+    if auth.allowed(state.settings, authorization):
+        state.logins.succeeded(client)
+    else:
+        if authorization:  # a browser's first request without credentials is no failed login
+            state.logins.failed(client)
         key = "unauthorized" if auth.configured(state.settings) else "not_configured"
         raise ApiError(401, "unauthorized", load_strings()["errors"][key],
                        headers={"WWW-Authenticate": auth.challenge(state.settings), **NO_STORE})

@@ -32,6 +32,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from knowledge.private_files import private_file
+
 COUNTERS = ("questions", "answers", "fallbacks", "emergencies", "feedback_yes", "feedback_no")
 # Primary-key columns cannot be NULL: a turn without a topic is stored under "".
 NO_TOPIC = ""
@@ -135,7 +137,7 @@ class StatisticsStore:
         if self.dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"statistikdatabasen måste vara sqlite eller postgresql, inte {self.dialect}")
         if self.dialect == "sqlite" and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         self.engine: Engine = create_engine(url, pool_pre_ping=self.dialect == "postgresql")
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -239,7 +241,13 @@ class StatisticsStore:
         self.ensure_schema()
         try:
             with self.engine.begin() as conn:
-                return conn.execute(delete(unanswered_table).where(unanswered_table.c.created_at < before)).rowcount
+                count = conn.execute(delete(unanswered_table).where(unanswered_table.c.created_at < before)).rowcount
+            if count and self.dialect == "sqlite":
+                # The deleted questions' pages are zeroed (secure_delete) in the write-ahead
+                # log first: move it into the file and empty it, so that no copy lingers.
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return count
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
 
@@ -331,4 +339,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted unanswered questions are overwritten, not left in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -115,6 +115,13 @@ class Labels:
         return self.strings["counters"][name]
 
 
+def csv_cell(value: object) -> str:
+    """A text cell that a spreadsheet cannot read as a formula (CSV injection): a leading
+    = + - @ (or tab, carriage return) gets an apostrophe in front."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def csv_text(rows: Iterable[CountRow], labels: Labels) -> str:
     """The rows as semicolon-separated UTF-8 with a byte-order mark (Excel reads å, ä, ö then)."""
     columns = labels.strings["csv_columns"]
@@ -123,8 +130,8 @@ def csv_text(rows: Iterable[CountRow], labels: Labels) -> str:
     writer = csv.writer(out, delimiter=CSV_DELIMITER)
     writer.writerow([columns[name] for name in ("day", "topic", "topic_title", "channel", "audience", *COUNTERS)])
     for row in rows:
-        writer.writerow([row.day.isoformat(), row.topic, labels.topic(row.topic), row.channel, row.audience,
-                         *(getattr(row, name) for name in COUNTERS)])
+        writer.writerow([csv_cell(row.day.isoformat()), csv_cell(row.topic), csv_cell(labels.topic(row.topic)),
+                         csv_cell(row.channel), csv_cell(row.audience), *(getattr(row, name) for name in COUNTERS)])
     return out.getvalue()
 
 

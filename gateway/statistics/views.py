@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,25 @@ FLOW = ("questions", "answers", "fallbacks", "emergencies")
 FEEDBACK = ("feedback_yes", "feedback_no")
 
 
+# Every character that starts Markdown (CommonMark, GitHub) inside a line: links and images,
+# HTML and entities, emphasis, code, table cells, autolinks (the ":" of a URL). A stored question
+# is shown as the words it is. Parentheses need no escape once "]" has one.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#!|<>~&:])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def markdown_text(text: object) -> str:
+    """Text for one Markdown table cell or line: one line, every special character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _WHITESPACE.sub(" ", str(text)).strip())
+
+
 @functools.lru_cache(maxsize=1)
 def templates() -> Environment:
     """Jinja templates; HTML autoescaped, the Markdown report not (it escapes its own cells)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["percent"] = percent
-    env.filters["md"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    env.filters["md"] = markdown_text
     return env
 
 

@@ -5,7 +5,6 @@ conversation becomes its own engine session.
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -14,10 +13,11 @@ from microsoft_agents.activity import Activity
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.schemas import Payload, Text
+from gateway.session_keys import channel_session_id
 
 # Action.Submit data of our cards: Teams hands it back as the activity's value.
 PAYLOAD_KEY = "payload"
-SESSION_PREFIX = "teams-"
+CHANNEL_NAME = "teams"
 PERSONAL = "personal"
 MAX_TEXT_CHARS = 1000  # as for /api/chat (gateway.schemas.Text)
 
@@ -63,17 +63,16 @@ def message_turn(activity: Activity) -> Turn:
     return Turn(text=_text.validate_python(words))
 
 
-def session_id(activity: Activity) -> str:
+def session_id(activity: Activity, secret: bytes) -> str:
     """The engine session of a Teams conversation: stable, within the API's id pattern.
 
-    A hash, so that Teams' ids (which name the tenant and the people) stay out of the
-    engine's tracker and logs. A channel thread has its own conversation id and session.
+    An HMAC under the server secret (gateway.session_keys): Teams' ids (which name the tenant
+    and the people) stay out of the engine's tracker and logs, and knowing a conversation id
+    is not enough to reach its session through /api/chat (which also refuses the prefix).
+    A channel thread has its own conversation id and session.
     """
     conversation = activity.conversation
-    tenant = conversation.tenant_id or ""
-    channel = activity.channel_id.channel if activity.channel_id else ""
-    key = f"{channel}\n{tenant}\n{conversation.id}".encode()
-    return SESSION_PREFIX + hashlib.sha256(key).hexdigest()[:40]
+    return channel_session_id(secret, CHANNEL_NAME, conversation.tenant_id or "", conversation.id)
 
 
 def is_personal(activity: Activity) -> bool:

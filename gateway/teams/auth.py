@@ -66,3 +66,19 @@ def check_service_url(identity: ClaimsIdentity, service_url: str | None) -> None
     claimed = identity.get_claim_value(_SERVICE_URL_CLAIM)
     if claimed and (urlsplit(claimed).hostname or "").lower() != (urlsplit(service_url or "").hostname or "").lower():
         raise unauthorized("service_url_mismatch", "Anropets serviceUrl stämmer inte med inloggningen.")
+    if not claimed and not is_microsoft_service(service_url):
+        # A token without the claim (some Bot Service tokens) says nothing about where to
+        # reply: only Microsoft's own channel hosts, never an address a caller picks.
+        raise ApiError(403, "service_url_not_allowed", "Anropets serviceUrl är inte en Microsoft-tjänst.")
+
+
+# Where Azure Bot Service's channels (Teams among them) take replies.
+MICROSOFT_SERVICE_DOMAINS = ("botframework.com", "trafficmanager.net", "teams.microsoft.com",
+                             "botframework.azure.us", "teams.microsoft.us")
+
+
+def is_microsoft_service(url: str | None) -> bool:
+    """An https URL on one of Microsoft's Bot Service hosts."""
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower().rstrip(".")
+    return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in MICROSOFT_SERVICE_DOMAINS)

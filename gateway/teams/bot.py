@@ -101,7 +101,7 @@ class TeamsBot:
                 text = getattr(strings, turn.problem).format(max_chars=activities.MAX_TEXT_CHARS)
                 await context.send_activity(text_activity(text))
                 return
-            session = activities.session_id(context.activity)
+            session = activities.session_id(context.activity, state.secret)
             if turn.payload is not None and not payload_allowed(state, session, turn.payload):
                 await context.send_activity(text_activity(strings.unknown_button))
                 return

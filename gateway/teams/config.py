@@ -6,6 +6,7 @@ first Teams call.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,15 @@ class TeamsStrings:
         return cls(**{k: data[k] for k in _STRING_KEYS})
 
 
+def _is_loopback_host(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:
+        return False
+
+
 def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
     """The bot's identity: validates incoming tokens and signs its replies.
 
@@ -54,6 +64,13 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
     tenant = (settings.teams_tenant_id or "").strip()
     secret = settings.teams_client_secret.get_secret_value() if settings.teams_client_secret else ""
     certificate = settings.teams_certificate_file
+    if settings.teams_anonymous and (app_id or not _is_loopback_host(settings.host)):
+        # Anonymous mode accepts any caller: for Agents Playground on this machine only, never
+        # on a real bot or a gateway others can reach.
+        raise TeamsConfigError(
+            "LOTSEN_TEAMS_ANONYMOUS=true är bara för lokala tester: ta bort den, eller ta bort "
+            "LOTSEN_TEAMS_APP_ID och låt gatewayen lyssna på 127.0.0.1."
+        )
     if not app_id:
         if tenant or secret or certificate:
             raise TeamsConfigError("LOTSEN_TEAMS_APP_ID saknas: ange botens app-id (Microsoft App ID).")

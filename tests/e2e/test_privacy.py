@@ -1,12 +1,29 @@
 """Personal data sent through the chat leaves no trace in the conversation store or the logs;
-"Rensa samtalet" removes the conversation from the engine's store."""
+"Rensa samtalet" removes the conversation from the engine's store.
+
+Every path that ever put what people wrote into a log is taken (every_path): a normal turn,
+text starting with "/" (through the gateway and straight to Rasa), an action that fails
+(the crash marker, tests/conftest.py), an engine that times out (the client gives up), and
+forged entities. Once with the shared stack's logs in files (no terminal), once with
+`make run`'s own command and logging on a pseudo-terminal.
+"""
 from __future__ import annotations
 
+import os
+import pty
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
 
 import httpx
 import pytest
 
+from tests.conftest import CRASH_MARKER, ROOT, free_port
 from tests.unit.test_redact import PNR10
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +53,117 @@ def stored_events(stack, session: str) -> list[str]:
 
 def store_bytes(stack) -> str:
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in sorted(stack.data_dir.glob("tracker.db*")))
+
+
+TIMEOUT_RECORD = "rest.message.received.timeout"
+
+
+def give_up_on_rasa(rest: str, session: str, logged: Callable[[], str]) -> None:
+    """The client gives up before Rasa answers (as the gateway does after LOTSEN_ENGINE_TIMEOUT),
+    until Rasa has logged the cancelled turn: on a busy machine a request given up on too early
+    is dropped before Rasa reads it, and one waited for too long is answered."""
+    for timeout in (0.02, 0.05, 0.1, 0.2, 0.03, 0.4, 0.01, 0.8):
+        try:
+            httpx.post(rest, json={"sender": session, "message": MESSAGE}, timeout=timeout)
+        except httpx.TimeoutException:
+            pass
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if TIMEOUT_RECORD in logged():
+                return
+            time.sleep(0.2)
+    raise AssertionError("Rasa never logged a turn its client gave up on")
+
+
+def every_path(gateway_url: str, rasa_url: str, session: str, logged: Callable[[], str]) -> list[dict]:
+    """Send MESSAGE along every path; returns the gateway's answers. `logged`: the logs so far."""
+    answers = []
+
+    def chat(text: str, sid: str) -> dict:
+        r = httpx.post(f"{gateway_url}/api/chat", json={"session_id": sid, "text": text}, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    answers.append(chat(MESSAGE, f"{session}-normal"))
+    answers.append(chat(f"/okand_avsikt {MESSAGE}", f"{session}-slash"))
+    answers.append(chat(f'/feedback{{"helpful": "{MESSAGE}"}}', f"{session}-forged"))
+    answers.append(chat(f"{CRASH_MARKER} {MESSAGE}", f"{session}-crash"))
+    rest = f"{rasa_url}/webhooks/rest/webhook"
+    # Straight to Rasa (loopback only, but any local client could): an unknown intent, a
+    # malformed one, forged entities that are no text.
+    for text in (f"/okand_avsikt {MESSAGE}", f"/gavor{{{MESSAGE}", f'/feedback{{"helpful": {{"x": "{MESSAGE}"}}}}'):
+        assert httpx.post(rest, json={"sender": f"{session}-direct", "message": text}, timeout=60).status_code == 200
+    give_up_on_rasa(rest, f"{session}-timeout", logged)
+    return answers
+
+
+def assert_nothing_written(texts: dict[str, str]) -> None:
+    for kind, secret in SECRETS.items():
+        for name, content in texts.items():
+            assert secret not in content, (kind, name)
+            for part in secret.split():
+                if len(part) > 4:
+                    assert part not in content, (kind, part, name)
+
+
+def written_files(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): p.read_bytes().decode("utf-8", "replace")
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_no_path_puts_personal_data_in_a_log_or_file(stack, kb):
+    answers = every_path(stack.url, stack.rasa_url, "e2e-paths",
+                         lambda: "\n".join(written_files(stack.log_dir).values()))
+    assert all(a["engine"] == "rasa" for a in answers), [a["engine"] for a in answers]
+    # The failing action answered from the knowledge base instead of failing the turn.
+    crash = " ".join(m["text"] for m in answers[3]["messages"])
+    assert " ".join(kb.phrases["degraded_intro"].split()) in " ".join(crash.split()), crash
+    assert_nothing_written({**written_files(stack.log_dir), **written_files(stack.data_dir)})
+    logs = "\n".join(written_files(stack.log_dir).values())
+    assert "action_answer_topic failed: InjectedFault" in logs or "failed: InjectedFault" in logs
+    assert TIMEOUT_RECORD in logs  # the record is there, without the text
+
+
+def test_make_run_on_a_terminal_writes_no_personal_data(tmp_path):
+    """`make run`'s command, its children on a pseudo-terminal: Rasa's console format."""
+    ports = {"--port": free_port(), "--rasa-port": free_port(), "--actions-port": free_port()}
+    env = {**os.environ, "LOTSEN_DATA_DIR": str(tmp_path / "data"), "LOTSEN_ENGINE_INSTANCES": "1",
+           "LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER}
+    controller, worker = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tools.stack", *(str(x) for kv in ports.items() for x in kv),
+                             "--engine-instances", "1"], cwd=ROOT, env=env, stdin=worker, stdout=worker,
+                            stderr=worker, start_new_session=True)
+    os.close(worker)
+    output = bytearray()
+
+    def drain() -> None:  # a full terminal buffer would block every process writing to it
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            output.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    gateway = f"http://127.0.0.1:{ports['--port']}"
+    try:
+        deadline = time.monotonic() + 300
+        while "svarar på".encode() not in output:
+            assert proc.poll() is None and time.monotonic() < deadline, output.decode("utf-8", "replace")[-3000:]
+            time.sleep(0.5)
+        every_path(gateway, f"http://127.0.0.1:{ports['--rasa-port']}", "e2e-tty",
+                   lambda: bytes(output).decode("utf-8", "replace"))
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        os.close(controller)
+    text = output.decode("utf-8", "replace")
+    assert TIMEOUT_RECORD in text, text[-3000:]
+    assert_nothing_written({"terminal": text, **written_files(tmp_path / "data")})
 
 
 def test_personal_data_never_reaches_store_or_logs(stack):

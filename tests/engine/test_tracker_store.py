@@ -124,3 +124,47 @@ def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
         else:
             assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events], sender
     assert [e.text for e in fresh._retrieve_latest_session("one").events if isinstance(e, UserUttered)] == ["ny session"]
+
+
+def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db):
+    """A typed "/intent{...}" (from a client other than the gateway) can carry any JSON."""
+    from rasa.shared.core.events import SlotSet
+
+    secret = "Ring Zlatan på 070-123 45 67"
+    s = store(db)
+    tracker = run(s.get_or_create_tracker("nested"))
+    tracker.update(UserUttered("/gavor", {"name": "gavor", "confidence": 1.0},
+                               entities=[{"entity": "giver", "value": {"namn": [secret]}}],
+                               parse_data={"extra": [{"note": secret}]}, metadata={"from": [secret]}))
+    tracker.update(SlotSet("giver", {"who": [secret, {"deep": secret}]}))
+    run(s.save(tracker))
+    with sqlite3.connect(db) as c:
+        stored = "\n".join(row[0] for row in c.execute("select data from events where sender_id = 'nested'"))
+    assert "070" not in stored and "123 45 67" not in stored
+    assert stored.count("[telefonnummer]") >= 4
+
+
+def test_old_events_are_purged_on_a_timer_without_any_chat(db):
+    import time
+
+    s = RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, retention_days=1, purge_interval=0.2)
+    tracker = run(s.get_or_create_tracker("old"))
+    turn(tracker, "gammal fråga")
+    run(s.save(tracker))
+    with sqlite3.connect(db) as c:
+        c.execute("update events set timestamp = timestamp - 3 * 86400")
+    deadline = time.monotonic() + 10
+    while stored_texts(db, "old") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stored_texts(db, "old") == []
+
+
+def test_the_database_file_is_readable_by_its_owner_only(tmp_path):
+    import os
+    import stat
+
+    db = tmp_path / "private" / "tracker.db"
+    s = store(str(db))
+    first_turn_saved(s, "perm")
+    for path in [db, *db.parent.glob("tracker.db-*")]:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path

@@ -40,7 +40,7 @@ class ChatApi:
     """The same conversation through POST /api/chat: what Teams must show."""
 
     def __init__(self, url: str) -> None:
-        self.url, self.session = f"{url}/api/chat", f"teams-e2e-{uuid.uuid4().hex}"
+        self.url, self.session = f"{url}/api/chat", f"reference-e2e-{uuid.uuid4().hex}"
 
     def turn(self, **body) -> dict:
         r = httpx.post(self.url, json={"session_id": self.session, **body}, timeout=30)

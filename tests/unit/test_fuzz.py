@@ -26,7 +26,7 @@ def engine(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture(scope="module")
 def api_schema():
-    app = create_app(Settings(rate_limit_per_minute=0), engine_transport=httpx.MockTransport(engine))
+    app = create_app(Settings(rate_limit_per_minute=0, api_docs=True), engine_transport=httpx.MockTransport(engine))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -96,10 +96,25 @@ def client(tmp_path, engine):
 @pytest.fixture(scope="module")
 def shared_client(tmp_path_factory):
     """One app for the tests that only read (authentication, filters): building one takes a second."""
-    app = create_app(settings(tmp_path_factory.mktemp("statistics")),
+    # Many failed logins on purpose, from one client: the lockout has its own test.
+    app = create_app(settings(tmp_path_factory.mktemp("statistics"), statistics_login_attempts=100),
                      engine_transport=httpx.MockTransport(FakeEngine()))
     with TestClient(app) as c:
         yield c
+
+
+def test_failed_logins_lock_the_client_out_even_with_the_right_password(tmp_path):
+    app = create_app(settings(tmp_path, statistics_login_attempts=3, statistics_lockout_seconds=600),
+                     engine_transport=httpx.MockTransport(FakeEngine()))
+    wrong = {"Authorization": "Basic " + base64.b64encode(f"{USER}:fel".encode()).decode()}
+    right = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+    with TestClient(app) as c:
+        assert c.get("/statistik").status_code == 401  # a browser's first request: no failure
+        assert c.get("/statistik", headers=right).status_code == 200
+        assert [c.get("/statistik", headers=wrong).status_code for _ in range(3)] == [401, 401, 401]
+        locked = c.get("/statistik", headers=right)
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 500
+        assert locked.json()["error"]["code"] == "locked_out"
 
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -101,7 +101,8 @@ def test_report_with_unanswered_questions_has_them_redacted(counted, tmp_path):
     data, _, month = counted
     assert report(data, "--period", month, "--with-unanswered", "--out", str(tmp_path)).returncode == 0
     text = (tmp_path / f"statistik-{month}.md").read_text(encoding="utf-8")
-    assert "| Ring mig på [telefonnummer], jag heter [namn] | 1 |" in text
+    # Brackets escaped (views.markdown_text): the labels render as text, never as links.
+    assert "| Ring mig på \\[telefonnummer\\], jag heter \\[namn\\] | 1 |" in text
     assert "070-123" not in text and "Svensson" not in text
 
 
@@ -115,3 +116,28 @@ def test_bad_arguments_get_a_swedish_message_and_no_files(counted, tmp_path, arg
     result = report(data, *args, "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", [
+    "[klicka här](https://evil.example)", "![bild](https://evil.example/x.png)", "<img src=x onerror=alert(1)>",
+    "# rubrik", "| ny cell |", "rad ett\nrad två", "`kod` och *fet* och _kursiv_", "https://evil.example/autolänk",
+])
+def test_user_text_in_the_markdown_report_is_only_text(text):
+    from markdown_it import MarkdownIt
+
+    from gateway.statistics.views import markdown_text
+
+    cell = markdown_text(text)
+    assert "\n" not in cell
+    html = MarkdownIt("commonmark").enable("table").render(f"| fråga |\n|---|\n| {cell} |\n")
+    for forbidden in ("<a ", "<img", "<h1", "<code", "<em", "<strong"):
+        assert forbidden not in html, (text, html)
+    assert html.count("<td>") == 1
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"https://evil.example\")", "+46 1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_csv_cells_cannot_start_a_formula(value):
+    from gateway.statistics.summary import csv_cell
+
+    assert csv_cell(value).startswith("'") and csv_cell(value)[1:] == value
+    assert csv_cell("gavor") == "gavor"

@@ -60,17 +60,31 @@ def test_overlong_text_is_refused_as_for_the_chat_api():
     assert activities.message_turn(message(text="a" * 1001)).problem == "too_long"
 
 
+SECRET = b"k" * 32
+
+
 def test_each_conversation_is_its_own_stable_session():
-    first = activities.session_id(message())
-    assert first == activities.session_id(message(text="again"))
+    first = activities.session_id(message(), SECRET)
+    assert first == activities.session_id(message(text="again"), SECRET)
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", first) and first.startswith("teams-")
     other = message(conversation={"id": "a:2y", "conversationType": "personal", "tenantId": "tenant-1"})
     other_tenant = message(conversation={"id": "a:1x", "conversationType": "personal", "tenantId": "tenant-2"})
     thread = message(conversation={"id": "19:abc@thread.tacv2;messageid=1", "conversationType": "channel"})
-    assert len({first, activities.session_id(other), activities.session_id(other_tenant),
-                activities.session_id(thread)}) == 4
+    assert len({first, activities.session_id(other, SECRET), activities.session_id(other_tenant, SECRET),
+                activities.session_id(thread, SECRET)}) == 4
     # Teams' ids name people and tenants: they must not reach the engine.
     assert "a:1x" not in first and "tenant" not in first
+
+
+def test_session_ids_are_keyed_by_the_server_secret():
+    """Whoever knows a conversation id (everyone in it) cannot compute its session id."""
+    import hashlib
+
+    activity = message()
+    assert activities.session_id(activity, SECRET) != activities.session_id(activity, b"other" * 7)
+    conversation = activity.conversation
+    for key in (f"msteams\n{conversation.tenant_id or ''}\n{conversation.id}", conversation.id):
+        assert hashlib.sha256(key.encode()).hexdigest()[:40] not in activities.session_id(activity, SECRET)
 
 
 def test_welcome_only_when_the_bot_joins_a_personal_chat():

@@ -204,3 +204,27 @@ def test_certificate_configuration_is_single_tenant(tmp_path):
     assert config.AUTH_TYPE == "certificate" and config.CERT_PFX_FILE == str(pfx) and not config.CLIENT_SECRET
     assert config.AUTHORITY == f"https://login.microsoftonline.com/{TENANT}" and config.VALIDATE_ISSUER
     assert not config.ANONYMOUS_ALLOWED
+
+
+@pytest.mark.parametrize("settings", [{"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_client_secret": "s"},
+                                      {"host": "0.0.0.0"}, {"host": "10.1.0.11"}])
+def test_anonymous_mode_refuses_to_start_on_a_real_bot_or_a_reachable_host(tmp_path, settings):
+    with pytest.raises(TeamsConfigError, match="LOTSEN_TEAMS_ANONYMOUS"):
+        auth_configuration(Settings(data_dir=tmp_path, teams_anonymous=True, **settings))
+
+
+def test_without_a_service_url_claim_replies_go_to_microsoft_hosts_only(bot, signed):
+    r = bot.post("/api/messages", json=activity(serviceUrl="https://attacker.example/"),
+                 headers={"Authorization": f"Bearer {signed(serviceurl=None)}"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "service_url_not_allowed"
+
+
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("https://smba.trafficmanager.net/emea/", True), ("https://smba.infra.gcc.teams.microsoft.com/", True),
+    ("https://europe.webchat.botframework.com/", True), ("http://smba.trafficmanager.net/", False),
+    ("https://trafficmanager.net.evil.example/", False), ("https://evilbotframework.com/", False), (None, False),
+])
+def test_microsoft_service_hosts(url, allowed):
+    from gateway.teams.auth import is_microsoft_service
+
+    assert is_microsoft_service(url) is allowed

@@ -1,0 +1,86 @@
+"""Every custom action answers, even when it fails: the base classes of all our actions.
+
+An exception escaping an action makes rasa_sdk answer 500 with the whole request (the tracker,
+with the unredacted text of this turn) and log a traceback with the exception's message; Rasa
+then logs that answer. So the run of every action subclassing SafeAction or
+SafeFormValidationAction is wrapped once, here: on an exception the person gets the knowledge
+base's fallback answer (quick help and contacts) and the log gets the action's name and the
+exception's type, nothing else.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
+
+from actions import reply
+from actions.settings import crash_marker, knowledge_base
+from knowledge import render
+
+log = logging.getLogger("lotsen.actions")
+_WRAPPED = "_lotsen_answers_on_crash"
+
+
+class InjectedFault(RuntimeError):
+    """Raised on purpose when the test switch LOTSEN_TEST_CRASH_MARKER is set (tests only)."""
+
+
+def _check_injected_fault(tracker: Tracker) -> None:
+    marker = crash_marker()
+    text = tracker.latest_message.get("text") or ""
+    if marker and marker in text:
+        # The message carries the text on purpose: the worst case the wrapper must contain.
+        raise InjectedFault(text)
+
+
+def answers_on_crash(run: Any) -> Any:
+    @functools.wraps(run)
+    async def safe_run(self: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        try:
+            _check_injected_fault(tracker)
+            return await run(self, dispatcher, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # a form's "not for me" (rasa_sdk answers 400 with the action's name only)
+        except Exception as exc:  # noqa: BLE001 (any failure: answer from the knowledge base)
+            log.error("action %s failed: %s", self.name(), type(exc).__name__)
+            dispatcher.messages.clear()
+            reply.send(dispatcher, render.degraded_messages(knowledge_base()))
+            return []
+
+    setattr(safe_run, _WRAPPED, True)
+    return safe_run
+
+
+class _AnswersOnCrash:
+    """Wraps the `run` each subclass ends up with (its own or an inherited one), once."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls.run, _WRAPPED, False):
+            cls.run = answers_on_crash(cls.run)
+
+
+def is_crash_safe(action_class: type) -> bool:
+    return bool(getattr(getattr(action_class, "run", None), _WRAPPED, False))
+
+
+class SafeAction(_AnswersOnCrash, Action, ABC):
+    """rasa_sdk's Action whose run answers even when it fails."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+
+class SafeFormValidationAction(_AnswersOnCrash, FormValidationAction, ABC):
+    """rasa_sdk's FormValidationAction whose run answers even when it fails."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain (validate_<form>)."""
