@@ -33,9 +33,9 @@ from gateway.statistics.summary import Labels, load_strings
 
 router = APIRouter()
 PATH = "/statistik/granska"
-# Behind a login, about questions people asked: never stored by a cache, never framed.
-PRIVATE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-           "Content-Security-Policy": "frame-ancestors 'none'"}
+# Behind a login, about questions people asked: never stored by a cache. Never framed either:
+# gateway.security.SecurityHeaders sends every /statistik page with frame-ancestors 'none'.
+PRIVATE = {"Cache-Control": "no-store"}
 DONE = ("assigned", "assigned_export", "already", "discarded", "gone")
 MAX_FORM_BYTES = 4096
 
