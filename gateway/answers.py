@@ -90,6 +90,19 @@ def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool) -> dict | N
             "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta)}
 
 
+def late_part(answer: dict | None, shown: dict) -> dict | None:
+    """What the engine's answer adds to the answer already shown: its messages minus those
+    with the same text (the 112 line and the emergency article, when both gave them)."""
+    if not answer:
+        return None
+    seen = {m["text"] for m in shown["messages"]}
+    messages = [m for m in answer["messages"] if m["text"] not in seen]
+    if not messages:
+        return None
+    return {"messages": messages, "topic": answer.get("topic"), "emergency": answer.get("emergency", False),
+            "suggestions": answer.get("suggestions") or []}
+
+
 def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:
     """{"topic", "helpful"} when this turn answered "Hjälpte svaret?"; for the statistics."""
     feedback = meta.get("feedback")

@@ -1,13 +1,15 @@
 """Per-process state the routes share, held on app.state and reached through dependencies."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, Request
 from typing_extensions import Annotated
 
 from gateway.engine import EngineClient
+from gateway.late_answers import LateAnswers, MemoryLateAnswers
 from gateway.search import KnowledgeSearch
 from gateway.assets import StaticAssets
 from gateway.sessions import OfferedPayloads
@@ -33,6 +35,10 @@ class AppState:
     statistics: "StatisticsRecorder"
     # The server secret (gateway/session_keys.py): keys channel session ids.
     secret: bytes = b""
+    # What the engine adds to turns answered at once (gateway/late_answers.py), and the
+    # background tasks waiting for it (held here: the event loop keeps only weak references).
+    late_answers: LateAnswers = field(default_factory=MemoryLateAnswers)
+    background: set[asyncio.Task] = field(default_factory=set)
 
 
 async def get_state(request: Request) -> AppState:
