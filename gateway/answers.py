@@ -90,13 +90,18 @@ def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool) -> dict | N
             "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta)}
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def late_part(answer: dict | None, shown: dict) -> dict | None:
     """What the engine's answer adds to the answer already shown: its messages minus those
-    with the same text (the 112 line and the emergency article, when both gave them)."""
+    with the same text (the 112 line and the emergency article, when both gave them). Texts
+    are compared without regard to line breaks: the engine's channel joins blank lines."""
     if not answer:
         return None
-    seen = {m["text"] for m in shown["messages"]}
-    messages = [m for m in answer["messages"] if m["text"] not in seen]
+    seen = {_words(m["text"]) for m in shown["messages"]}
+    messages = [m for m in answer["messages"] if _words(m["text"]) not in seen]
     if not messages:
         return None
     return {"messages": messages, "topic": answer.get("topic"), "emergency": answer.get("emergency", False),
