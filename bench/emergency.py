@@ -4,7 +4,7 @@ One stack as `make run` starts it (gateway, LOTSEN_ENGINE_INSTANCES Rasa process
 server) on free loopback ports. The emergency answer's latency at the gateway (client side,
 loopback) with the engine
 
-- up:      idle, requests from 8 simulated people at once;
+- up:      idle;
 - 64 users: while 64 simulated users send ordinary questions back to back (bench.load_client);
 - frozen:  every Rasa process stopped with SIGSTOP (a hung or overloaded engine);
 - killed:  every Rasa process killed (SIGKILL);
@@ -12,10 +12,12 @@ loopback) with the engine
 for the gateway as it is (the 112 answer at once, the engine's answer late: docs/adr/0003-…)
 and, as the alternative in the same run, for the behaviour before issue 21
 (LOTSEN_EMERGENCY_IMMEDIATE=false: the flagged turn waits for the engine like any other,
-ahead of the queue). Ordinary questions are measured beside them in each state. Every loop is
-bounded (a number of requests or a duration); nothing leaves the machine.
+ahead of the queue). In each state one person reports danger again and again, each time in a
+new conversation (after five reports that warm the path up and are not counted); ordinary
+questions from 8 people at once are measured beside them. Every loop is bounded (a number of
+requests or a duration); nothing leaves the machine.
 
-Usage: python -m bench.emergency [--requests 40] [--seconds 20] [--engine-instances N]
+Usage: python -m bench.emergency [--requests 100] [--seconds 20] [--engine-instances N]
 """
 from __future__ import annotations
 
@@ -44,7 +46,10 @@ DANGER = [
     "Jag blev hotad med kniv igår, hur gör jag en polisanmälan?",
 ]
 ORDINARY = [q for q in QUESTIONS if q != "hej"]
-PEOPLE = 8  # requests in flight at once in the idle, frozen and killed states
+PEOPLE = 8  # ordinary questions in flight at once in the idle, frozen and killed states
+WARM_UP = 5  # emergency reports per state before the counted ones
+PAUSE = 0.02  # seconds between one person's reports
+SLOW_REPORTS = 20  # reports while waiting for a frozen engine (3 s each)
 MODES = {"direkt (nu)": "true", "väntar på motorn (före #21)": "false"}
 
 
@@ -92,6 +97,18 @@ async def burst(url: str, sample: Sample, texts: list[str], requests: int, line:
     return sample
 
 
+async def reports(url: str, sample: Sample, requests: int, line: str, tag: str, warm_up: int = WARM_UP) -> Sample:
+    """One person reporting danger `requests` times, each time in a new conversation."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client:
+        ignored = Sample(sample.state, sample.mode, "akut")
+        for i in range(warm_up):
+            await one(client, url, f"bench-em-{tag}-warm-{i:03d}", DANGER[i % len(DANGER)], ignored, line)
+        for i in range(requests):
+            await one(client, url, f"bench-em-{tag}-{i:05d}", DANGER[i % len(DANGER)], sample, line)
+            await asyncio.sleep(PAUSE)
+    return sample
+
+
 async def under_load(url: str, mode: str, seconds: float, line: str, tag: str) -> list[Sample]:
     """64 users of ordinary questions for `seconds`; one person meanwhile reports danger,
     again and again, each time in a new conversation."""
@@ -105,7 +122,7 @@ async def under_load(url: str, mode: str, seconds: float, line: str, tag: str) -
             while time.perf_counter() < stop:
                 await one(client, url, f"bench-em-{tag}-{i:05d}", DANGER[i % len(DANGER)], danger, line)
                 i += 1
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(PAUSE)
 
     load, _ = await asyncio.gather(run("vanlig", gateway_sender(url, prefix=f"bench-em-{tag}"), 64, duration=seconds),
                                    reporter())
@@ -153,21 +170,26 @@ def wait_engine_answers(url: str, timeout: float = 120) -> None:
     raise TimeoutError("motorn svarade inte igen efter SIGCONT")
 
 
-def measure(stack: Stack, requests: int, seconds: float, line: str) -> list[Sample]:
+def measure(stack: Stack, requests: int, ordinary: int, seconds: float, line: str) -> list[Sample]:
     samples: list[Sample] = []
     for mode, immediate in MODES.items():
         tag = "now" if immediate == "true" else "before"
         restart_gateway(stack, immediate, engine_up=True)
         asyncio.run(burst(stack.url, Sample("uppvärmning", mode, "vanlig"), ORDINARY, 16, line, f"{tag}-warm"))
-        for kind, texts in (("akut", DANGER), ("vanlig", ORDINARY)):
-            samples.append(asyncio.run(burst(stack.url, Sample("uppe", mode, kind), texts, requests, line, f"{tag}-up-{kind}")))
+        samples.append(asyncio.run(reports(stack.url, Sample("uppe", mode, "akut"), requests, line, f"{tag}-up")))
+        samples.append(asyncio.run(burst(stack.url, Sample("uppe", mode, "vanlig"), ORDINARY, ordinary, line,
+                                         f"{tag}-up-vanlig")))
         samples += asyncio.run(under_load(stack.url, mode, seconds, line, f"{tag}-load"))
         wait_engine_answers(stack.url)  # the queue has drained
         signal_engines(stack, signal.SIGSTOP)
         try:
-            for kind, texts in (("akut", DANGER), ("vanlig", ORDINARY)):
-                samples.append(asyncio.run(burst(stack.url, Sample("fryst (SIGSTOP)", mode, kind), texts, requests, line,
-                                                 f"{tag}-frozen-{kind}")))
+            # Waiting for a frozen engine costs the whole engine timeout per report: fewer of them.
+            slow = immediate != "true"
+            samples.append(asyncio.run(reports(stack.url, Sample("fryst (SIGSTOP)", mode, "akut"),
+                                               min(requests, SLOW_REPORTS) if slow else requests, line,
+                                               f"{tag}-frozen", warm_up=1 if slow else WARM_UP)))
+            samples.append(asyncio.run(burst(stack.url, Sample("fryst (SIGSTOP)", mode, "vanlig"), ORDINARY, ordinary,
+                                             line, f"{tag}-frozen-vanlig")))
         finally:
             signal_engines(stack, signal.SIGCONT)
         wait_engine_answers(stack.url)
@@ -177,9 +199,10 @@ def measure(stack: Stack, requests: int, seconds: float, line: str) -> list[Samp
     for mode, immediate in MODES.items():
         tag = "now" if immediate == "true" else "before"
         restart_gateway(stack, immediate, engine_up=False)
-        for kind, texts in (("akut", DANGER), ("vanlig", ORDINARY)):
-            samples.append(asyncio.run(burst(stack.url, Sample("dödad (SIGKILL)", mode, kind), texts, requests, line,
-                                             f"{tag}-killed-{kind}")))
+        samples.append(asyncio.run(reports(stack.url, Sample("dödad (SIGKILL)", mode, "akut"), requests, line,
+                                           f"{tag}-killed")))
+        samples.append(asyncio.run(burst(stack.url, Sample("dödad (SIGKILL)", mode, "vanlig"), ORDINARY, ordinary,
+                                         line, f"{tag}-killed-vanlig")))
     return samples
 
 
@@ -205,7 +228,8 @@ def print_table(samples: list[Sample]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=40, help="turns per state and kind of question")
+    parser.add_argument("--requests", type=int, default=100, help="emergency reports per state and mode")
+    parser.add_argument("--ordinary", type=int, default=40, help="ordinary questions per state and mode")
     parser.add_argument("--seconds", type=float, default=20, help="length of the 64-user load")
     parser.add_argument("--engine-instances", type=int, default=default_engine_instances())
     args = parser.parse_args(argv)
@@ -219,9 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         stack.wait_ready(timeout=300)
-        print(f"make bench-emergency: {args.engine_instances} Rasa-processer, {args.requests} anrop per tillstånd "
-              f"och sort ({PEOPLE} åt gången), 64 användare i {args.seconds:.0f} s", flush=True)
-        samples = measure(stack, args.requests, args.seconds, line)
+        print(f"make bench-emergency: {args.engine_instances} Rasa-processer; per tillstånd och läge "
+              f"{args.requests} akuta meddelanden (en person, i tur och ordning) och {args.ordinary} vanliga frågor "
+              f"({PEOPLE} åt gången); 64 användare i {args.seconds:.0f} s", flush=True)
+        samples = measure(stack, args.requests, args.ordinary, args.seconds, line)
     finally:
         signal_engines(stack, signal.SIGCONT)
         stack.stop()
