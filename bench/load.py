@@ -5,10 +5,15 @@ after each level and over the whole run. Each simulated user holds conversations
 turns, then starts a new one, as people do: one endless conversation would measure tracker
 growth, not the service. Every level starts with all its users at once, the hardest start.
 
-The alternative in the same run: the same stack with the gateway sending every turn to Rasa
-at once (LOTSEN_ENGINE_CONCURRENCY=0) instead of queueing beyond 4 per instance.
+The alternatives in the same run: the same stack with the gateway sending every turn to Rasa
+at once (LOTSEN_ENGINE_CONCURRENCY=0) instead of queueing beyond 4 per instance; and the same
+stack with Rasa loaded as before issue 21 (LOTSEN_ENGINE_LEAN=0: TensorFlow and all). For each
+it prints the total memory (resident memory summed over every process of the stack, as
+`make run` starts it) beside requests/s, and the seconds from start to the first answer
+from the engine.
 
 Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor] [--skip-alternative]
+                            [--skip-heavy]
 """
 from __future__ import annotations
 
@@ -100,9 +105,25 @@ def growth(before: dict[str, float], after: dict[str, float]) -> tuple[str, floa
     return max(((p, (after[p] / before[p] - 1) * 100) for p in before if before[p]), key=lambda x: x[1])
 
 
-def summary(ours: list, alternative: list, anchor: list) -> None:
+def total_mb(memory_by_process: dict[str, float]) -> float:
+    return sum(memory_by_process.values())
+
+
+def memory_summary(runs: list[tuple[str, float, list]]) -> None:
+    """Per configuration: start to first engine answer, and per level requests/s beside the
+    total memory of all its processes (the larger of before and after the level)."""
+    print("\nMinne och genomströmning (samma körning; minne = RSS summerat över alla processer):")
+    print(f"{'konfiguration':<44}{'start → första motorsvar':>26}{'användare':>11}{'anrop/s':>9}{'minne totalt MB':>17}")
+    for label, started, rows in runs:
+        for i, (r, before, after) in enumerate(rows):
+            start = f"{started:.1f} s" if i == 0 else ""
+            print(f"{label if i == 0 else '':<44}{start:>26}{r.users:>11}{r.rps:>9.1f}"
+                  f"{max(total_mb(before), total_mb(after)):>17.0f}")
+
+
+def summary(ours: list, alternative: list, anchor: list, heavy: list | None = None) -> None:
     print("\nSammanfattning (samma körning):")
-    print_table([r for r, _, _ in ours + alternative + anchor])
+    print_table([r for r, _, _ in ours + alternative + (heavy or []) + anchor])
     for (o, _, _), (a, _, _) in zip(ours, anchor):
         print(f"  {o.users} användare: Påverkanslotsen {o.rps:.1f} anrop/s mot ankarets {a.rps:.1f} "
               f"= {o.rps / a.rps if a.rps else float('inf'):.2f}×")
@@ -117,16 +138,36 @@ def summary(ours: list, alternative: list, anchor: list) -> None:
     print(f"  fel i Påverkanslotsens nivåer: {errors} (mål 0)")
 
 
+def first_engine_answer(url: str, started: float, timeout: float = 300) -> float:
+    """Seconds from `started` until the gateway returns an answer from the engine."""
+    deadline = time.monotonic() + timeout
+    i = 0
+    while time.monotonic() < deadline:
+        try:
+            body = httpx.post(f"{url}/api/chat", json={"session_id": f"load-first-{i:05d}", "text": "hej"},
+                              timeout=10).json()
+            if body.get("engine") == "rasa":
+                return time.monotonic() - started
+        except (httpx.HTTPError, ValueError):
+            pass
+        i += 1
+        time.sleep(0.2)
+    raise TimeoutError("motorn svarade inte")
+
+
 def measure_ours(label: str, users: list[int], seconds: float, engine_instances: int, work: Path,
-                 env: dict[str, str]) -> list:
+                 env: dict[str, str]) -> tuple[list, float]:
     stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(engine_instances)),
                   actions_port=free_port(), app_python=sys.executable, log_dir=work / "logs", data_dir=work / "data",
                   env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", **env})
     try:
+        started = time.monotonic()
         stack.start()
         stack.wait_ready(timeout=240)
-        print(f"{label} ({engine_instances} Rasa-processer), {seconds:.0f} s per nivå", flush=True)
-        return asyncio.run(load(label, gateway_sender(stack.url), stack.processes, users, seconds))
+        first = first_engine_answer(stack.url, started)
+        print(f"{label} ({engine_instances} Rasa-processer), {seconds:.0f} s per nivå; "
+              f"start → första svar från motorn {first:.1f} s", flush=True)
+        return asyncio.run(load(label, gateway_sender(stack.url), stack.processes, users, seconds)), first
     finally:
         stack.stop()
 
@@ -138,16 +179,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-anchor", action="store_true")
     parser.add_argument("--skip-alternative", action="store_true",
                         help="skip the run without the gateway's queue (LOTSEN_ENGINE_CONCURRENCY=0)")
+    parser.add_argument("--skip-heavy", action="store_true",
+                        help="skip the run with Rasa loaded as before issue 21 (LOTSEN_ENGINE_LEAN=0)")
     parser.add_argument("--engine-instances", type=int, default=default_engine_instances(),
                         help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
-    ours = measure_ours("lotsen /api/chat", users, args.seconds, args.engine_instances, work / "ours", {})
-    alternative, anchor = [], []
+    label = "lotsen /api/chat"
+    ours, started = measure_ours(label, users, args.seconds, args.engine_instances, work / "ours", {})
+    runs = [(label, started, ours)]
+    alternative, anchor, heavy = [], [], []
+    if not args.skip_heavy:
+        label = "lotsen, Rasa med TensorFlow (LEAN=0, före #21)"
+        heavy, started = measure_ours(label, users, args.seconds, args.engine_instances, work / "heavy",
+                                      {"LOTSEN_ENGINE_LEAN": "0"})
+        runs.append((label, started, heavy))
     if not args.skip_alternative:
-        alternative = measure_ours("lotsen utan kö i gatewayen", users, args.seconds, args.engine_instances,
-                                   work / "alternative", {"LOTSEN_ENGINE_CONCURRENCY": "0"})
+        label = "lotsen utan kö i gatewayen"
+        alternative, started = measure_ours(label, users, args.seconds, args.engine_instances,
+                                            work / "alternative", {"LOTSEN_ENGINE_CONCURRENCY": "0"})
+        runs.append((label, started, alternative))
     if not args.skip_anchor:
         anchor_dir = work / "anchor"
         anchor_dir.mkdir()
@@ -159,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.killpg(proc.pid, 15)
             proc.wait(timeout=30)
-    summary(ours, alternative, anchor)
+    summary(ours, alternative, anchor, heavy)
+    memory_summary(runs)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -111,6 +111,24 @@ def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: Knowle
     return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def late_part(answer: dict | None, shown: dict) -> dict | None:
+    """What the engine's answer adds to the answer already shown: its messages minus those
+    with the same text (the 112 line and the emergency article, when both gave them). Texts
+    are compared without regard to line breaks: the engine's channel joins blank lines."""
+    if not answer:
+        return None
+    seen = {_words(m["text"]) for m in shown["messages"]}
+    messages = [m for m in answer["messages"] if _words(m["text"]) not in seen]
+    if not messages:
+        return None
+    return {"messages": messages, "topic": answer.get("topic"), "emergency": answer.get("emergency", False),
+            "suggestions": answer.get("suggestions") or []}
+
+
 def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:
     """{"topic", "helpful"} when this turn answered "Hjälpte svaret?"; for the statistics."""
     feedback = meta.get("feedback")

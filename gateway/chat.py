@@ -1,18 +1,22 @@
 """POST /api/chat: one turn of the conversation."""
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
 
-from gateway.answers import engine_answer, fallback_answer, payload_topic
+from gateway.answers import engine_answer, fallback_answer, late_part, payload_topic
 from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
 from gateway.errors import ApiError
-from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse
+from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse, SessionId
 from gateway.typed_text import as_typed_text
 
 router = APIRouter()
+log = logging.getLogger("lotsen.gateway")
 
 
 def new_session_id() -> str:
@@ -31,25 +35,73 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
 
     Returns the ChatResponse fields except session_id, plus "feedback" and "audience" (for
     the statistics, which this counts under `channel`). The caller checks payloads first.
+
+    A message about danger right now (the gateway's emergency lexicon) never waits for the
+    engine: it gets the 112 answer from the knowledge base at once ("engine": "fallback",
+    "late_answer": true) while the engine answers the same turn in the background, so the
+    conversation goes on; what the engine adds is kept for the session (gateway/late_answers.py).
     """
     text = as_typed_text(text)
+    flagged = bool(text and state.detector.is_emergency(text))
+    message = text if text is not None else payload
+    if flagged and state.settings.emergency_immediate:
+        answer = fallback_answer(state.kb, text, payload, flagged, state.search)
+        state.late_answers.expect(session_id)
+        task = asyncio.create_task(_late_answer(state, session_id, message, answer))
+        state.background.add(task)
+        task.add_done_callback(state.background.discard)
+        return _finish(state, session_id, answer, "fallback", channel, text, late=True)
     answer = None
     engine = "rasa"
-    # The 112 line whatever the engine says; and someone in danger right now does not wait
-    # behind other people's questions.
-    flagged = bool(text and state.detector.is_emergency(text))
     try:
-        raw = await state.engine.send(session_id, text if text is not None else payload, urgent=flagged)
+        # Someone in danger does not wait behind other people's questions (only reached when
+        # the immediate answer is switched off, for the benchmark's comparison).
+        raw = await state.engine.send(session_id, message, urgent=flagged)
         answer = engine_answer(state.kb, raw, flagged, text, state.search)
     except EngineUnavailable:
         answer = None
     if answer is None:
         engine = "fallback"
         answer = fallback_answer(state.kb, text, payload, flagged, state.search)
+    # A late answer no client fetched goes before this turn's answer: it came first.
+    late, still = state.late_answers.take(session_id)
+    if late:
+        answer = {**answer, "messages": late["messages"] + answer["messages"]}
+    return _finish(state, session_id, answer, engine, channel, text, late=still)
+
+
+def _finish(state: AppState, session_id: str, answer: dict, engine: str, channel: str, text: str | None,
+            late: bool) -> dict:
     state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
-    result = {"feedback": None, "audience": None, **answer, "engine": engine}
+    result = {"feedback": None, "audience": None, **answer, "engine": engine, "late_answer": late}
     state.statistics.record_turn(result, channel=channel, text=text, session=session_id)
     return result
+
+
+async def _late_answer(state: AppState, session_id: str, message: str, shown: dict) -> None:
+    """The engine's answer to a turn already answered with `shown`; what it adds is kept."""
+    added = None
+    timeout = state.settings.late_answer_timeout
+    try:
+        # The engine client keeps to the timeout itself; this bound holds whatever the
+        # transport does, so that a waiting client always hears the end.
+        async with asyncio.timeout(timeout + 0.1):
+            raw = await state.engine.send(session_id, message, urgent=True, timeout=timeout)
+        added = late_part(engine_answer(state.kb, raw, True), shown)
+    except (EngineUnavailable, TimeoutError):
+        pass  # the person has the 112 answer; the next turn goes to the engine again
+    except Exception as exc:  # a background task: nobody else would see it fail
+        log.error("motorns senare svar misslyckades: %s", type(exc).__name__)
+    finally:
+        if added:
+            state.offered.offer(session_id, [b["payload"] for m in added["messages"] for b in m["buttons"]])
+        state.late_answers.deliver(session_id, added)
+
+
+def late_response(session_id: str, late: dict | None, still: bool) -> "ChatResponse":
+    """A late answer in the chat API's shape ("engine": "rasa"); no messages when nothing came."""
+    late = late or {"messages": [], "topic": None, "emergency": False, "suggestions": []}
+    return ChatResponse(session_id=session_id, **late, engine="rasa", late_answer=still)
 
 
 @router.post(
@@ -65,3 +117,27 @@ async def chat(request: ChatRequest, state: State) -> ChatResponse:
         raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
     answer = await answer_turn(state, session_id, request.text, request.payload)
     return ChatResponse(session_id=session_id, **answer)
+
+
+def late_answer_wait(state: AppState) -> float:
+    """A client waits a little longer than the engine may take, so that one request usually
+    sees the engine's outcome, an answer or its timeout."""
+    return state.settings.late_answer_timeout + 0.5  # > the bound in _late_answer
+
+
+class LateAnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    session_id: SessionId
+
+
+@router.post(
+    "/api/chat/late-answer",
+    response_model=ChatResponse,
+    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+async def late_answer(request: LateAnswerRequest, state: State) -> ChatResponse:
+    """What the engine added to a turn answered with "late_answer": true; waits for it up to
+    LOTSEN_LATE_ANSWER_TIMEOUT seconds (and a half). "late_answer" in the reply: still more to come."""
+    late, still = await state.late_answers.wait(request.session_id, late_answer_wait(state))
+    return late_response(request.session_id, late, still)

@@ -1,6 +1,7 @@
 """Per-process state the routes share, held on app.state and reached through dependencies."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -8,6 +9,7 @@ from fastapi import Depends, Request
 from typing_extensions import Annotated
 
 from gateway.engine import EngineClient
+from gateway.late_answers import LateAnswers, MemoryLateAnswers
 from gateway.search import KnowledgeSearch
 from gateway.security import LoginLockout
 from gateway.assets import StaticAssets
@@ -36,6 +38,10 @@ class AppState:
     secret: bytes = b""
     # Failed /statistik logins per client (gateway/security.py).
     logins: LoginLockout = field(default_factory=LoginLockout)
+    # What the engine adds to turns answered at once (gateway/late_answers.py), and the
+    # background tasks waiting for it (held here: the event loop keeps only weak references).
+    late_answers: LateAnswers = field(default_factory=MemoryLateAnswers)
+    background: set[asyncio.Task] = field(default_factory=set)
 
 
 async def get_state(request: Request) -> AppState:

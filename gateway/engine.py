@@ -159,21 +159,24 @@ class EngineClient:
             log.warning("motorinstans %s svarar inte (%s); dess samtal går till nästa instans", url, reason)
         self._down_until[url] = self._clock() + self._retry_after
 
-    async def send(self, session_id: str, message: str, urgent: bool = False) -> list[dict[str, Any]]:
+    async def send(self, session_id: str, message: str, urgent: bool = False,
+                   timeout: float | None = None) -> list[dict[str, Any]]:
         """Send a text or a '/intent' payload; returns Rasa's bot messages for this turn.
 
-        The whole turn, re-routing included, stays within the engine timeout. Only a message
-        that cannot have reached an instance (it refused or never accepted the connection, or
-        is gone) is sent to the next one: a slow instance may still process it, and sending it
-        twice would answer the same message twice in one conversation. An `urgent` turn waits
-        for an engine slot ahead of the others.
+        The whole turn, re-routing included, stays within the engine timeout (or `timeout`:
+        longer for a turn the gateway has already answered itself, whose caller is not kept
+        waiting). Only a message that cannot have reached an instance (it refused or never
+        accepted the connection, or is gone) is sent to the next one: a slow instance may
+        still process it, and sending it twice would answer the same message twice in one
+        conversation. An `urgent` turn waits for an engine slot ahead of the others.
         """
-        deadline = self._clock() + self._timeout
+        timeout = self._timeout if timeout is None else timeout
+        deadline = self._clock() + timeout
         lock = self._session_locks.get(session_id)
         if lock is None:
             lock = self._session_locks[session_id] = asyncio.Lock()
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(timeout):
                 await lock.acquire()
         except TimeoutError:
             raise EngineUnavailable("the session's previous turn is still being answered") from None

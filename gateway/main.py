@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
     async def lifespan(_: FastAPI):
         state.statistics.start()
         yield
+        for task in list(state.background):  # late answers still on their way
+            task.cancel()
         await state.statistics.stop()
         await engine.close()
 

@@ -60,6 +60,10 @@ class ChatResponse(BaseModel):
     emergency: bool
     suggestions: list[str]
     engine: Literal["rasa", "fallback"]
+    # true: the engine is still answering this turn (a message about danger right now is
+    # answered at once from the knowledge base); POST /api/chat/late-answer fetches what it
+    # adds, or the session's next turn carries it.
+    late_answer: bool = False
 
 
 class ErrorDetail(BaseModel):

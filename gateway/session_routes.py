@@ -29,6 +29,7 @@ class ClearRequest(BaseModel):
 async def clear_session(request: ClearRequest, state: State) -> Response:
     """Forget the button choices offered to this conversation; clearing twice is fine."""
     state.offered.forget(request.session_id)
+    state.late_answers.forget(request.session_id)
     try:
         # The engine's tracker store deletes every stored event of the conversation on this
         # intent. If the engine is down, the retention limit removes it later.

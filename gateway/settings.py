@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     actions_url: str = "http://127.0.0.1:5055"
     # The engine must answer within this many seconds, or the gateway answers itself.
     engine_timeout: float = Field(3.0, gt=0, le=30)
+    # A message the emergency lexicon flags is answered at once from the knowledge base; the
+    # engine gets this long for its late answer, and a client asking for it (POST
+    # /api/chat/late-answer) waits at most this long (docs/adr/0003-…).
+    late_answer_timeout: float = Field(10.0, gt=0, le=60)
+    # false: flagged messages wait for the engine like any other (the behaviour before
+    # issue 21). Only for `make bench-emergency`, which compares the two.
+    emergency_immediate: bool = True
     health_timeout: float = Field(2.0, gt=0, le=10)
     organisation_file: Path | None = None
     # Origins (scheme://host[:port]) whose pages may embed the widget; comma-separated.

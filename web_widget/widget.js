@@ -22,6 +22,8 @@
   var SESSION_ID = /^[A-Za-z0-9_-]{8,64}$/;
   var MAX_ITEMS = 200;
   var TIMEOUT_MS = 20000;
+  // Requests for the engine's late answer, one after the other (each waits up to about 10 s).
+  var LATE_TRIES = 3;
   // URLs and e-mail addresses inside answer text become links; trailing punctuation stays text.
   var LINKABLE = /https?:\/\/[^\s<>"]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
   var SAFE_SCHEME = /^(https?|mailto|tel):$/;
@@ -74,6 +76,7 @@
     var generation = 0; // bumped by "clear": answers to a cleared conversation are dropped
     var busy = false;
     var pending = null;
+    var lateWaiting = false; // the engine's answer to a 112 turn is on its way
 
     function save() {
       state.items = state.items.slice(-MAX_ITEMS);
@@ -218,7 +221,7 @@
 
     function setTyping(on) {
       status.textContent = "";
-      if (!on) { return; }
+      if (!on) { if (lateWaiting) { setLateStatus(true); } return; }
       status.appendChild(document.createTextNode(S.typing));
       var dots = el("span", { "class": "plw-dots", "aria-hidden": "true" });
       for (var i = 0; i < 3; i++) { dots.appendChild(el("span", {}, ".")); }
@@ -271,6 +274,7 @@
           });
           save();
           reveal(first);
+          if (res.json.late_answer) { fetchLate(mine, LATE_TRIES); }
         })
         .catch(function () {
           if (mine !== generation) { return; }
@@ -278,6 +282,36 @@
           setTyping(false);
           failed(null);
         });
+    }
+
+    // A message about danger right now is answered at once with the 112 answer; the engine's
+    // own answer comes later (POST /api/chat/late-answer waits for it). The person may go on
+    // writing meanwhile; the status line says more is coming. What arrives is added below the
+    // answer it belongs to, without moving the view away from the 112 answer being read.
+    function fetchLate(mine, tries) {
+      lateWaiting = true;
+      if (!busy) { setLateStatus(true); }
+      post("/api/chat/late-answer", { session_id: state.session_id })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (json) {
+          if (mine !== generation) { return; }
+          (json && json.messages || []).forEach(function (m) {
+            add({ from: "bot", text: m.text, buttons: m.buttons || [], links: m.links || [] });
+          });
+          save();
+          if (json && json.late_answer && tries > 1) { fetchLate(mine, tries - 1); return; }
+          lateWaiting = false;
+          if (!busy) { setLateStatus(false); }
+        })
+        .catch(function () {
+          if (mine !== generation) { return; }
+          lateWaiting = false;
+          if (!busy) { setLateStatus(false); }
+        });
+    }
+
+    function setLateStatus(on) {
+      status.textContent = on ? S.lateAnswer : "";
     }
 
     // Network trouble or a server error: say so in Swedish and offer to send the same again.
@@ -296,6 +330,7 @@
       generation += 1;
       busy = false;
       pending = null;
+      lateWaiting = false;
       state = fresh();
       state.open = true;
       save();

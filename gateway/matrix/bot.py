@@ -33,7 +33,7 @@ from mautrix.types import (
 from mautrix.util.async_db import Database
 from pydantic import TypeAdapter, ValidationError
 
-from gateway.chat import answer_turn, payload_allowed
+from gateway.chat import answer_turn, late_answer_wait, payload_allowed
 from gateway.deps import AppState
 from gateway.matrix import messages
 from gateway.matrix.config import MatrixConfig, MatrixStrings, invitation_allowed, pickle_key
@@ -343,6 +343,12 @@ class MatrixBot:
             await self._say(room, session, self.strings.error, quote)
             return
         await self.send_answer(room, session, answer["messages"], reply_to=quote)
+        if answer.get("late_answer"):
+            # The 112 answer has gone out; what the engine adds follows as further messages,
+            # as in Teams (docs/adr/0003-emergency-answer-never-waits.md).
+            await self._typing(room, TYPING_MS)
+            late, _ = await self.state.late_answers.wait(session, late_answer_wait(self.state))
+            await self.send_answer(room, session, late["messages"] if late else [], keep_choices=not late)
 
     async def _typing(self, room_id: str, timeout_ms: int) -> None:
         try:

@@ -22,7 +22,7 @@ from microsoft_agents.hosting.core import (
 )
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
-from gateway.chat import answer_turn, payload_allowed
+from gateway.chat import answer_turn, late_answer_wait, payload_allowed
 from gateway.deps import AppState
 from gateway.teams import activities
 from gateway.teams.cards import card_activity, reply_activities, text_activity
@@ -108,6 +108,12 @@ class TeamsBot:
             await context.send_activity(Activity(type=ActivityTypes.typing))
             answer = await answer_turn(state, session, text=turn.text, payload=turn.payload, channel=CHANNEL)
             await context.send_activities(reply_activities(answer["messages"]))
+            if answer["late_answer"]:
+                # The 112 answer has gone out; what the engine adds follows as further
+                # activities of the same turn (docs/adr/0003-emergency-answer-never-waits.md).
+                late, _ = await state.late_answers.wait(session, late_answer_wait(state))
+                if late:
+                    await context.send_activities(reply_activities(late["messages"]))
 
         async def on_conversation_update(context: TurnContext, _: TurnState) -> None:
             # Teams adds the bot when someone installs the app; in a team or group chat a

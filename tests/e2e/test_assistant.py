@@ -55,8 +55,11 @@ def test_threat_and_emergency_through_the_engine(stack, kb):
     threat = ask(stack, "e2e-threat-01", text="En klient skrev i ett mejl att han vet var jag bor")
     assert threat["topic"] == "hot" and threat["engine"] == "rasa"
     danger = ask(stack, "e2e-danger-01", text="någon hotar mig med kniv just nu")
-    assert danger["emergency"] is True and danger["engine"] == "rasa"
+    # Answered at once from the knowledge base; the engine answers the same turn late (ADR 0003).
+    assert danger["emergency"] is True and danger["engine"] == "fallback" and danger["late_answer"] is True
     assert danger["messages"][0]["text"] == kb.phrases["emergency_line"]
+    late = httpx.post(f"{stack.url}/api/chat/late-answer", json={"session_id": "e2e-danger-01"}, timeout=30).json()
+    assert late["engine"] == "rasa" and late["late_answer"] is False
 
 
 def test_engine_ports_listen_on_loopback_only(stack):

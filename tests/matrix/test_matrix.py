@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from knowledge import render
 from tests.matrix.conftest import BOT, BOT_NAME, COLLEAGUE, OUTSIDER, PERSON
 
 pytestmark = [
@@ -65,10 +66,15 @@ def topic_by_title(kb, title: str) -> str:
     return next(topic for topic, article in kb.articles.items() if article.title == title)
 
 
-def ask(person, room, bot_id, text, **kwargs):
+def ask(person, room, bot_id, text, settle: float = 1.5, **kwargs):
     since = person.mark()
     person.send(room, text, **kwargs)
-    return person.answer(room, bot_id, since)
+    return person.answer(room, bot_id, since, settle=settle)
+
+
+# A message about danger is answered at once; the engine's own answer may follow up to the
+# late-answer timeout (10 s) later (issue 21). Waiting that long keeps it out of the next answer.
+LATE_SETTLE = 12.0
 
 
 def test_welcome_in_the_encrypted_direct_chat(direct_chat, kb):
@@ -115,9 +121,11 @@ def test_choice_by_number_title_and_reply(person, direct_chat, bot_id, kb):
 
 def test_emergency_line_is_its_own_first_message(person, direct_chat, bot_id, kb):
     room, _ = direct_chat
-    answer = ask(person, room, bot_id, "han har en kniv och står i receptionen")
+    answer = ask(person, room, bot_id, "han har en kniv och står i receptionen", settle=LATE_SETTLE)
     assert answer[0].body == kb.phrases["emergency_line"]
     assert "<ol>" not in answer[0].html
+    # The immediate answer from the knowledge base, then what the engine adds to it.
+    assert len(answer) > len(render.article_messages(kb, "akut_fara", emergency=True))
 
 
 def test_engine_stopped_answers_from_the_knowledge_base(person, direct_chat, bot_id, kb, matrix_gateway):
@@ -129,7 +137,7 @@ def test_engine_stopped_answers_from_the_knowledge_base(person, direct_chat, bot
         answer = ask(person, room, bot_id, "Får jag ta emot en julklapp från en leverantör?")
         assert answer[0].body.startswith(kb.phrases["degraded_suggestions"])
         assert kb.articles["gavor"].title in [title for _, title in choices(answer[0])]
-        danger = ask(person, room, bot_id, "han har en kniv och står i receptionen")
+        danger = ask(person, room, bot_id, "han har en kniv och står i receptionen", settle=LATE_SETTLE)
         assert danger[0].body == kb.phrases["emergency_line"]
     finally:
         matrix_gateway.restart("actions")

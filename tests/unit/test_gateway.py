@@ -149,10 +149,14 @@ def test_silent_engine_counts_as_down(client, engine):
     assert body["engine"] == "fallback"
 
 
-def test_gateway_puts_112_first_when_the_engine_missed_it(client, engine, kb):
+def test_gateway_puts_112_first_when_the_engine_missed_it(engine, kb):
+    # With the immediate emergency answer switched off (the behaviour before issue 21), the
+    # engine's answer is the turn's answer, and the gateway still puts the 112 line first.
+    app = create_app(Settings(emergency_immediate=False), engine_transport=httpx.MockTransport(engine))
     engine.reply = lambda body: rasa_reply({"text": "Här är svaret om hot."}, meta(topic="hot"))
-    body = client.post("/api/chat", json={"session_id": SESSION, "text": "han står utanför dörren med en kniv"}).json()
-    assert body["emergency"] is True
+    with TestClient(app) as client:
+        body = client.post("/api/chat", json={"session_id": SESSION, "text": "han står utanför dörren med en kniv"}).json()
+    assert body["emergency"] is True and body["engine"] == "rasa" and body["late_answer"] is False
     assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
     assert body["messages"][1]["text"] == "Här är svaret om hot."
 
@@ -252,11 +256,13 @@ def test_a_message_about_danger_is_sent_to_the_engine_as_urgent(client, monkeypa
     urgent_flags = []
     original = EngineClient.send
 
-    async def recording_send(self, session_id, message, urgent=False):
+    async def recording_send(self, session_id, message, urgent=False, **kwargs):
         urgent_flags.append(urgent)
-        return await original(self, session_id, message, urgent=urgent)
+        return await original(self, session_id, message, urgent=urgent, **kwargs)
 
     monkeypatch.setattr(EngineClient, "send", recording_send)
-    for text in ("Han står i receptionen med en kniv", "Får jag ta emot en julklapp?"):
-        assert client.post("/api/chat", json={"session_id": SESSION, "text": text}).status_code == 200
+    assert client.post("/api/chat", json={"session_id": SESSION, "text": "Han står i receptionen med en kniv"}).json()["late_answer"]
+    # The engine answers that turn in the background: the late answer is its end.
+    assert client.post("/api/chat/late-answer", json={"session_id": SESSION}).status_code == 200
+    assert client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp?"}).status_code == 200
     assert urgent_flags == [True, False]

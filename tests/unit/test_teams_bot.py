@@ -169,6 +169,19 @@ def test_emergency_line_first_and_plain_even_when_the_engine_is_down(client, eng
     assert rest
 
 
+def test_emergency_answer_first_then_what_the_engine_adds_in_the_same_turn(client, engine, kb):
+    engine.reply = lambda body: [{"text": "Om hot i tjänsten.", "buttons": [{"title": "Polisanmälan",
+                                                                            "payload": "/polisanmalan"}]},
+                                 meta(topic="hot", emergency=True)]
+    first, *rest = messages(client.post("/api/messages", json=activity(text="Han står här med en kniv")))
+    assert first["text"] == kb.phrases["emergency_line"] and not first.get("attachments")
+    # The knowledge base's emergency article, then the engine's late answer as its own card.
+    late = rest[-1]
+    assert card(late)["body"][0]["text"] == "Om hot i tjänsten." and submits(late)[0]["data"]["payload"] == "/polisanmalan"
+    assert all("Om hot i tjänsten." not in (m.get("text") or "") for m in rest[:-1])
+    assert engine.seen[-1]["message"] == "Han står här med en kniv"
+
+
 def test_welcome_card_in_a_personal_chat_only(client, engine, strings, kb):
     added = activity(type="conversationUpdate", membersAdded=[{"id": "29:user"}, {"id": "28:bot"}])
     [welcome] = messages(client.post("/api/messages", json=added))

@@ -209,6 +209,34 @@ def test_with_the_engine_stopped_quick_help_and_the_emergency_answer_still_work(
         stack.restart("rasa")
 
 
+def test_emergency_answer_shows_at_once_with_the_engine_frozen_and_its_answer_follows(page, stack, kb):
+    import os
+    import signal
+
+    page.goto(f"{stack.url}/")
+    open_widget(page)
+    before = page.locator(".plw-bot").count()
+    for name in stack.engine_names:  # hung, as the gateway sees it
+        os.killpg(stack.processes[name].pid, signal.SIGSTOP)
+    try:
+        ask(page, "Jag blev hotad med kniv igår, hur gör jag en polisanmälan?")
+        expect(page.locator(".plw-bot").nth(before)).to_have_text(f"{S['bot']}: {kb.phrases['emergency_line']}")
+        expect(page.locator(".plw-status")).to_have_text(S["lateAnswer"])
+        expect(page.locator(".plw-log")).not_to_contain_text(kb.articles["polisanmalan"].summary)
+        # The person may go on writing while the engine's answer is on its way.
+        expect(page.get_by_role("textbox", name=S["inputLabel"])).to_be_editable()
+    finally:
+        for name in stack.engine_names:
+            os.killpg(stack.processes[name].pid, signal.SIGCONT)
+    expect(page.locator(".plw-log")).to_contain_text(kb.articles["polisanmalan"].summary, timeout=TIMEOUT)
+    expect(page.locator(".plw-status")).to_have_text("")
+    # The 112 answer stays first, the late answer below it; both are kept for reloads.
+    texts = bot_texts(page)
+    assert next(i for i, t in enumerate(texts) if kb.phrases["emergency_line"] in t) < \
+        next(i for i, t in enumerate(texts) if kb.articles["polisanmalan"].summary in t)
+    assert any(kb.articles["polisanmalan"].summary in item.get("text", "") for item in stored(page, stack)["items"])
+
+
 def test_conversation_survives_reloads_and_clearing_forgets_it(page, stack, kb):
     page.goto(f"{stack.url}/")
     open_widget(page)
