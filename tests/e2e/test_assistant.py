@@ -107,8 +107,13 @@ def test_new_situations_reach_the_article_that_answers_them(stack, kb):
 def test_suicide_threat_over_a_decision_gets_112_first_then_the_pressure_article(stack, kb):
     # Self-harm words always take the emergency path (safety net): the 112 line first, then the
     # article the classifier chose, whose section says not to change the decision because of it.
+    # The 112 answer comes at once from the knowledge base; the engine's article follows as the
+    # late answer (issue 21), fetched as the widget does.
     body = ask(stack, "e2e-situation-20", text="Klienten säger att hon ska skada sig själv om hon inte får pengarna")
-    assert (body["emergency"], body["topic"]) == (True, "patryckningar")
+    assert body["emergency"] and body["late_answer"]
     assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
-    assert body["messages"][1]["text"].startswith(kb.articles["patryckningar"].summary)
+    r = httpx.post(f"{stack.url}/api/chat/late-answer", json={"session_id": "e2e-situation-20"}, timeout=60)
+    late = r.json()
+    assert r.status_code == 200 and (late["emergency"], late["topic"]) == (True, "patryckningar")
+    assert late["messages"][0]["text"].startswith(kb.articles["patryckningar"].summary)
     assert "**Om någon hotar att ta sitt liv**" in kb.articles["patryckningar"].body

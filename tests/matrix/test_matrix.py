@@ -124,8 +124,17 @@ def test_emergency_line_is_its_own_first_message(person, direct_chat, bot_id, kb
     answer = ask(person, room, bot_id, "han har en kniv och står i receptionen", settle=LATE_SETTLE)
     assert answer[0].body == kb.phrases["emergency_line"]
     assert "<ol>" not in answer[0].html
-    # The immediate answer from the knowledge base, then what the engine adds to it.
-    assert len(answer) > len(render.article_messages(kb, "akut_fara", emergency=True))
+
+
+def test_the_engines_late_answer_follows_the_immediate_112_answer(person, direct_chat, bot_id, kb):
+    # Self-harm words take the emergency path at once; the engine's own article (påtryckningar)
+    # follows as further messages, as in Teams (issue 21).
+    room, _ = direct_chat
+    answer = ask(person, room, bot_id, "Klienten säger att hon ska skada sig själv om hon inte får pengarna",
+                 settle=LATE_SETTLE)
+    assert answer[0].body == kb.phrases["emergency_line"]
+    immediate = len(render.article_messages(kb, "akut_fara", emergency=True))
+    assert any(kb.articles["patryckningar"].summary in m.body for m in answer[immediate:])
 
 
 def test_engine_stopped_answers_from_the_knowledge_base(person, direct_chat, bot_id, kb, matrix_gateway):

@@ -41,7 +41,7 @@ def text(message, buttons=()):
 
 OUTSIDE = "Vilken färg har bussarna i Göteborg? Ring mig på 070-123 45 67"
 UNSURE = "blä blä ärendet konstigt"
-ANSWERED = "Någon hotade mig i receptionen"
+ANSWERED = "Jag blev utskälld i receptionen igår"  # not about danger right now: the engine answers it
 # What the scripted engine answers: the shapes actions/fallback.py and actions/feedback.py send.
 REPLIES = {
     OUTSIDE: [text("Det ligger utanför det jag kan hjälpa med."),

@@ -147,7 +147,7 @@ def test_unexpected_errors_are_a_swedish_500_and_one_log_line_with_the_type(capl
 
     app = create_app(Settings(), engine_transport=httpx.MockTransport(broken))
     with TestClient(app, raise_server_exceptions=True) as c, caplog.at_level("DEBUG"):
-        r = c.post("/api/chat", json={"session_id": "abcdefgh12", "text": "Zlatan Hemligsson hotar mig"})
+        r = c.post("/api/chat", json={"session_id": "abcdefgh12", "text": "Zlatan Hemligsson vill ge mig en gåva"})
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "unexpected error: RuntimeError" in caplog.text
