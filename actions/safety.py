@@ -9,6 +9,7 @@ exception's type, nothing else.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from abc import ABC, abstractmethod
@@ -19,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
 from actions import reply
-from actions.settings import crash_marker, knowledge_base
+from actions.settings import SLOW_SECONDS, crash_marker, knowledge_base, slow_marker
 from knowledge import render
 
 log = logging.getLogger("lotsen.actions")
@@ -38,12 +39,19 @@ def _check_injected_fault(tracker: Tracker) -> None:
         raise InjectedFault(text)
 
 
+async def _injected_delay(tracker: Tracker) -> None:
+    marker = slow_marker()
+    if marker and marker in (tracker.latest_message.get("text") or ""):
+        await asyncio.sleep(SLOW_SECONDS)
+
+
 def answers_on_crash(run: Any) -> Any:
     @functools.wraps(run)
     async def safe_run(self: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             _check_injected_fault(tracker)
+            await _injected_delay(tracker)
             return await run(self, dispatcher, tracker, domain)
         except ActionExecutionRejection:
             raise  # a form's "not for me" (rasa_sdk answers 400 with the action's name only)

@@ -11,6 +11,10 @@ from knowledge.loader import KnowledgeBase, load
 ORGANISATION_ENV = "LOTSEN_ORGANISATION_FILE"
 # Tests only: an action raises when the turn's text contains this marker (actions/safety.py).
 CRASH_MARKER_ENV = "LOTSEN_TEST_CRASH_MARKER"
+# Tests only: an action waits this long first when the turn's text contains this marker, so a
+# client that gives up on the engine does so at a known point (tests/e2e/test_privacy.py).
+SLOW_MARKER_ENV = "LOTSEN_TEST_SLOW_MARKER"
+SLOW_SECONDS = 5.0
 
 
 @lru_cache(maxsize=1)
@@ -27,3 +31,8 @@ def emergency_detector() -> EmergencyDetector:
 @lru_cache(maxsize=1)
 def crash_marker() -> str:
     return os.environ.get(CRASH_MARKER_ENV, "")
+
+
+@lru_cache(maxsize=1)
+def slow_marker() -> str:
+    return os.environ.get(SLOW_MARKER_ENV, "")

@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # A word nobody writes: an action fails on purpose when a turn's text holds it (actions/safety.py).
 CRASH_MARKER = "Kraschprovet"
+SLOW_MARKER = "Långsamprovet"  # its action waits (actions/settings.py), the client gives up first
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -78,7 +79,7 @@ def stack(tmp_path_factory, embed_origin):
               # Every test shares one client address: the rate limiter has its own unit tests.
               # A turn whose text holds the crash marker makes its action fail (tests/e2e/test_privacy.py).
               env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
-                   "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER})
+                   "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER, "LOTSEN_TEST_SLOW_MARKER": SLOW_MARKER})
     start_or_show_logs(s, timeout=240)
     yield s
     s.stop()
