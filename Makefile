@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
         kb-check kb-report bench-latency bench-nlu bench-load bench-emergency clean report test-scale browser screenshots \
-        teams-package teams-playground synapse matrix-dev redaction-report
+        teams-package teams-playground synapse matrix-dev redaction-report check format test-fast
 
 help:
 	@echo "make run   – starta Påverkanslotsen på http://$(HOST):$(PORT)"
@@ -84,15 +84,31 @@ run: setup model
 # --- tests ----------------------------------------------------------------------------------
 test: model test-engine test-app
 
+# Lint and format (ruff) and types (mypy, pyproject.toml [tool.mypy]); CI runs it first.
+check: setup-app
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+	$(APP_VENV)/bin/mypy
+
+# What `make check` asks for, done: import order, modern syntax, the formatter's layout.
+format: setup-app
+	$(APP_VENV)/bin/ruff check --fix .
+	$(APP_VENV)/bin/ruff format .
+
+# The edit–test loop: unit tests of the app environment, no model, no stack, no browser.
+# `make test` stays the whole truth.
+test-fast: setup-app
+	$(APP_PY) -m pytest -q -m "not model" --durations=10 tests/unit
+
 test-engine: model
 	$(ENGINE_VENV)/bin/rasa data validate --fail-on-warnings --config bot/config.yml \
 		--domain bot/domain --data nlu_data bot/rules
-	$(ENGINE_PY) -m pytest -q -c tests/engine/pytest.ini tests/engine
+	$(ENGINE_PY) -m pytest -q -c tests/engine/pytest.ini --durations=10 tests/engine
 	$(ENGINE_VENV)/bin/rasa test core --model $(MODEL) \
 		--stories tests/stories --fail-on-prediction-errors --out build/rasa-test-core
 
 test-app: setup-app model browser teams-playground synapse
-	$(APP_PY) -m pytest tests/unit tests/widget tests/e2e tests/teams tests/matrix
+	$(APP_PY) -m pytest --durations=15 tests/unit tests/widget tests/e2e tests/teams tests/matrix
 
 # Synapse, the Matrix homeserver of tests/matrix and make matrix-dev, in its own environment.
 synapse:

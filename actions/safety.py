@@ -70,8 +70,9 @@ class _AnswersOnCrash:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not getattr(cls.run, _WRAPPED, False):
-            cls.run = answers_on_crash(cls.run)
+        run = getattr(cls, "run")  # every concrete subclass has one (Action's or its own)
+        if not getattr(run, _WRAPPED, False):
+            setattr(cls, "run", answers_on_crash(run))
 
 
 def is_crash_safe(action_class: type) -> bool:

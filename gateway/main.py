@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from contextlib import asynccontextmanager
 
 import httpx
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         await state.statistics.stop()
         await engine.close()
 
-    docs = {} if settings.api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    docs: dict[str, Any] = {} if settings.api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     app = FastAPI(title="Påverkanslotsen", version="0.1.0", lifespan=lifespan, **docs)
     app.state.lotsen = state
     errors.install(app)

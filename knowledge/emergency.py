@@ -52,7 +52,7 @@ def _matches(pattern: Pattern, token: str) -> bool:
 class _Group:
     """All entries of one lexicon section (strong, threat or urgency), indexed for speed."""
 
-    def __init__(self, section: Dict[str, List[str]], normalise) -> None:
+    def __init__(self, section: Dict[str, List[str]] | None, normalise) -> None:
         self.exact: Dict[str, List[str]] = {}     # single token, whole-word: one dict lookup
         self.prefix: Dict[str, List[str]] = {}    # single token, stem: lookup per stem length
         self.others: List[Tuple[Pattern, str]] = []  # contains/suffix: few, scanned
@@ -105,7 +105,7 @@ class EmergencyDetector:
         self._urgency = _Group(lexicon.get("urgency"), self.normalise)
         short = lexicon.get("short_message") or {}
         self._short_max = int(short.get("max_tokens", 0))
-        self._short = _Group({"entries": short.get("entries")}, self.normalise)
+        self._short = _Group({"entries": short.get("entries") or []}, self.normalise)
         self._alone = {" ".join(self.normalise(e)): e for e in short.get("alone") or []}
         if not (self._strong.exact or self._strong.prefix):
             raise ValueError("emergency lexicon has no strong terms; refusing an empty safety net")

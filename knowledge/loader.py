@@ -171,7 +171,7 @@ def _channel(key: str, raw: Any, where: str, problems: list[str], national: bool
     url = raw.get("url")
     if url is not None and not str(url).startswith("https://"):
         problems.append(f"{where}: kanal {key!r}: fältet 'url' måste börja med https://")
-    values = {f: (str(raw[f]).strip() if raw.get(f) is not None else None) for f in CHANNEL_FIELDS}
+    values: dict[str, Any] = {f: (str(raw[f]).strip() if raw.get(f) is not None else None) for f in CHANNEL_FIELDS}
     return Channel(key=key, national=national, **values)
 
 
@@ -329,7 +329,7 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
         elif heading in AUDIENCE_HEADINGS.values() and heading not in expected:
             problems.append(f"{where}: avsnittet '## {heading}' hör till en målgrupp som inte finns i 'audiences'")
 
-    if len(problems) > n_before:
+    if len(problems) > n_before or topic is None or not isinstance(reviewed, dt.date):
         return None
     return Article(
         id=aid, title=title, group=topic.group, audiences=tuple(audiences), summary=summary, simple=simple,
@@ -371,6 +371,6 @@ def load(root: Path | None = None, organisation_file: Path | None = None) -> Kno
                 problems.append(f"{where}: fältet 'related': {rid!r} är inget ämnes-id")
             elif rid == article.id:
                 problems.append(f"{where}: fältet 'related' pekar på sig själv")
-    if problems:
-        raise KnowledgeError(problems)
+    if problems or organisation is None:
+        raise KnowledgeError(problems or ["organisationsfilen saknas"])
     return KnowledgeBase(topics=topics, articles=articles, organisation=organisation, national=national, phrases=phrases)

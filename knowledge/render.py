@@ -52,7 +52,7 @@ def emergency_message(kb: KnowledgeBase) -> Message:
 def audience_message(article: Article, role: str | None) -> Message | None:
     """The article's section for the asker's role ("För dig som chef"), if it has one."""
     section = article.audience_section(role) if role else None
-    if not section:
+    if not section or role is None:
         return None
     return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}")
 

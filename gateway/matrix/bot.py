@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from collections import OrderedDict
+from typing import cast
 
 from mautrix.client import Client, DecryptionDispatcher, InternalEventType, SyncStream
 from mautrix.client.state_store.asyncpg import PgStateStore
@@ -24,12 +25,17 @@ from mautrix.errors import DecryptionError, MatrixError, MUnknownToken, SessionN
 from mautrix.types import (
     EncryptedEvent,
     EncryptedMegolmEventContent,
+    EventID,
     EventType,
     Membership,
+    MemberStateEventContent,
     MessageEvent,
     MessageType,
+    RoomID,
     StateEvent,
+    UserID,
 )
+from mautrix.util.logging import TraceLogger
 from mautrix.util.async_db import Database
 from pydantic import TypeAdapter, ValidationError
 
@@ -57,6 +63,11 @@ _text = TypeAdapter(Text)
 _MATRIX_ID = re.compile(r"[@!#][^\s:'\"]+:[A-Za-z0-9.\-]+(?::\d+)?")
 # m.file, m.image …: nothing the assistant can read. m.notice is what bots send: never answered.
 _UNREADABLE = {MessageType.IMAGE, MessageType.FILE, MessageType.AUDIO, MessageType.VIDEO, MessageType.STICKER}
+
+
+def _source(evt: object) -> SyncStream:
+    """The sync stream mautrix's syncer sets on each event it dispatches (not in its type stubs)."""
+    return cast(SyncStream, getattr(evt, "source", SyncStream(0)))
 
 
 class _HideMatrixIds(logging.Filter):
@@ -93,7 +104,7 @@ class MatrixBot:
         self.state = state
         self.config = config
         self.strings = strings
-        self.client: Client | None = None
+        self._client: Client | None = None
         self._databases: list[Database] = []
         self._task: asyncio.Task | None = None
         self._names: list[str] = []
@@ -103,14 +114,21 @@ class MatrixBot:
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
         self._skip_before_ms = 0
 
+    @property
+    def client(self) -> Client:
+        """The connected client; handlers run only after _connect has made it."""
+        if self._client is None:
+            raise RuntimeError("the Matrix client is not connected yet")
+        return self._client
+
     # --- start and stop ---------------------------------------------------------------------
     def start(self) -> None:
         quiet_library_logs()
         self._task = asyncio.create_task(self._run(), name="matrix-bot")
 
     async def stop(self) -> None:
-        if self.client:
-            self.client.stop()
+        if self._client:
+            self._client.stop()
         if self._task:
             self._task.cancel()
             try:
@@ -119,8 +137,8 @@ class MatrixBot:
                 pass
         for db in self._databases:
             await db.stop()
-        if self.client:
-            await self.client.api.session.close()
+        if self._client:
+            await self._client.api.session.close()
 
     async def _run(self) -> None:
         """Connect (again and again while the homeserver is unreachable), then sync until stopped."""
@@ -159,32 +177,34 @@ class MatrixBot:
         db = await self._open_database()
         crypto_store = PgCryptoStore(account_id=config.user_id, pickle_key=pickle_key(self.state.secret), db=db)
         state_store = PgCryptoStateStore(db)
-        if self.client is None:
-            self.client = Client(mxid=config.user_id, base_url=config.homeserver, token=config.access_token,
+        if self._client is None:
+            self._client = Client(mxid=config.user_id, base_url=config.homeserver, token=config.access_token,
                                  state_store=state_store, sync_store=crypto_store, log=logging.getLogger("mau.client"))
-        client = self.client
+        client = self._client
         client.state_store, client.sync_store = state_store, crypto_store
         stored_device = await crypto_store.get_device_id()
         if config.password:
             # The same device on every start: its keys are the ones people's clients trust.
-            await client.login(identifier=config.user_id, password=config.password, device_id=stored_device or None,
+            await client.login(identifier=UserID(config.user_id), password=config.password, device_id=stored_device or None,
                                device_name=DEVICE_NAME)
         else:
             whoami = await client.whoami()
             if whoami.user_id != config.user_id:
-                raise MUnknownToken("token of another user", "M_UNKNOWN_TOKEN")
+                raise MUnknownToken(401, "token of another user")
+            if whoami.device_id is None:  # end-to-end encryption needs the token's device
+                raise MUnknownToken(401, "token without a device")
             client.device_id = whoami.device_id
         if stored_device and stored_device != client.device_id:
             log.warning("Matrix: ny enhet för boten; krypteringsnycklarna skapas på nytt.")
             await crypto_store.delete()
-        crypto = OlmMachine(client, crypto_store, state_store, log=logging.getLogger("mau.crypto"))
+        crypto = OlmMachine(client, crypto_store, state_store, log=cast(TraceLogger, logging.getLogger("mau.crypto")))
         await crypto.load()
         if stored_device != client.device_id:
             await crypto_store.put_device_id(client.device_id)
         client.crypto = crypto
         # Our own handler decrypts instead: it waits for a room key that is still on its way.
         client.remove_dispatcher(DecryptionDispatcher)
-        if not crypto.account.shared:
+        if crypto.account is None or not crypto.account.shared:
             await crypto.share_keys()
         # A first sync brings old history: answer only what is written from now on.
         if not await crypto_store.get_next_batch():
@@ -197,7 +217,7 @@ class MatrixBot:
 
     async def _own_name(self) -> str | None:
         try:
-            return await self.client.get_displayname(self.config.user_id)
+            return await self.client.get_displayname(UserID(self.config.user_id))
         except MatrixError:
             return None
 
@@ -216,16 +236,17 @@ class MatrixBot:
 
     # --- invitations --------------------------------------------------------------------------
     async def _on_member(self, evt: StateEvent) -> None:
-        if evt.state_key != self.config.user_id or evt.content.membership != Membership.INVITE:
+        content = cast(MemberStateEventContent, evt.content)  # ROOM_MEMBER events only
+        if evt.state_key != self.config.user_id or content.membership != Membership.INVITE:
             return
-        if not (evt.source & SyncStream.INVITED_ROOM):
+        if not (_source(evt) & SyncStream.INVITED_ROOM):
             return
         if not invitation_allowed(self.config, evt.sender):
             log.info("Matrix: en inbjudan från en server som inte är tillåten avböjdes.")
             await self.client.leave_room(evt.room_id)
             return
         await self.client.join_room(evt.room_id, max_retries=2)
-        if evt.content.is_direct or await self._is_direct(evt.room_id):
+        if content.is_direct or await self._is_direct(evt.room_id):
             welcome = render.message(self.strings.welcome, buttons=render.quick_help_buttons(self.state.kb))
             await self.send_answer(evt.room_id, self._session(evt.room_id, evt.sender), [welcome])
 
@@ -244,7 +265,7 @@ class MatrixBot:
         except DecryptionError as exc:
             log.warning("Matrix: ett krypterat meddelande kunde inte läsas (%s).", type(exc).__name__)
             return
-        self.client.dispatch_event(decrypted, evt.source)
+        self.client.dispatch_event(decrypted, _source(evt))
 
     def _session(self, room_id: str, user_id: str) -> str:
         return channel_session_id(self.state.secret, CHANNEL, room_id, user_id)
@@ -260,9 +281,10 @@ class MatrixBot:
             del self._locks[oldest]
         return lock
 
-    async def _is_direct(self, room_id: str) -> bool:
+    async def _is_direct(self, room_id: RoomID) -> bool:
         """A room where the bot and one person are members: the person gets every answer."""
         store = self.client.state_store
+        assert store is not None  # set in _connect
         if not await store.has_full_member_list(room_id):
             await self.client.get_joined_members(room_id)
         return len(await store.get_members(room_id, memberships=(Membership.JOIN,))) <= 2
@@ -278,7 +300,7 @@ class MatrixBot:
         body = (raw.get("body") or "").casefold()
         return any(name.casefold() in body for name in self._names)
 
-    async def _replies_to_me(self, room_id: str, event_id: str | None) -> bool:
+    async def _replies_to_me(self, room_id: RoomID, event_id: EventID | None) -> bool:
         if not event_id:
             return False
         if event_id in self._sent_lists:
@@ -291,7 +313,7 @@ class MatrixBot:
     async def _on_message(self, evt: MessageEvent) -> None:
         if evt.sender == self.config.user_id or evt.timestamp < self._skip_before_ms:
             return
-        if not evt.source & SyncStream.TIMELINE:
+        if not _source(evt) & SyncStream.TIMELINE:
             return
         raw = evt.content.serialize()
         reply_to = evt.content.get_reply_to()
@@ -302,7 +324,7 @@ class MatrixBot:
         async with self._lock(session):
             await self._turn(evt, raw, session, reply_to, direct)
 
-    async def _turn(self, evt: MessageEvent, raw: dict, session: str, reply_to: str | None, direct: bool) -> None:
+    async def _turn(self, evt: MessageEvent, raw: dict, session: str, reply_to: EventID | None, direct: bool) -> None:
         room = evt.room_id
         quote = None if direct else evt.event_id
         if evt.content.msgtype not in (MessageType.TEXT, MessageType.EMOTE):
@@ -314,29 +336,30 @@ class MatrixBot:
         if not text:
             await self._say(room, session, self.strings.no_text, quote)
             return
-        numbered = self._sent_lists.get(reply_to) if reply_to in self._sent_lists else self._session_lists.get(session)
+        numbered = self._sent_lists.get(reply_to) if reply_to and reply_to in self._sent_lists else self._session_lists.get(session)
         choice = messages.choose(text, numbered or {})
         payload = choice.payload
         if choice.missing_number is not None:
             await self._say(room, session, self.strings.unknown_choice.format(number=choice.missing_number), quote)
             return
+        turn_text: str | None = text
         if payload is not None:
             if not payload_allowed(self.state, session, payload):
                 await self._say(room, session, self.strings.unknown_button, quote)
                 return
-            text = None
+            turn_text = None
         elif len(text) > messages.MAX_TEXT_CHARS:
             await self._say(room, session, self.strings.too_long.format(max_chars=messages.MAX_TEXT_CHARS), quote)
             return
         else:
             try:
-                text = _text.validate_python(text)
+                turn_text = _text.validate_python(text)
             except ValidationError:
                 await self._say(room, session, self.strings.no_text, quote)
                 return
         await self._typing(room, TYPING_MS)
         try:
-            answer = await answer_turn(self.state, session, text=text, payload=payload, channel=CHANNEL)
+            answer = await answer_turn(self.state, session, text=turn_text, payload=payload, channel=CHANNEL)
         except Exception as exc:  # noqa: BLE001
             log.error("Matrix: svaret kunde inte tas fram (%s).", type(exc).__name__)
             await self._typing(room, 0)
@@ -350,17 +373,17 @@ class MatrixBot:
             late, _ = await self.state.late_answers.wait(session, late_answer_wait(self.state))
             await self.send_answer(room, session, late["messages"] if late else [], keep_choices=not late)
 
-    async def _typing(self, room_id: str, timeout_ms: int) -> None:
+    async def _typing(self, room_id: RoomID, timeout_ms: int) -> None:
         try:
             await self.client.set_typing(room_id, timeout=timeout_ms)
         except MatrixError:
             pass  # only a courtesy
 
-    async def _say(self, room_id: str, session: str, text: str, reply_to: str | None) -> None:
+    async def _say(self, room_id: RoomID, session: str, text: str, reply_to: EventID | None) -> None:
         await self.send_answer(room_id, session, [render.message(text)], reply_to=reply_to, keep_choices=True)
 
     # --- the one send path ----------------------------------------------------------------------
-    async def send_answer(self, room_id: str, session: str, answer: list[dict], reply_to: str | None = None,
+    async def send_answer(self, room_id: RoomID, session: str, answer: list[dict], reply_to: EventID | None = None,
                           keep_choices: bool = False) -> None:
         """Send an answer's messages in order, each its own event (so the 112 line stands alone
         and first), and remember its numbered choices for a number, a title or a reply."""

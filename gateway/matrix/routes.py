@@ -22,7 +22,7 @@ async def lifespan(app: FastAPI):
         # Said plainly before uvicorn's traceback: a half-configured bot stops the start.
         log.error("Matrix: %s", exc)
         raise
-    if config is None:
+    if config is None or strings is None:
         yield
         return
     # Imported here: mautrix and olm load only where Matrix is configured.

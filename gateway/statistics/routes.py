@@ -5,6 +5,8 @@ import math
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from typing import Any
+
 from typing_extensions import Annotated
 
 from gateway.deps import AppState, State
@@ -57,7 +59,7 @@ async def statistics_page(state: State, period: PeriodQuery = "", channel: Chann
     """Charts and tables of a period, for one channel or all."""
     strings = load_strings()
     labels = Labels(strings, state.kb)
-    context = {"s": strings, "organisation": state.kb.organisation.name, "period_text": period.strip(),
+    context: dict[str, Any] = {"s": strings, "organisation": state.kb.organisation.name, "period_text": period.strip(),
                "channel": channel.strip(), "channels": [], "error": None, "summary": None}
     status = 200
     try:

@@ -111,7 +111,7 @@ class TeamsBot:
             if answer["late_answer"]:
                 # The 112 answer has gone out; what the engine adds follows as further
                 # activities of the same turn (docs/adr/0003-emergency-answer-never-waits.md).
-                late, _ = await state.late_answers.wait(session, late_answer_wait(state))
+                late, _timed_out = await state.late_answers.wait(session, late_answer_wait(state))
                 if late:
                     await context.send_activities(reply_activities(late["messages"]))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import cast
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -73,7 +74,8 @@ async def messages(request: Request) -> Response:
     # The SDK's adapter reads the caller's identity from here (FastApiRequestAdapter).
     request.state.claims_identity = identity
     try:
-        return await bot.adapter.process(request, bot.app)
+        # Typed Optional, but _to_fastapi_response always builds one (SDK 1.9.0).
+        return cast(Response, await bot.adapter.process(request, bot.app))
     except Exception as exc:
         # Turn errors are answered inside the turn (TeamsBot); what reaches here failed before
         # it, e.g. no token for the reply from Entra ID. Bot Service may retry a 503.
