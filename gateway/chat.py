@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -13,20 +12,32 @@ from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
 from gateway.errors import ApiError
 from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse, SessionId
+from gateway.session_keys import issue_session_id
 from gateway.typed_text import as_typed_text
 
 router = APIRouter()
 log = logging.getLogger("lotsen.gateway")
 
 
-def new_session_id() -> str:
-    # 24 random bytes → 32 URL-safe characters: unguessable and within the id pattern.
-    return secrets.token_urlsafe(24)
+def opened_payload(state: AppState, session_id: str, payload: str) -> str | None:
+    """The payload to send to the engine, or None: topic payloads are public (quick help);
+    any other must carry this server's signature for this session (gateway/signing.py)."""
+    if payload_topic(state.kb, payload):
+        return payload
+    return state.buttons.open(session_id, payload)
 
 
 def payload_allowed(state: AppState, session_id: str, payload: str) -> bool:
-    """Topic payloads are public (quick help); any other payload must have been offered."""
-    return bool(payload_topic(state.kb, payload)) or state.offered.was_offered(session_id, payload)
+    return opened_payload(state, session_id, payload) is not None
+
+
+def signed_messages(state: AppState, session_id: str, messages: list[dict]) -> list[dict]:
+    """The messages with every button payload but a topic's signed for this session."""
+    def sign(payload: str) -> str:
+        return payload if payload_topic(state.kb, payload) else state.buttons.sign(session_id, payload)
+
+    return [{**m, "buttons": [{**b, "payload": sign(b["payload"])} for b in m["buttons"]]} if m["buttons"] else m
+            for m in messages]
 
 
 async def answer_turn(state: AppState, session_id: str, text: str | None = None, payload: str | None = None,
@@ -42,11 +53,16 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
     conversation goes on; what the engine adds is kept for the session (gateway/late_answers.py).
     """
     text = as_typed_text(text)
+    if payload is not None:
+        # The caller has checked it (payload_allowed); what the engine gets is the bare payload.
+        payload = opened_payload(state, session_id, payload)
+        if payload is None:
+            raise ValueError("a payload that was not checked")
     flagged = bool(text and state.detector.is_emergency(text))
     message = text if text is not None else payload
     if flagged and state.settings.emergency_immediate:
         answer = fallback_answer(state.kb, text, payload, flagged, state.search)
-        state.late_answers.expect(session_id)
+        await state.late_answers.expect(session_id)
         task = asyncio.create_task(_late_answer(state, session_id, message, answer))
         state.background.add(task)
         task.add_done_callback(state.background.discard)
@@ -64,16 +80,17 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
         engine = "fallback"
         answer = fallback_answer(state.kb, text, payload, flagged, state.search)
     # A late answer no client fetched goes before this turn's answer: it came first.
-    late, still = state.late_answers.take(session_id)
-    if late:
-        answer = {**answer, "messages": late["messages"] + answer["messages"]}
-    return _finish(state, session_id, answer, engine, channel, text, late=still)
+    late, still = await state.late_answers.take(session_id)
+    return _finish(state, session_id, answer, engine, channel, text, late=still,
+                   earlier=late["messages"] if late else [])
 
 
 def _finish(state: AppState, session_id: str, answer: dict, engine: str, channel: str, text: str | None,
-            late: bool) -> dict:
-    state.offered.offer(session_id, [b["payload"] for m in answer["messages"] for b in m["buttons"]])
-    result = {"feedback": None, "audience": None, **answer, "engine": engine, "late_answer": late}
+            late: bool, earlier: list[dict] | None = None) -> dict:
+    """Sign the answer's buttons, put a late answer's messages (signed already) first, count it."""
+    messages = (earlier or []) + signed_messages(state, session_id, answer["messages"])
+    result = {"feedback": None, "audience": None, **answer, "messages": messages, "engine": engine,
+              "late_answer": late}
     state.statistics.record_turn(result, channel=channel, text=text, session=session_id)
     return result
 
@@ -94,8 +111,8 @@ async def _late_answer(state: AppState, session_id: str, message: str, shown: di
         log.error("motorns senare svar misslyckades: %s", type(exc).__name__)
     finally:
         if added:
-            state.offered.offer(session_id, [b["payload"] for m in added["messages"] for b in m["buttons"]])
-        state.late_answers.deliver(session_id, added)
+            added = {**added, "messages": signed_messages(state, session_id, added["messages"])}
+        await state.late_answers.deliver(session_id, added)
 
 
 def late_response(session_id: str, late: dict | None, still: bool) -> "ChatResponse":
@@ -112,7 +129,7 @@ def late_response(session_id: str, late: dict | None, still: bool) -> "ChatRespo
 )
 async def chat(request: ChatRequest, state: State) -> ChatResponse:
     """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""
-    session_id = request.session_id or new_session_id()
+    session_id = request.session_id or issue_session_id(state.secret)
     if request.payload is not None and not payload_allowed(state, session_id, request.payload):
         raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
     answer = await answer_turn(state, session_id, request.text, request.payload)

@@ -13,7 +13,7 @@ from gateway.late_answers import LateAnswers, MemoryLateAnswers
 from gateway.search import KnowledgeSearch
 from gateway.security import LoginLockout
 from gateway.assets import StaticAssets
-from gateway.sessions import OfferedPayloads
+from gateway.signing import ButtonSigner
 from gateway.settings import Settings
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
@@ -29,12 +29,14 @@ class AppState:
     kb: KnowledgeBase
     detector: EmergencyDetector
     engine: EngineClient
-    offered: OfferedPayloads
+    # Signs the button payloads handed out and opens those clicked (gateway/signing.py).
+    buttons: ButtonSigner
     assets: StaticAssets
     search: KnowledgeSearch
     pages: "KnowledgePages"
     statistics: "StatisticsRecorder"
-    # The server secret (gateway/session_keys.py): keys channel session ids.
+    # The server secret (gateway/session_keys.py): keys channel session ids, issued session ids
+    # and button payloads.
     secret: bytes = b""
     # Failed /statistik logins per client (gateway/security.py).
     logins: LoginLockout = field(default_factory=LoginLockout)

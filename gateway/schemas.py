@@ -20,7 +20,9 @@ def _not_a_channel_session(value: str) -> str:
 
 SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$"), AfterValidator(_not_a_channel_session)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-Payload = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# A flow payload with every answer filled in runs past 200 characters, and the signature the
+# gateway adds (gateway/signing.py) takes about 50 more.
+Payload = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class ChatRequest(BaseModel):

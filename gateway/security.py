@@ -9,11 +9,18 @@ import base64
 import hashlib
 import ipaddress
 import json
+import logging
 import math
 import time
-from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.aio.storage import Storage
+
+log = logging.getLogger("lotsen.gateway")
 
 
 def _error_body(code: str, message: str) -> bytes:
@@ -146,31 +153,62 @@ LIMITED_PATHS = ("/api/chat", "/api/search", "/api/session/clear", "/healthz", "
 LIMITED_QUERY_PATHS = ("/kunskap",)
 
 
-class RateLimit:
-    """A token bucket per client (client_key) for the costly paths; 429 with Retry-After when empty."""
+def limits_storage(redis_url: str | None) -> "Storage":
+    """Where the rate limits and login lockouts count (the `limits` library): Redis when
+    LOTSEN_REDIS_URL is set, so that every gateway replica counts the same client once;
+    this process's memory otherwise."""
+    from limits.aio.storage import MemoryStorage, RedisStorage
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, paths: tuple[str, ...] = LIMITED_PATHS,
-                 query_paths: tuple[str, ...] = LIMITED_QUERY_PATHS, max_clients: int = 50_000,
-                 clock=time.monotonic) -> None:
+    if redis_url:
+        # redis-py's asyncio client (as the turn locks and late answers use), not coredis.
+        return RedisStorage("async+" + redis_url, implementation="redispy", wrap_exceptions=True,
+                            key_prefix="lotsen-limits", socket_connect_timeout=2.0)
+    return MemoryStorage()
+
+
+def window(per_minute: int, burst: int) -> "RateLimitItem":
+    """`burst` requests per `burst / rate` seconds: at most `burst` at once and, over a minute,
+    about `per_minute` – the two promises of the settings, in one window."""
+    from limits import RateLimitItemPerSecond
+
+    return RateLimitItemPerSecond(max(burst, 1), max(1, round(max(burst, 1) * 60 / per_minute)))
+
+
+class RateLimit:
+    """A sliding window per client (client_key) for the costly paths; 429 with Retry-After when
+    full. Counted in `storage` (limits_storage): shared by all replicas when it is Redis.
+
+    The sliding window counter (two counters per client, the previous window's weighted by how
+    much of it still overlaps) rather than a moving window: the moving window keeps a timestamp
+    per request and limits' memory storage prunes them with a thread hop per client.
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int, storage: "Storage | None" = None,
+                 paths: tuple[str, ...] = LIMITED_PATHS, query_paths: tuple[str, ...] = LIMITED_QUERY_PATHS) -> None:
+        from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
         self.app = app
-        self.rate = per_minute / 60.0
-        self.burst = float(max(burst, 1))
+        self.enabled = per_minute > 0
+        self.item = window(per_minute, burst) if self.enabled else None
+        self.limiter = SlidingWindowCounterRateLimiter(storage or limits_storage(None)) if self.enabled else None
         self.paths = paths
         self.query_paths = query_paths
-        self.max_clients = max_clients
-        self.clock = clock
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    def _take(self, client: str) -> float:
-        """0 when allowed, else seconds until a token is free."""
-        now = self.clock()
-        tokens, stamp = self.buckets.pop(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
-        allowed = tokens >= 1
-        self.buckets[client] = (tokens - 1 if allowed else tokens, now)
-        if len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        return 0.0 if allowed else (1 - tokens) / self.rate
+    async def _take(self, client: str) -> float:
+        """0 when allowed, else seconds until the window has room again."""
+        from limits.errors import StorageError
+
+        try:
+            if await self.limiter.hit(self.item, "requests", client):
+                return 0.0
+            stats = await self.limiter.get_window_stats(self.item, "requests", client)
+        except StorageError as exc:
+            # Redis is down: let the request through (the engine queue still bounds the load)
+            # rather than refuse everyone, a person in danger included.
+            log.warning("hastighetsgränsen i Redis svarar inte (%s); begäran släpps igenom",
+                        type(exc.storage_error).__name__)
+            return 0.0
+        return max(1.0, stats.reset_time - time.time())
 
     def _limited(self, scope: Scope) -> bool:
         path = scope["path"]
@@ -179,11 +217,11 @@ class RateLimit:
         return path in self.query_paths and b"q=" in scope.get("query_string", b"")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rate <= 0 or not self._limited(scope):
+        if scope["type"] != "http" or not self.enabled or not self._limited(scope):
             await self.app(scope, receive, send)
             return
         client = client_key((scope.get("client") or ("okänd", 0))[0])
-        wait = self._take(client)
+        wait = await self._take(client)
         if wait:
             await _send_error(send, 429, "rate_limited",
                               "Du har skickat för många frågor på kort tid. Vänta en stund och försök igen. "
@@ -199,34 +237,36 @@ class LoginLockout:
 
     Separate from RateLimit and much stricter: a password can be guessed; a question cannot.
     Only failures count (a browser's first request without credentials is no failure).
+    Counted in `storage` (limits_storage), so a lockout holds on every replica.
     """
 
     def __init__(self, attempts: int = 5, window: float = 900.0, lockout: float = 900.0,
-                 max_clients: int = 50_000, clock=time.monotonic) -> None:
+                 storage: "Storage | None" = None) -> None:
         self.attempts = attempts
-        self.window = window
-        self.lockout = lockout
-        self.max_clients = max_clients
-        self.clock = clock
-        # client -> (failures in the window, when the window started, locked until)
-        self.clients: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
+        self.window = max(1, math.ceil(window))
+        self.lockout = max(1, math.ceil(lockout))
+        self._storage = storage
+        self.clock = time.time
 
-    def locked(self, address: str) -> float:
+    @property
+    def storage(self) -> "Storage":
+        if self._storage is None:  # made on first use: no work when the app is built
+            self._storage = limits_storage(None)
+        return self._storage
+
+    async def locked(self, address: str) -> float:
         """Seconds left of the client's lockout; 0 when it may try."""
-        entry = self.clients.get(client_key(address))
-        return max(0.0, entry[2] - self.clock()) if entry else 0.0
+        key = f"login-lockout/{client_key(address)}"
+        if not await self.storage.get(key):
+            return 0.0
+        return max(1.0, await self.storage.get_expiry(key) - self.clock())
 
-    def failed(self, address: str) -> None:
-        key, now = client_key(address), self.clock()
-        count, started, until = self.clients.pop(key, (0, now, 0.0))
-        if now - started > self.window:
-            count, started = 0, now
-        count += 1
-        if count >= self.attempts:
-            count, started, until = 0, now, now + self.lockout
-        self.clients[key] = (count, started, until)
-        if len(self.clients) > self.max_clients:
-            self.clients.popitem(last=False)
+    async def failed(self, address: str) -> None:
+        client = client_key(address)
+        failures = await self.storage.incr(f"login-failures/{client}", self.window)
+        if failures >= self.attempts:
+            await self.storage.clear(f"login-failures/{client}")
+            await self.storage.incr(f"login-lockout/{client}", self.lockout)
 
-    def succeeded(self, address: str) -> None:
-        self.clients.pop(client_key(address), None)
+    async def succeeded(self, address: str) -> None:
+        await self.storage.clear(f"login-failures/{client_key(address)}")

@@ -47,3 +47,28 @@ def channel_session_id(secret: bytes, channel: str, *parts: str) -> str:
     message = _SEPARATOR.join((channel, *parts)).encode("utf-8")
     digest = hmac.new(secret, message, hashlib.sha256).digest()
     return f"{channel}-{base64.urlsafe_b64encode(digest).decode('ascii')[:40]}"
+
+
+# Random part and signature of a server-issued session id: 18 bytes each → 24 + 24 characters,
+# unguessable and within the chat API's id pattern (8–64 of A-Z a-z 0-9 _ -).
+_ISSUED_BYTES = 18
+_ISSUED_CHARS = 24
+
+
+def _issued_signature(secret: bytes, nonce: str) -> str:
+    digest = hmac.new(secret, _SEPARATOR.join(("session", nonce)).encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:_ISSUED_BYTES]).decode("ascii")
+
+
+def issue_session_id(secret: bytes) -> str:
+    """A new session id for a client that sent none: random, then its HMAC, so that any
+    replica can tell an id this server issued (issued_by_server) without remembering it."""
+    nonce = secrets.token_urlsafe(_ISSUED_BYTES)
+    return nonce + _issued_signature(secret, nonce)
+
+
+def issued_by_server(secret: bytes, session_id: str) -> bool:
+    nonce, signature = session_id[:_ISSUED_CHARS], session_id[_ISSUED_CHARS:]
+    if len(nonce) != _ISSUED_CHARS or len(signature) != _ISSUED_CHARS or not nonce.isascii():
+        return False
+    return hmac.compare_digest(signature, _issued_signature(secret, nonce))

@@ -27,9 +27,8 @@ class ClearRequest(BaseModel):
 @router.post("/api/session/clear", status_code=204, response_class=Response,
              responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 async def clear_session(request: ClearRequest, state: State) -> Response:
-    """Forget the button choices offered to this conversation; clearing twice is fine."""
-    state.offered.forget(request.session_id)
-    state.late_answers.forget(request.session_id)
+    """Forget what the gateway and the engine hold of this conversation; clearing twice is fine."""
+    await state.late_answers.forget(request.session_id)
     try:
         # The engine's tracker store deletes every stored event of the conversation on this
         # intent. If the engine is down, the retention limit removes it later.

@@ -29,8 +29,12 @@ class Settings(BaseSettings):
     organisation_file: Path | None = None
     # Origins (scheme://host[:port]) whose pages may embed the widget; comma-separated.
     allowed_origins: Annotated[list[str], NoDecode] = []
-    # How long offered button payloads are remembered per session.
+    # How long a signed button payload is accepted back (gateway/signing.py).
     session_ttl_seconds: int = Field(24 * 3600, ge=60)
+    # Redis shared by gateway replicas (redis://[:password@]host:port/db): rate limits, login
+    # lockouts, turn locks and late answers. Unset: each process keeps them in its memory,
+    # which is right for one gateway process (docs/deploy.md).
+    redis_url: SecretStr | None = None
     # Requests per minute per client address on /api/chat and /api/search (0 turns it off),
     # and how many may come at once. Generous: one person types far slower.
     rate_limit_per_minute: int = Field(120, ge=0)

@@ -23,15 +23,15 @@ NO_STORE = {"Cache-Control": "no-store"}  # figures behind a login: no shared ca
 
 async def require_access(request: Request, state: State) -> None:
     client = request.client.host if request.client else ""
-    if wait := state.logins.locked(client):
+    if wait := await state.logins.locked(client):
         raise ApiError(429, "locked_out", load_strings()["errors"]["locked_out"],
                        headers={"Retry-After": str(math.ceil(wait)), **NO_STORE})
     authorization = request.headers.get("authorization")
     if auth.allowed(state.settings, authorization):
-        state.logins.succeeded(client)
+        await state.logins.succeeded(client)
     else:
         if authorization:  # a browser's first request without credentials is no failed login
-            state.logins.failed(client)
+            await state.logins.failed(client)
         key = "unauthorized" if auth.configured(state.settings) else "not_configured"
         raise ApiError(401, "unauthorized", load_strings()["errors"][key],
                        headers={"WWW-Authenticate": auth.challenge(state.settings), **NO_STORE})

@@ -69,11 +69,15 @@ def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
 
 def test_offered_payload_is_accepted_and_unknown_refused(client, engine):
     engine.reply = lambda body: rasa_reply({"text": "Välj", "buttons": [{"title": "Ja", "payload": "/affirm"}]}, meta())
-    client.post("/api/chat", json={"session_id": SESSION, "text": "hej"})
-    assert client.post("/api/chat", json={"session_id": SESSION, "payload": "/affirm"}).status_code == 200
-    r = client.post("/api/chat", json={"session_id": SESSION, "payload": "/restart"})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_payload"
-    r = client.post("/api/chat", json={"session_id": "another-session-1", "payload": "/affirm"})
+    offered = client.post("/api/chat", json={"session_id": SESSION, "text": "hej"}).json()["messages"][0]["buttons"][0]
+    # Handed out signed (gateway/signing.py); the engine gets the bare payload back.
+    assert offered["payload"].startswith("/affirm.") and offered["payload"] != "/affirm"
+    assert client.post("/api/chat", json={"session_id": SESSION, "payload": offered["payload"]}).status_code == 200
+    assert engine.seen[-1] == {"sender": SESSION, "message": "/affirm"}
+    for refused in ("/restart", "/affirm", offered["payload"].replace("/affirm", "/restart"), offered["payload"][:-1]):
+        r = client.post("/api/chat", json={"session_id": SESSION, "payload": refused})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_payload", refused
+    r = client.post("/api/chat", json={"session_id": "another-session-1", "payload": offered["payload"]})
     assert r.status_code == 422
     # Topic payloads are public (the quick-help menu offers them before any conversation).
     assert client.post("/api/chat", json={"session_id": "another-session-1", "payload": "/gavor"}).status_code == 200
@@ -84,6 +88,13 @@ def test_session_id_is_generated_when_missing(client, engine):
     first = client.post("/api/chat", json={"text": "hej"}).json()["session_id"]
     second = client.post("/api/chat", json={"text": "hej"}).json()["session_id"]
     assert first != second and len(first) >= 32
+    # Signed by the server: any replica can tell the ids it issued, without remembering them.
+    from gateway.session_keys import issued_by_server
+
+    secret = client.app.state.lotsen.secret
+    assert issued_by_server(secret, first) and issued_by_server(secret, second)
+    assert not issued_by_server(secret, first[:-1] + ("A" if first[-1] != "A" else "B"))
+    assert not issued_by_server(b"another-secret", first) and not issued_by_server(secret, SESSION)
 
 
 @pytest.mark.parametrize(

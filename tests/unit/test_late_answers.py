@@ -29,28 +29,28 @@ def answer(text: str, topic: str | None = "hot") -> dict:
 
 # --- the store -------------------------------------------------------------------------------
 
-def test_an_expected_answer_is_kept_until_taken_once():
+async def test_an_expected_answer_is_kept_until_taken_once():
     store = MemoryLateAnswers()
-    assert store.take(SESSION) == (None, False)
-    store.expect(SESSION)
-    assert store.take(SESSION) == (None, True)
-    store.deliver(SESSION, answer("ett"))
-    assert store.take(SESSION) == (answer("ett"), False)
-    assert store.take(SESSION) == (None, False)
+    assert await store.take(SESSION) == (None, False)
+    await store.expect(SESSION)
+    assert await store.take(SESSION) == (None, True)
+    await store.deliver(SESSION, answer("ett"))
+    assert await store.take(SESSION) == (answer("ett"), False)
+    assert await store.take(SESSION) == (None, False)
 
 
-def test_two_expected_answers_come_merged_in_order():
+async def test_two_expected_answers_come_merged_in_order():
     store = MemoryLateAnswers()
-    store.expect(SESSION)
-    store.expect(SESSION)
-    store.deliver(SESSION, answer("ett", topic="hot"))
-    assert store.take(SESSION)[1] is True  # one still on its way
-    store.deliver(SESSION, None)
-    store.expect(SESSION)
-    store.deliver(SESSION, answer("två", topic="akut_fara"))
-    store.expect(SESSION)
-    store.deliver(SESSION, answer("tre", topic="gavor"))
-    merged, more = store.take(SESSION)
+    await store.expect(SESSION)
+    await store.expect(SESSION)
+    await store.deliver(SESSION, answer("ett", topic="hot"))
+    assert (await store.take(SESSION))[1] is True  # one still on its way
+    await store.deliver(SESSION, None)
+    await store.expect(SESSION)
+    await store.deliver(SESSION, answer("två", topic="akut_fara"))
+    await store.expect(SESSION)
+    await store.deliver(SESSION, answer("tre", topic="gavor"))
+    merged, more = await store.take(SESSION)
     assert [m["text"] for m in merged["messages"]] == ["två", "tre"] and merged["topic"] == "gavor" and not more
     assert merge([]) is None
 
@@ -59,35 +59,35 @@ def test_wait_returns_when_the_answer_arrives_or_nothing_is_expected():
     async def scenario():
         store = MemoryLateAnswers()
         assert await store.wait(SESSION, timeout=30) == (None, False)  # nothing expected: at once
-        store.expect(SESSION)
+        await store.expect(SESSION)
         waiter = asyncio.create_task(store.wait(SESSION, timeout=30))
         await asyncio.sleep(0)
         assert not waiter.done()
-        store.deliver(SESSION, answer("nu"))
+        await store.deliver(SESSION, answer("nu"))
         assert await waiter == (answer("nu"), False)
-        store.expect(SESSION)
+        await store.expect(SESSION)
         waiter = asyncio.create_task(store.wait(SESSION, timeout=30))
         await asyncio.sleep(0)
-        store.forget(SESSION)  # "Rensa samtalet" releases a waiting client
+        await store.forget(SESSION)  # "Rensa samtalet" releases a waiting client
         assert await waiter == (None, False)
-        store.deliver(SESSION, answer("för sent"))  # after forgetting: dropped
-        assert store.take(SESSION) == (None, False)
+        await store.deliver(SESSION, answer("för sent"))  # after forgetting: dropped
+        assert await store.take(SESSION) == (None, False)
 
     asyncio.run(scenario())
 
 
-def test_entries_expire_and_are_bounded():
+async def test_entries_expire_and_are_bounded():
     now = [0.0]
     store = MemoryLateAnswers(ttl_seconds=60, max_sessions=2, clock=lambda: now[0])
-    store.expect("s-one-0001")
-    store.deliver("s-one-0001", answer("gammal"))
+    await store.expect("s-one-0001")
+    await store.deliver("s-one-0001", answer("gammal"))
     now[0] = 61
-    assert store.take("s-one-0001") == (None, False)
+    assert await store.take("s-one-0001") == (None, False)
     for session in ("s-a-000001", "s-b-000001", "s-c-000001"):
-        store.expect(session)
-        store.deliver(session, answer(session))
-    assert store.take("s-a-000001") == (None, False)  # the least recently used went first
-    assert store.take("s-c-000001")[0] == answer("s-c-000001")
+        await store.expect(session)
+        await store.deliver(session, answer(session))
+    assert await store.take("s-a-000001") == (None, False)  # the least recently used went first
+    assert (await store.take("s-c-000001"))[0] == answer("s-c-000001")
 
 
 # --- through the gateway ---------------------------------------------------------------------

@@ -97,6 +97,12 @@ def csrf(page: str) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
 
 
+def offered(answer: dict, payload: str) -> str:
+    """The button payload as the answer handed it out (signed, gateway/signing.py)."""
+    [signed] = [b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")]
+    return signed
+
+
 def post(client, headers=BEARER, **form):
     return client.post("/statistik/granska", data=form, headers=headers, follow_redirects=False)
 
@@ -106,9 +112,9 @@ def post(client, headers=BEARER, **form):
 def test_rejected_unsure_and_not_helpful_questions_are_kept_redacted_with_the_top_three(client):
     chat(client, "session-a-0001", text=OUTSIDE)
     chat(client, "session-b-0002", text=UNSURE)
-    chat(client, "session-c-0003", text=ANSWERED)  # answered: kept only once it gets a "Nej"
+    answered = chat(client, "session-c-0003", text=ANSWERED)  # answered: kept only once it gets a "Nej"
     assert [i.text for i in items(client)] == [UNSURE, "Vilken färg har bussarna i Göteborg? Ring mig på [telefonnummer]"]
-    chat(client, "session-c-0003", payload="/feedback_no")
+    chat(client, "session-c-0003", payload=offered(answered, "/feedback_no"))
     kept = items(client)
     assert [(i.reason, i.text, i.ranking) for i in kept] == [
         ("not_helpful", ANSWERED, ("hot", "vald", "trakasserier")),  # newest first; "greet" is no topic
@@ -117,15 +123,15 @@ def test_rejected_unsure_and_not_helpful_questions_are_kept_redacted_with_the_to
          ("kontaktvagar", "hot", "vald")),
     ]
     # A second "Nej" in the same session does not keep the question twice.
-    chat(client, "session-c-0003", payload="/feedback_no")
+    chat(client, "session-c-0003", payload=offered(answered, "/feedback_no"))
     assert len(items(client)) == 3
 
 
 def test_nothing_is_kept_when_switched_off(tmp_path, nlu_dir):
     with make_client(tmp_path, nlu_dir, store_unanswered=False) as c:
         chat(c, "session-a-0001", text=OUTSIDE)
-        chat(c, "session-c-0003", text=ANSWERED)
-        chat(c, "session-c-0003", payload="/feedback_no")
+        answered = chat(c, "session-c-0003", text=ANSWERED)
+        chat(c, "session-c-0003", payload=offered(answered, "/feedback_no"))
         assert items(c) == []
         assert "sparas inte" in c.get("/statistik/granska", headers=BEARER).text
 

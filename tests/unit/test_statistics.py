@@ -126,6 +126,12 @@ def chat(client, session, **body):
     return r.json()
 
 
+def offered(answer: dict, payload: str) -> str:
+    """The button payload as the answer handed it out (signed, gateway/signing.py)."""
+    [signed] = [b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")]
+    return signed
+
+
 def teams_turn(client, session, **kwargs):
     """The Teams connector's way in: answer_turn with channel="teams"."""
     state = client.app.state.lotsen
@@ -134,14 +140,14 @@ def teams_turn(client, session, **kwargs):
 
 def run_script(client, engine):
     """The scripted conversations; returns the expected counters per (topic, channel, audience)."""
-    chat(client, "session-anna-01", text="Får jag ta emot en julklapp från en leverantör?")
-    chat(client, "session-anna-01", payload="/feedback_yes")
+    first = chat(client, "session-anna-01", text="Får jag ta emot en julklapp från en leverantör?")
+    chat(client, "session-anna-01", payload=offered(first, "/feedback_yes"))
     chat(client, "session-bo-0002", text="hej")
     chat(client, "session-bo-0002", text="asdfgh qwerty")
     chat(client, "session-bo-0002", payload="/mutor")  # a topic button: public, counts as a question
     assert chat(client, "session-cia-003", text=DANGER)["emergency"] is True
-    teams_turn(client, "teams-conv-0001", text="Jag är chef och en medarbetare har blivit hotad")
-    teams_turn(client, "teams-conv-0001", payload="/feedback_no")
+    first = teams_turn(client, "teams-conv-0001", text="Jag är chef och en medarbetare har blivit hotad")
+    teams_turn(client, "teams-conv-0001", payload=offered(first, "/feedback_no"))
     teams_turn(client, "teams-conv-0002", text="asdfgh qwerty")
     engine.down = True  # degraded mode: the gateway answers from the knowledge base
     degraded = chat(client, "session-dan-004", text="Min chef pressar mig att ändra ett beslut i ett ärende")

@@ -44,7 +44,7 @@ def test_card_submit_becomes_the_button_payload():
     assert activities.message_turn(message(text="Mutor", value={"payload": "/mutor"})).payload == "/mutor"
 
 
-@pytest.mark.parametrize("value", [{"payload": 5}, {"payload": ""}, {"payload": "/" + "x" * 300}, {"payload": None}])
+@pytest.mark.parametrize("value", [{"payload": 5}, {"payload": ""}, {"payload": "/" + "x" * 600}, {"payload": None}])
 def test_malformed_card_submit_is_an_unknown_button(value):
     assert activities.message_turn(message(value=value)).problem == "unknown_button"
 

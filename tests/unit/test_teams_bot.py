@@ -119,9 +119,11 @@ def test_message_goes_to_the_engine_without_mentions_and_comes_back_as_text_and_
 def test_card_click_sends_the_payload_and_answers(client, engine):
     engine.reply = lambda body: [{"text": "Välj:", "buttons": [{"title": "Ja, det var en gåva", "payload": "/affirm"}]},
                                  meta()]
-    messages(client.post("/api/messages", json=activity(text="gåva")))
+    [offer] = messages(client.post("/api/messages", json=activity(text="gåva")))
+    [button] = submits(offer)
+    assert button["data"]["payload"].startswith("/affirm.")  # signed (gateway/signing.py)
     engine.reply = lambda body: [{"text": "Då gäller det här."}, meta(topic="gavor")]
-    [answer] = messages(client.post("/api/messages", json=activity(value={"payload": "/affirm"})))
+    [answer] = messages(client.post("/api/messages", json=activity(value=button["data"])))
     assert engine.seen[-1]["message"] == "/affirm"
     assert answer["text"] == "Då gäller det här."
 

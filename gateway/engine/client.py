@@ -7,7 +7,8 @@ instance moves only the sessions that hashed to it. When an instance fails, its 
 the next instance on the ring, which continues the conversation from the shared tracker store
 (PostgreSQL or the shared SQLite file); after `retry_after` seconds the failed instance is
 tried first again. A busy instance may spill a turn to the least busy one (`spill`); a lock
-per session keeps one session's turns one at a time in this process whatever the instance.
+per session (gateway/engine/turn_locks.py: in this process, or in Redis across gateway replicas)
+keeps one session's turns one at a time whatever the instance.
 
 At most `concurrency` turns are sent to one instance at a time; the rest wait here, first come
 first served, except that a message about danger right now (`urgent`) goes first. Rasa handles
@@ -20,18 +21,16 @@ Queued here instead, they go in order over a few kept-alive connections.
 from __future__ import annotations
 
 import asyncio
-import bisect
-import collections
-import contextlib
-import hashlib
 import logging
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
+from gateway.engine.ring import HashRing
+from gateway.engine.slots import Slots
+from gateway.engine.turn_locks import MemoryTurnLocks, TurnLocks, TurnLockTimeout
 from gateway.http_transport import AiohttpTransport
 
 log = logging.getLogger("lotsen.gateway")
@@ -41,77 +40,11 @@ class EngineUnavailable(Exception):
     """Rasa did not answer in time or at all; the gateway answers on its own instead."""
 
 
-def _hash(key: str) -> int:
-    # blake2b rather than hash(): stable across processes, so every gateway replica agrees.
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
-
-
-class HashRing:
-    """Consistent hashing with virtual nodes: each instance owns many small arcs of the ring,
-    so sessions spread evenly and a failed instance's share is split among all the others."""
-
-    def __init__(self, nodes: Sequence[str], replicas: int = 128) -> None:
-        if not nodes:
-            raise ValueError("at least one engine instance is needed")
-        self.nodes = list(dict.fromkeys(nodes))
-        points = sorted((_hash(f"{node}#{i}"), node) for node in self.nodes for i in range(replicas))
-        self._keys = [p for p, _ in points]
-        self._owners = [n for _, n in points]
-
-    def preference(self, key: str) -> list[str]:
-        """Every instance once, in the order this key should try them (owner first)."""
-        if len(self.nodes) == 1:
-            return list(self.nodes)
-        start = bisect.bisect(self._keys, _hash(key))
-        order: list[str] = []
-        for i in range(len(self._owners)):
-            node = self._owners[(start + i) % len(self._owners)]
-            if node not in order:
-                order.append(node)
-                if len(order) == len(self.nodes):
-                    break
-        return order
-
-
-class Slots:
-    """At most `size` holders at a time; waiters get a slot in arrival order, urgent ones
-    (a message about danger right now) before all others."""
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiting: collections.deque[asyncio.Future] = collections.deque()
-        self._urgent: collections.deque[asyncio.Future] = collections.deque()
-
-    async def acquire(self, urgent: bool = False) -> None:
-        if self._free > 0 and not self._waiting and not self._urgent:
-            self._free -= 1
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._waiting).append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot in the same moment it gave up: pass it on
-            else:
-                with contextlib.suppress(ValueError):  # release() may have dropped it already
-                    (self._urgent if urgent else self._waiting).remove(waiter)
-            raise
-
-    def release(self) -> None:
-        for queue in (self._urgent, self._waiting):
-            while queue:
-                waiter = queue.popleft()
-                if not waiter.done():
-                    waiter.set_result(None)  # the slot goes straight to the waiter
-                    return
-        self._free += 1
-
-
 class EngineClient:
     def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, spill: int = 0, concurrency: int = 0) -> None:
+                 clock: Callable[[], float] = time.monotonic, spill: int = 0, concurrency: int = 0,
+                 turn_locks: TurnLocks | None = None) -> None:
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self._ring = HashRing([u.rstrip("/") for u in urls])
         self._actions_url = actions_url.rstrip("/")
@@ -129,7 +62,7 @@ class EngineClient:
         self._in_flight: dict[str, int] = dict.fromkeys(self._ring.nodes, 0)
         # 0: no limit.
         self._slots = {url: Slots(concurrency) for url in self._ring.nodes} if concurrency > 0 else {}
-        self._session_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        self._turn_locks = turn_locks or MemoryTurnLocks()
         # One pooled client per process: connection set-up would otherwise dominate latency.
         # aiohttp underneath unless a test injects a transport (gateway/http_transport.py).
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport or AiohttpTransport())
@@ -172,18 +105,11 @@ class EngineClient:
         """
         timeout = self._timeout if timeout is None else timeout
         deadline = self._clock() + timeout
-        lock = self._session_locks.get(session_id)
-        if lock is None:
-            lock = self._session_locks[session_id] = asyncio.Lock()
         try:
-            async with asyncio.timeout(timeout):
-                await lock.acquire()
-        except TimeoutError:
+            async with self._turn_locks.hold(session_id, wait=timeout, hold=timeout):
+                return await self._send(session_id, message, deadline, urgent)
+        except TurnLockTimeout:
             raise EngineUnavailable("the session's previous turn is still being answered") from None
-        try:
-            return await self._send(session_id, message, deadline, urgent)
-        finally:
-            lock.release()
 
     async def _post(self, url: str, session_id: str, message: str, deadline: float, urgent: bool) -> httpx.Response:
         self._in_flight[url] += 1
