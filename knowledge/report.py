@@ -12,7 +12,11 @@ import statistics
 import sys
 
 from knowledge.check import (
-    FIRST_ANSWER_TARGET_WORDS, FIRST_MESSAGE_MAX_WORDS, LIX_MAX, first_answer_words, first_message_words,
+    FIRST_ANSWER_TARGET_WORDS,
+    FIRST_MESSAGE_MAX_WORDS,
+    LIX_MAX,
+    first_answer_words,
+    first_message_words,
 )
 from knowledge.loader import KnowledgeError, load, word_count
 from knowledge.readability import lix, plain_text
