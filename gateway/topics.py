@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from gateway.deps import State
 from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
-from knowledge.loader import KnowledgeBase
+from knowledge.loader import ELECTED_HEADING, KnowledgeBase
 
 router = APIRouter()
 
@@ -24,6 +24,8 @@ def article_json(kb: KnowledgeBase, topic_id: str) -> dict:
         "simple": article.simple,
         "steps": list(article.steps),
         "sections": {a: article.audience_section(a) for a in article.audiences},
+        # Not an audience of the chat (no role button), so beside "sections"; null when absent.
+        "elected_officials": article.sections.get(ELECTED_HEADING),
         "background": article.sections.get("Bakgrund"),
         "signs": article.sections.get("Tecken att känna igen"),
         "mistakes": article.sections.get("Vanliga misstag"),

@@ -22,8 +22,9 @@ AUDIENCE_HEADINGS = {
     "verksamhetsutvecklare": "För dig som verksamhetsutvecklare",
 }
 REQUIRED_HEADINGS = ("Bakgrund", "Vanliga misstag")
-# "För dig som förtroendevald": politicians are no role of the chat, but an article may speak to them.
-OPTIONAL_HEADINGS = ("Tecken att känna igen", "För dig som förtroendevald")
+# Politicians are no role of the chat, but an article may speak to them in this section.
+ELECTED_HEADING = "För dig som förtroendevald"
+OPTIONAL_HEADINGS = ("Tecken att känna igen", ELECTED_HEADING)
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5

@@ -11,11 +11,16 @@ import datetime as dt
 import statistics
 import sys
 
-from knowledge.check import FIRST_ANSWER_TARGET_WORDS, FIRST_MESSAGE_MAX_WORDS, first_answer_words, first_message_words
+from knowledge.check import (
+    FIRST_ANSWER_TARGET_WORDS,
+    FIRST_MESSAGE_MAX_WORDS,
+    LIX_MAX,
+    first_answer_words,
+    first_message_words,
+)
 from knowledge.loader import KnowledgeError, load, word_count
 from knowledge.readability import lix, plain_text
 
-LIX_LIMIT = 45
 LIX_MEDIAN_TARGET = 40
 REVIEW_MAX_DAYS = 365
 
@@ -36,8 +41,8 @@ def main(argv: list[str]) -> int:
         answers.append(answer)
         age = (today - a.reviewed).days
         flags = []
-        if value > LIX_LIMIT:
-            flags.append(f"LIX > {LIX_LIMIT}")
+        if value > LIX_MAX:
+            flags.append(f"LIX > {LIX_MAX}")
         if first > FIRST_MESSAGE_MAX_WORDS:
             flags.append(f"1:a medd. > {FIRST_MESSAGE_MAX_WORDS} ord")
         if age > REVIEW_MAX_DAYS:

@@ -194,6 +194,9 @@ def test_topics_api(client, kb):
     assert article["channels"][0]["key"] == "chef"
     assert article["sources"][0]["url"].startswith("https://")
     assert article["steps"] == list(kb.articles["gavor"].steps)
+    assert article["elected_officials"] is None
+    elected = client.get("/api/topics/fortroendevalda").json()["elected_officials"]
+    assert elected.startswith("Den här delen är för dig som är förtroendevald")
     missing = client.get("/api/topics/finns_inte")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_topic"
 
@@ -230,7 +233,7 @@ def test_knowledge_pages_render_every_article(client, kb):
 
 def test_knowledge_search_page(client):
     page = client.get("/kunskap", params={"q": "julklapp leverantör"})
-    assert 'href="/kunskap/gavor"' in page.text.split("Sökresultat")[1].split("</section>")[0]
+    assert 'href="/kunskap/gavor"' in page.text.split('id="hits"')[1].split("</section>")[0]
 
 
 def test_widget_and_demo_page(client):

@@ -14,3 +14,13 @@ def test_report_lists_every_topic_and_passes_today(capsys, kb):
 def test_report_flags_reviews_older_than_a_year(capsys):
     assert report.main(["2028-01-01"]) == 1
     assert "granskad för" in capsys.readouterr().out
+
+
+def test_report_flags_an_article_above_the_kb_check_lix_limit(capsys, monkeypatch):
+    from knowledge import check
+
+    # One limit for kb-check and kb-report: the report reads the checker's constant.
+    assert report.LIX_MAX is check.LIX_MAX
+    monkeypatch.setattr(report, "LIX_MAX", 0)
+    assert report.main(["2026-11-24"]) == 1
+    assert "LIX > 0" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""`make screenshots`: PNGs of the open widget answering the gift question, desktop and 320 px.
+"""`make screenshots`: PNGs of the open widget answering the gift question, desktop and 320 px,
+and the first page of an article as printed (PDF, the print stylesheet).
 
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
@@ -17,6 +18,7 @@ from tests.widget.browser import DESKTOP, GIFT_QUESTION, NARROW, ask, launch, op
 from tools.stack import ROOT, Stack
 
 SHOTS = {"widget-desktop": DESKTOP, "widget-320px": NARROW}
+PRINTED_ARTICLE = "hot"
 
 
 def free_port() -> int:
@@ -41,9 +43,21 @@ def capture(base_url: str, out: Path) -> list[Path]:
                 page.screenshot(path=str(path))
                 saved.append(path)
                 page.close()
+            saved.append(print_article(browser, base_url, out))
         finally:
             browser.close()
     return saved
+
+
+def print_article(browser, base_url: str, out: Path) -> Path:
+    """The article's first A4 page as Chromium prints it: numbered steps, each address once."""
+    page = browser.new_page(locale="sv-SE")
+    page.goto(f"{base_url}/kunskap/{PRINTED_ARTICLE}")
+    path = out / f"artikel-{PRINTED_ARTICLE}-utskrift.pdf"
+    page.pdf(path=str(path), format="A4", page_ranges="1", margin={"top": "15mm", "bottom": "15mm",
+                                                                   "left": "15mm", "right": "15mm"})
+    page.close()
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
