@@ -1,9 +1,10 @@
-"""Guided conversations: what every decision flow (a Rasa form) shares.
+"""Guided conversations: the actions of every decision flow (a Rasa form).
 
 A flow `<name>` is the intent that starts it, the form `<name>_form`, one `action_ask_<slot>`
-per question, `validate_<name>_form` and `action_<name>_outcome`; each capability module
-(gift_assessment, threat_assessment, …) only names its flow. Questions, answers, cues and
-outcomes are data in knowledge/flows.yml.
+per question, `validate_<name>_form` and `action_<name>_outcome`. Questions, answers, cues and
+outcomes are data in knowledge/flows.yml; the action classes are made from it when the action
+server starts (`flow_action_classes`, called by `python -m actions`), so a new flow needs no
+Python module (docs/adr/0004).
 """
 from __future__ import annotations
 
@@ -17,15 +18,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from rasa_sdk import Action
+
 from actions import conversation
 from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_question, feedback_topic, record
 from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
 from knowledge import render
-from knowledge.flows import Flow, Flows, answers_from, answers_in_text, known_values, load_flows
+from knowledge.flows import (EMERGENCY_INTENT, Flow, Flows, answers_from, answers_in_text, known_values,
+                             load_flows)
 from knowledge.loader import KnowledgeBase
 
-EMERGENCY_TOPIC = "akut_fara"
+EMERGENCY_TOPIC = EMERGENCY_INTENT
 # Messages that are never an answer to a question, whatever words they contain: an emergency
 # must leave the form (bot/rules), and asking to stop, for a human or to change role must work.
 NOT_ANSWERS = frozenset({EMERGENCY_TOPIC, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
@@ -214,6 +218,32 @@ class FlowOutcome(SafeAction, ABC):
             return []
         send_outcome(dispatcher, tracker, kb, outcome_messages(kb, flow, answers))
         return []
+
+
+@lru_cache(maxsize=1)
+def flow_action_classes() -> tuple[type[Action], ...]:
+    """One concrete class per flow action named in the derived domain, made once per process.
+
+    rasa_sdk registers every concrete subclass of Action it finds after importing the actions
+    package, and instantiates it without arguments; so each flow action is a small subclass
+    naming its flow or slot. The cache keeps them alive (a class only referenced by
+    `__subclasses__` could be garbage collected before rasa_sdk looks).
+    """
+    made: list[type[Action]] = []
+    for flow in flow_data().flows.values():
+        camel = "".join(part.title() for part in flow.name.split("_"))
+        made.append(type(f"Validate{camel}Form", (FlowFormValidation,), {"flow_name": flow.name, "__module__": __name__}))
+        for slot in flow.questions:
+            ask = "".join(part.title() for part in slot.split("_"))
+            made.append(type(f"ActionAsk{ask}", (AskQuestion,), {"slot": slot, "__module__": __name__}))
+        made.append(type(f"Action{camel}Outcome", (FlowOutcome,), {"flow_name": flow.name, "__module__": __name__}))
+    return tuple(made)
+
+
+def flow_action(name: str) -> Action:
+    """The flow action called `name` (e.g. "action_gift_assessment_outcome"), ready to run."""
+    actions = {action.name(): action for action in (cls() for cls in flow_action_classes())}
+    return actions[name]
 
 
 def send_outcome(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase,
