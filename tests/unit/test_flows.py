@@ -121,3 +121,21 @@ def test_a_broken_flows_file_is_refused_with_the_problem_named(tmp_path, old, ne
     with pytest.raises(FlowsError) as info:
         load_flows(broken(tmp_path, old, new))
     assert any(problem in p for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("        label: \"Vem erbjuder\"\n", "        label: \"Vem erbjuder\"\n        colour: red\n", "gift_giver"),
+    ("    topic: gavor\n", "    topic: 17\n", "flows.gift_assessment.topic"),
+    ("  gift_assessment:\n", "  Gift-Assessment:\n", "flows"),
+])
+def test_flows_yml_is_checked_against_its_json_schema(tmp_path, old, new, where):
+    with pytest.raises(FlowsError) as info:
+        load_flows(broken(tmp_path, old, new))
+    assert any(where in p.split(":")[0] for p in info.value.problems), info.value.problems
+
+
+def test_kb_check_reports_a_broken_flows_file(tmp_path, kb):
+    from knowledge.check import flow_problems
+    assert flow_problems(kb) == []
+    problems = flow_problems(kb, broken(tmp_path, "    topic: gavor\n", "    topic: inget_sadant_amne\n"))
+    assert any("inget_sadant_amne" in p for p in problems), problems
