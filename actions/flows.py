@@ -25,20 +25,14 @@ from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_questi
 from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
 from knowledge import render
-from knowledge.flows import (EMERGENCY_INTENT, Flow, Flows, answers_from, answers_in_text, known_values,
-                             load_flows)
+from knowledge.flows import EMERGENCY_INTENT, Flow, Flows, answers_from, answers_in_text, load_flows
+from knowledge.outcomes import outcome_messages
 from knowledge.loader import KnowledgeBase
 
-EMERGENCY_TOPIC = EMERGENCY_INTENT
 # Messages that are never an answer to a question, whatever words they contain: an emergency
 # must leave the form (bot/rules), and asking to stop, for a human or to change role must work.
-NOT_ANSWERS = frozenset({EMERGENCY_TOPIC, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
+NOT_ANSWERS = frozenset({EMERGENCY_INTENT, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
 YES_NO = {"affirm": True, "deny": False}
-# Parts of one message are joined by a single line break: Rasa's REST channel splits a text
-# without buttons at every blank line, and a split after a message with links would shift the
-# link indices the gateway reads (they count from the end of the group). One bubble also
-# keeps a verdict, its reason and its next step together.
-PARTS = "\n"
 
 
 @lru_cache(maxsize=1)
@@ -62,76 +56,6 @@ def question_message(flow: Flow, slot: str) -> render.Message:
     question = flow.questions[slot]
     buttons = [{"title": o.title, "payload": flow.payload({slot: o.value})} for o in question.options.values()]
     return render.message(question.text, buttons=buttons)
-
-
-def answers_summary(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> render.Message:
-    lines = [f"- {q.label}: {o.label}" for q, o in known_values(flow, answers)]
-    hint = flow.extra.get("change_hint")
-    return render.message("\n".join([kb.phrases["answers_heading"], *lines, *([hint] if hint else [])]))
-
-
-def outcome_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> tuple[list[render.Message], str, bool]:
-    """The flow's outcome for these answers: (messages, topic, emergency).
-
-    The advice first (verdict, reason, steps as topic buttons, next step), then whom to
-    contact when the rule names channels, the answers given, and the sources.
-    """
-    if flow.extra.get("checklist"):
-        return checklist_messages(kb, flow, answers), flow.topic, False
-    rule = flow.outcome(answers)
-    if rule.get("emergency"):
-        return render.article_messages(kb, EMERGENCY_TOPIC, emergency=True), EMERGENCY_TOPIC, True
-    phrases = kb.phrases
-    verdict = (flow.extra.get("verdicts") or {}).get(rule.get("verdict")) or {}
-    parts = []
-    if verdict:
-        parts.append(f"{phrases['verdict_heading']} {verdict['title']}")
-    if rule.get("reason"):
-        parts.append(f"{phrases['reason_heading']} {rule['reason']}")
-    if rule.get("intro"):
-        parts.append(rule["intro"])
-    steps = rule.get("steps") or []
-    links = []
-    if steps:
-        lines = []
-        for number, step in enumerate(steps, 1):
-            lines.append(f"{number}. {step['text']}")
-            if step.get("channel"):
-                channel = kb.channel(step["channel"])
-                lines.append(f"   {channel.how_to_reach()}")
-                if channel.url:
-                    links.append({"title": channel.name, "url": channel.url})
-        parts.append("\n".join(lines))
-    next_step = rule.get("next_step") or verdict.get("next_step")
-    if next_step:
-        parts.append(f"{phrases['next_step_heading']} {next_step}")
-    step_topics = [s["topic"] for s in steps if s.get("topic")]
-    out = [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, step_topics), links=links)]
-    if rule.get("channels"):
-        out.append(render.channels_message(kb, rule["channels"]))
-    if len(flow.questions) > 1:
-        out.append(answers_summary(kb, flow, answers))
-    sources = render.sources_message(kb, kb.articles[flow.topic])
-    sources["buttons"] = render.topic_buttons(kb, rule.get("related") or [])
-    out.append(sources)
-    return out, flow.topic, False
-
-
-def checklist_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> list[render.Message]:
-    """A ticked-off checklist: what is done, what is left (as topic buttons), what was skipped."""
-    texts = flow.extra["checklist"]
-    groups: dict[str, list] = {"klart": [], "senare": [], "ej_aktuellt": []}
-    for question, option in known_values(flow, answers):
-        groups.setdefault(option.value, []).append(question)
-    parts = [texts["intro"]]
-    for value, heading in (("klart", "done_heading"), ("senare", "later_heading"), ("ej_aktuellt", "skipped_heading")):
-        if groups[value]:
-            parts.append("\n".join([texts[heading], *(f"- {q.label}" for q in groups[value])]))
-    if not groups["senare"]:
-        parts.append(texts["all_done"])
-    later_topics = list(dict.fromkeys(q.topic for q in groups["senare"] if q.topic))
-    sources = render.sources_message(kb, kb.articles[flow.topic])
-    return [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
 
 
 class FlowFormValidation(SafeFormValidationAction, ABC):
