@@ -23,7 +23,8 @@ AUDIENCE_HEADINGS = {
 }
 REQUIRED_HEADINGS = ("Bakgrund", "Vanliga misstag")
 # "För dig som förtroendevald": politicians are no role of the chat, but an article may speak to them.
-OPTIONAL_HEADINGS = ("Tecken att känna igen", "För dig som förtroendevald")
+SIGNS_HEADING = "Tecken att känna igen"  # the gateway's topic API returns it as "signs"
+OPTIONAL_HEADINGS = (SIGNS_HEADING, "För dig som förtroendevald")
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5
