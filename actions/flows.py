@@ -1,15 +1,16 @@
-"""Guided conversations: what every decision flow (a Rasa form) shares.
+"""Guided conversations: the actions of every decision flow (a Rasa form).
 
 A flow `<name>` is the intent that starts it, the form `<name>_form`, one `action_ask_<slot>`
-per question, `validate_<name>_form` and `action_<name>_outcome`; each capability module
-(gift_assessment, threat_assessment, …) only names its flow. Questions, answers, cues and
-outcomes are data in knowledge/flows.yml.
+per question, `validate_<name>_form` and `action_<name>_outcome`. Questions, answers, cues and
+outcomes are data in knowledge/flows.yml; the action classes are made from it when the action
+server starts (`flow_action_classes`, called by `python -m actions`), so a new flow needs no
+Python module (docs/adr/0004).
 """
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Any, Dict, List, Mapping, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -17,24 +18,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from rasa_sdk import Action
+
 from actions import conversation
 from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_question, feedback_topic, record
 from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
 from knowledge import render
-from knowledge.flows import Flow, Flows, answers_from, answers_in_text, known_values, load_flows
+from knowledge.flows import EMERGENCY_INTENT, Flow, Flows, answers_from, answers_in_text, load_flows
+from knowledge.outcomes import outcome_messages
 from knowledge.loader import KnowledgeBase
 
-EMERGENCY_TOPIC = "akut_fara"
 # Messages that are never an answer to a question, whatever words they contain: an emergency
 # must leave the form (bot/rules), and asking to stop, for a human or to change role must work.
-NOT_ANSWERS = frozenset({EMERGENCY_TOPIC, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
+NOT_ANSWERS = frozenset({EMERGENCY_INTENT, "stop_flow", "handoff", "set_role", FEEDBACK_INTENT})
 YES_NO = {"affirm": True, "deny": False}
-# Parts of one message are joined by a single line break: Rasa's REST channel splits a text
-# without buttons at every blank line, and a split after a message with links would shift the
-# link indices the gateway reads (they count from the end of the group). One bubble also
-# keeps a verdict, its reason and its next step together.
-PARTS = "\n"
 
 
 @lru_cache(maxsize=1)
@@ -58,76 +56,6 @@ def question_message(flow: Flow, slot: str) -> render.Message:
     question = flow.questions[slot]
     buttons = [{"title": o.title, "payload": flow.payload({slot: o.value})} for o in question.options.values()]
     return render.message(question.text, buttons=buttons)
-
-
-def answers_summary(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> render.Message:
-    lines = [f"- {q.label}: {o.label}" for q, o in known_values(flow, answers)]
-    hint = flow.extra.get("change_hint")
-    return render.message("\n".join([kb.phrases["answers_heading"], *lines, *([hint] if hint else [])]))
-
-
-def outcome_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> tuple[list[render.Message], str, bool]:
-    """The flow's outcome for these answers: (messages, topic, emergency).
-
-    The advice first (verdict, reason, steps as topic buttons, next step), then whom to
-    contact when the rule names channels, the answers given, and the sources.
-    """
-    if flow.extra.get("checklist"):
-        return checklist_messages(kb, flow, answers), flow.topic, False
-    rule = flow.outcome(answers)
-    if rule.get("emergency"):
-        return render.article_messages(kb, EMERGENCY_TOPIC, emergency=True), EMERGENCY_TOPIC, True
-    phrases = kb.phrases
-    verdict = (flow.extra.get("verdicts") or {}).get(rule.get("verdict")) or {}
-    parts = []
-    if verdict:
-        parts.append(f"{phrases['verdict_heading']} {verdict['title']}")
-    if rule.get("reason"):
-        parts.append(f"{phrases['reason_heading']} {rule['reason']}")
-    if rule.get("intro"):
-        parts.append(rule["intro"])
-    steps = rule.get("steps") or []
-    links = []
-    if steps:
-        lines = []
-        for number, step in enumerate(steps, 1):
-            lines.append(f"{number}. {step['text']}")
-            if step.get("channel"):
-                channel = kb.channel(step["channel"])
-                lines.append(f"   {channel.how_to_reach()}")
-                if channel.url:
-                    links.append({"title": channel.name, "url": channel.url})
-        parts.append("\n".join(lines))
-    next_step = rule.get("next_step") or verdict.get("next_step")
-    if next_step:
-        parts.append(f"{phrases['next_step_heading']} {next_step}")
-    step_topics = [s["topic"] for s in steps if s.get("topic")]
-    out = [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, step_topics), links=links)]
-    if rule.get("channels"):
-        out.append(render.channels_message(kb, rule["channels"]))
-    if len(flow.questions) > 1:
-        out.append(answers_summary(kb, flow, answers))
-    sources = render.sources_message(kb, kb.articles[flow.topic])
-    sources["buttons"] = render.topic_buttons(kb, rule.get("related") or [])
-    out.append(sources)
-    return out, flow.topic, False
-
-
-def checklist_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> list[render.Message]:
-    """A ticked-off checklist: what is done, what is left (as topic buttons), what was skipped."""
-    texts = flow.extra["checklist"]
-    groups: dict[str, list] = {"klart": [], "senare": [], "ej_aktuellt": []}
-    for question, option in known_values(flow, answers):
-        groups.setdefault(option.value, []).append(question)
-    parts = [texts["intro"]]
-    for value, heading in (("klart", "done_heading"), ("senare", "later_heading"), ("ej_aktuellt", "skipped_heading")):
-        if groups[value]:
-            parts.append("\n".join([texts[heading], *(f"- {q.label}" for q in groups[value])]))
-    if not groups["senare"]:
-        parts.append(texts["all_done"])
-    later_topics = list(dict.fromkeys(q.topic for q in groups["senare"] if q.topic))
-    sources = render.sources_message(kb, kb.articles[flow.topic])
-    return [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
 
 
 class FlowFormValidation(SafeFormValidationAction, ABC):
@@ -214,6 +142,32 @@ class FlowOutcome(SafeAction, ABC):
             return []
         send_outcome(dispatcher, tracker, kb, outcome_messages(kb, flow, answers))
         return []
+
+
+@lru_cache(maxsize=1)
+def flow_action_classes() -> tuple[type[Action], ...]:
+    """One concrete class per flow action named in the derived domain, made once per process.
+
+    rasa_sdk registers every concrete subclass of Action it finds after importing the actions
+    package, and instantiates it without arguments; so each flow action is a small subclass
+    naming its flow or slot. The cache keeps them alive (a class only referenced by
+    `__subclasses__` could be garbage collected before rasa_sdk looks).
+    """
+    made: list[type[Action]] = []
+    for flow in flow_data().flows.values():
+        camel = "".join(part.title() for part in flow.name.split("_"))
+        made.append(type(f"Validate{camel}Form", (FlowFormValidation,), {"flow_name": flow.name, "__module__": __name__}))
+        for slot in flow.questions:
+            ask = "".join(part.title() for part in slot.split("_"))
+            made.append(type(f"ActionAsk{ask}", (AskQuestion,), {"slot": slot, "__module__": __name__}))
+        made.append(type(f"Action{camel}Outcome", (FlowOutcome,), {"flow_name": flow.name, "__module__": __name__}))
+    return tuple(made)
+
+
+def flow_action(name: str) -> Action:
+    """The flow action called `name` (e.g. "action_gift_assessment_outcome"), ready to run."""
+    actions = {action.name(): action for action in (cls() for cls in flow_action_classes())}
+    return actions[name]
 
 
 def send_outcome(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase,

@@ -17,7 +17,9 @@ from pathlib import Path
 MODEL_DIR = Path("models")
 MODEL_NAME = "lotsen"
 NLU_DIR = Path("nlu_data")
-INPUTS = ("bot/config.yml", "bot/domain", "bot/rules", "bot/components", "build/spacy/sv/KIND", "knowledge/emergency_lexicon.yml", "knowledge/emergency.py")
+INPUTS = ("bot/config.yml", "bot/domain", "bot/rules", "bot/components", "build/spacy/sv/KIND", "knowledge/emergency_lexicon.yml", "knowledge/emergency.py",
+          # The flows' domain and rules are derived from these at training time (bot/flows_importer.py).
+          "knowledge/flows.yml", "knowledge/flows.schema.json", "knowledge/flows.py", "bot/flows_importer.py")
 
 
 def fingerprint(nlu_dir: Path = NLU_DIR) -> str:

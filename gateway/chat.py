@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from gateway.answers import engine_answer, fallback_answer, late_part, payload_topic
 from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
+from gateway import errors
 from gateway.errors import ApiError
 from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse, SessionId
 from gateway.session_keys import issue_session_id
@@ -131,7 +132,7 @@ async def chat(request: ChatRequest, state: State) -> ChatResponse:
     """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""
     session_id = request.session_id or issue_session_id(state.secret)
     if request.payload is not None and not payload_allowed(state, session_id, request.payload):
-        raise ApiError(422, "unknown_payload", "Knappvalet känns inte igen. Skriv din fråga i stället.")
+        raise ApiError(422, "unknown_payload", errors.text("unknown_payload"))
     answer = await answer_turn(state, session_id, request.text, request.payload)
     return ChatResponse(session_id=session_id, **answer)
 

@@ -1,7 +1,11 @@
 """Every client mistake answers {"error": {"code", "message"}} with a Swedish message."""
 from __future__ import annotations
 
+import functools
 import logging
+from pathlib import Path
+
+import yaml
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,24 +15,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("lotsen.gateway")
 
-_FIELD_MESSAGES = {
-    "missing": "Fältet '{field}' saknas.",
-    "extra_forbidden": "Fältet '{field}' är okänt.",
-    "string_too_long": "Fältet '{field}' är för långt.",
-    "string_too_short": "Fältet '{field}' är tomt.",
-    "string_pattern_mismatch": "Fältet '{field}' har fel format.",
-    "string_type": "Fältet '{field}' ska vara text.",
-    "reserved_session_id": "Fältet '{field}' får inte börja med namnet på en annan kanal (teams-, matrix-).",
-}
-_STATUS_MESSAGES = {
-    404: ("not_found", "Sidan eller resursen finns inte."),
-    405: ("method_not_allowed", "Metoden är inte tillåten här."),
-    413: ("too_large", "Begäran är för stor."),
-    415: ("unsupported_media_type", "Skicka JSON."),
-}
+STRINGS_FILE = Path(__file__).with_name("errors.sv.yml")
+# HTTP statuses the framework answers by itself: the error code, which is also the message's key.
+_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
 
 
-INTERNAL_ERROR = "Något gick fel hos oss. Är du i fara, ring 112."
+@functools.lru_cache(maxsize=1)
+def catalogue() -> dict:
+    """gateway/errors.sv.yml, read once per process on first use."""
+    return yaml.safe_load(STRINGS_FILE.read_text(encoding="utf-8"))
+
+
+def text(key: str, **values: object) -> str:
+    """The Swedish message of an error code, e.g. text("unknown_topic")."""
+    return catalogue()["messages"][key].format(**values)
+
+
+def field_text(kind: str, field: str) -> str:
+    fields = catalogue()["fields"]
+    return fields.get(kind, fields["other"]).format(field=field)
 
 
 class ApiError(Exception):
@@ -45,14 +50,13 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
     first = errors[0] if errors else {}
     kind = first.get("type", "")
     if kind == "json_invalid":
-        return 400, "invalid_json", "Begäran är inte giltig JSON."
+        return 400, "invalid_json", text("invalid_json")
     if kind in ("model_type", "model_attributes_type", "dict_type") or (first.get("loc") == ("body",) and kind == "missing"):
-        return 422, "invalid_request", "Begäran ska vara ett JSON-objekt."
+        return 422, "invalid_request", text("not_an_object")
     if kind == "text_or_payload":
-        return 422, "invalid_request", first.get("msg", "")
+        return 422, "invalid_request", text("text_or_payload")
     field = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
-    template = _FIELD_MESSAGES.get(kind, "Fältet '{field}' har ett ogiltigt värde.")
-    return 422, "invalid_request", template.format(field=field)
+    return 422, "invalid_request", field_text(kind, field)
 
 
 def install(app: FastAPI) -> None:
@@ -66,8 +70,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, message = _STATUS_MESSAGES.get(exc.status_code, ("error", "Begäran kunde inte utföras."))
-        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, text(code), getattr(exc, "headers", None))
 
 
 
@@ -99,5 +103,5 @@ class TypeOnlyErrors:
         except Exception as exc:  # noqa: BLE001 (every unexpected failure, logged by type only)
             log.error("unexpected error: %s", type(exc).__name__)
             if not started:
-                response = error_response(500, "internal_error", INTERNAL_ERROR)
+                response = error_response(500, "internal_error", text("internal_error"))
                 await response(scope, receive, send)

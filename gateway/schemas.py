@@ -35,7 +35,8 @@ class ChatRequest(BaseModel):
     @model_validator(mode="after")
     def _text_or_payload(self) -> "ChatRequest":
         if (self.text is None) == (self.payload is None):
-            raise PydanticCustomError("text_or_payload", "Skicka antingen 'text' eller 'payload'.")
+            # The message people get is gateway/errors.sv.yml's "text_or_payload" (gateway/errors.py).
+            raise PydanticCustomError("text_or_payload", "either 'text' or 'payload' is required")
         return self
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import errors
+
 if TYPE_CHECKING:
     from limits import RateLimitItem
     from limits.aio.storage import Storage
@@ -97,7 +99,7 @@ class BodySizeLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _send_error(send, 413, "too_large", "Begäran är för stor.")
+            await _send_error(send, 413, "too_large", errors.text("too_large"))
             return
         if length is not None:
             await self.app(scope, receive, send)
@@ -112,7 +114,7 @@ class BodySizeLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                await _send_error(send, 413, "too_large", "Begäran är för stor.")
+                await _send_error(send, 413, "too_large", errors.text("too_large"))
                 return
             if not message.get("more_body"):
                 break
@@ -223,9 +225,7 @@ class RateLimit:
         client = client_key((scope.get("client") or ("okänd", 0))[0])
         wait = await self._take(client)
         if wait:
-            await _send_error(send, 429, "rate_limited",
-                              "Du har skickat för många frågor på kort tid. Vänta en stund och försök igen. "
-                              "Är du i fara, ring 112.",
+            await _send_error(send, 429, "rate_limited", errors.text("rate_limited"),
                               [(b"retry-after", str(math.ceil(wait)).encode())])
             return
         await self.app(scope, receive, send)

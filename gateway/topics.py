@@ -6,9 +6,10 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from gateway.deps import State
+from gateway import errors
 from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
-from knowledge.loader import ELECTED_HEADING, KnowledgeBase
+from knowledge.loader import ELECTED_HEADING, SIGNS_HEADING, KnowledgeBase
 
 router = APIRouter()
 
@@ -27,7 +28,7 @@ def article_json(kb: KnowledgeBase, topic_id: str) -> dict:
         # Not an audience of the chat (no role button), so beside "sections"; null when absent.
         "elected_officials": article.sections.get(ELECTED_HEADING),
         "background": article.sections.get("Bakgrund"),
-        "signs": article.sections.get("Tecken att känna igen"),
+        "signs": article.sections.get(SIGNS_HEADING),
         "mistakes": article.sections.get("Vanliga misstag"),
         "sources": [asdict(s) for s in article.sources],
         "channels": [asdict(c) for c in kb.channels_for(article)],
@@ -55,6 +56,6 @@ async def list_topics(state: State) -> dict:
 async def get_topic(topic_id: str, state: State) -> dict:
     """One article with its steps, sections, sources and the organisation's channels."""
     if topic_id not in state.kb.articles:
-        raise ApiError(404, "unknown_topic", "Ämnet finns inte.")
+        raise ApiError(404, "unknown_topic", errors.text("unknown_topic"))
     return article_json(state.kb, topic_id)
 

@@ -5,7 +5,9 @@ and usable in a stressful moment (content-brief.md §0a, issue 14):
 - a danger topic names 112 in the first sentence of its `summary` and its `simple` text;
 - the first message (the lead + the steps, as `knowledge.render` sends it) is one lead
   sentence and at most 60 words, and no step says again what the lead already says;
-- every article stays readable (LIX).
+- every article stays readable (LIX);
+- knowledge/flows.yml has the shape of knowledge/flows.schema.json and names topics and
+  channels that exist (the engine derives the flows' domain, rules and actions from it).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 from knowledge import render
+from knowledge.flows import FlowsError, load_flows
 from knowledge.loader import Article, KnowledgeBase, KnowledgeError, load, word_count
 from knowledge.readability import lix
 
@@ -98,6 +101,15 @@ def problems(kb: KnowledgeBase) -> list[str]:
     return [p for topic_id in kb.topics for p in article_problems(kb, kb.articles[topic_id])]
 
 
+def flow_problems(kb: KnowledgeBase, path: Path | None = None) -> list[str]:
+    """The guided flows: schema, internal references, then topics and channels in the knowledge base."""
+    try:
+        flows = load_flows(path)
+    except FlowsError as exc:
+        return [f"flows.yml: {p}" for p in exc.problems]
+    return [f"flows.yml: {p}" for p in flows.check(kb)]
+
+
 def main(argv: list[str]) -> int:
     org = Path(argv[0]) if argv else None
     try:
@@ -105,7 +117,7 @@ def main(argv: list[str]) -> int:
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return 1
-    found = problems(kb)
+    found = problems(kb) + flow_problems(kb)
     for problem in found:
         print(problem, file=sys.stderr)
     if found:

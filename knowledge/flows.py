@@ -1,21 +1,29 @@
 """Guided conversations as data: roles, questions, typed-answer cues and outcome rules.
 
 Pure Python (PyYAML only) like the rest of knowledge/: the engine's actions use it, and the
-unit tests check the decisions without Rasa. The Swedish text lives in knowledge/flows.yml.
+unit tests check the decisions without Rasa. The Swedish text lives in knowledge/flows.yml,
+its shape in knowledge/flows.schema.json (checked on every load). Each flow's Rasa domain and
+rules are derived here (`Flows.rasa_domain`, `Flows.rasa_rules`) and added to the training data by
+bot/flows_importer.py; actions/flows.py makes its action classes (docs/adr/0004).
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import jsonschema
 import yaml
 
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
 FLOWS_FILE = Path(__file__).resolve().parent / "flows.yml"
+SCHEMA_FILE = Path(__file__).resolve().parent / "flows.schema.json"
+# The intent that leaves any flow at once (the emergency answer); a form never reads it as an answer.
+EMERGENCY_INTENT = "akut_fara"
 
 
 class FlowsError(Exception):
@@ -115,6 +123,53 @@ class Flow:
     def form(self) -> str:
         return f"{self.name}_form"
 
+    @property
+    def validate_action(self) -> str:
+        return f"validate_{self.form}"
+
+    @property
+    def outcome_action(self) -> str:
+        return f"action_{self.name}_outcome"
+
+    @property
+    def ask_actions(self) -> dict[str, str]:
+        """The action that asks each question, by slot (Rasa's form calls `action_ask_<slot>`)."""
+        return {slot: f"action_ask_{slot}" for slot in self.questions}
+
+    def rasa_domain(self) -> dict[str, Any]:
+        """The flow's part of the Rasa domain: intent, one slot and entity per question, the form.
+
+        The answers stay in their slots after the outcome (influence_conversation false: they
+        never steer the rules), so that "och om det är en leverantör?" can change one of them.
+        """
+        slots = {slot: {"type": "categorical", "values": list(q.options), "influence_conversation": False,
+                        "mappings": [{"type": "from_entity", "entity": slot}]}
+                 for slot, q in self.questions.items()}
+        return {
+            "intents": [self.name],
+            "entities": list(self.questions),
+            "slots": slots,
+            "forms": {self.form: {"ignored_intents": [EMERGENCY_INTENT], "required_slots": list(self.questions)}},
+            "actions": [self.validate_action, *self.ask_actions.values(), self.outcome_action],
+        }
+
+    def rasa_rules(self) -> list[dict[str, Any]]:
+        """Start the flow, give the outcome when the form is done, leave it on an emergency."""
+        return [
+            {"rule": f"start the flow {self.name}",
+             "steps": [{"intent": self.name}, {"action": "action_start_flow"}, {"action": self.form},
+                       {"active_loop": self.form}]},
+            # Without a condition on purpose: the form may also finish at once, when the button
+            # that started it carried every answer (e.g. "Är du i fara just nu? Ja").
+            {"rule": f"give the outcome of the flow {self.name} when every question is answered",
+             "steps": [{"action": self.form}, {"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]},
+                       {"action": self.outcome_action}]},
+            {"rule": f"an emergency leaves the flow {self.name} at once",
+             "condition": [{"active_loop": self.form}],
+             "steps": [{"intent": EMERGENCY_INTENT}, {"action": "action_answer_topic"},
+                       {"action": "action_deactivate_loop"}, {"active_loop": None}]},
+        ]
+
     def payload(self, answers: Mapping[str, str] | None = None) -> str:
         """The button payload that starts (or answers) this flow: '/flow{"slot": "value"}'."""
         return start_payload(self.name, answers)
@@ -141,6 +196,20 @@ class Flows:
         if not text:
             return None
         return self.role_cues.match(text) or (self.role_names.match(text) if about_role else None)
+
+    def rasa_domain(self) -> dict[str, Any]:
+        """Every flow's domain in one Rasa domain dict (bot/flows_importer.py adds it)."""
+        domain: dict[str, Any] = {"intents": [], "entities": [], "slots": {}, "forms": {}, "actions": []}
+        for flow in self.flows.values():
+            for key, value in flow.rasa_domain().items():
+                if isinstance(value, dict):
+                    domain[key].update(value)
+                else:
+                    domain[key].extend(value)
+        return domain
+
+    def rasa_rules(self) -> list[dict[str, Any]]:
+        return [rule for flow in self.flows.values() for rule in flow.rasa_rules()]
 
     def for_topic(self, topic: str | None) -> Flow | None:
         return next((f for f in self.flows.values() if f.topic == topic), None)
@@ -248,14 +317,26 @@ def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
                 offer_buttons=tuple(buttons), questions=questions, rules=rules, extra=extra)
 
 
+def schema_problems(data: Any) -> list[str]:
+    """Where flows.yml does not have the shape knowledge/flows.schema.json describes."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'.'.join(str(p) for p in error.absolute_path) or '(filen)'}: {error.message}"
+            for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+
+
 def load_flows(path: Path | None = None) -> Flows:
-    """Read and validate flows.yml; raise FlowsError naming every problem."""
+    """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem."""
     path = Path(path) if path else FLOWS_FILE
     problems: list[str] = []
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise FlowsError([f"{path}: {exc}".replace("\n", " ")]) from exc
+    # The shape first: the checks below assume tables and lists where the schema says so.
+    shape = schema_problems(data)
+    if shape:
+        raise FlowsError(shape)
     roles = {}
     for key in ("cues", "names"):
         raw = (data.get("roles") or {}).get(key) or {}

@@ -24,7 +24,8 @@ AUDIENCE_HEADINGS = {
 REQUIRED_HEADINGS = ("Bakgrund", "Vanliga misstag")
 # Politicians are no role of the chat, but an article may speak to them in this section.
 ELECTED_HEADING = "För dig som förtroendevald"
-OPTIONAL_HEADINGS = ("Tecken att känna igen", ELECTED_HEADING)
+SIGNS_HEADING = "Tecken att känna igen"  # the gateway's topic API returns it as "signs"
+OPTIONAL_HEADINGS = (SIGNS_HEADING, ELECTED_HEADING)
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5

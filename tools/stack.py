@@ -97,7 +97,7 @@ class Stack:
             for name, port in zip(self.engine_names, self.engine_ports, strict=True)
         }
         return {
-            "actions": [str(engine / "python"), "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.actions_port)],
+            "actions": [str(engine / "python"), "-m", "actions", "--actions", "actions", "-p", str(self.actions_port)],
             **rasa,
             "gateway": [
                 self.app_python, "-m", "uvicorn", "--factory", "gateway.main:create_app",

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from jwt import PyJWKClientConnectionError, PyJWTError
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ClaimsIdentity, JwtTokenValidator
 
+from gateway import errors
 from gateway.errors import ApiError
 
 log = logging.getLogger("lotsen.teams")
@@ -31,19 +32,19 @@ async def authorize(header: str | None, config: AgentAuthConfiguration) -> Claim
     if not header:
         if config.ANONYMOUS_ALLOWED:
             return ClaimsIdentity()
-        raise unauthorized("missing_token", "Anropet saknar inloggning (Authorization: Bearer …).")
+        raise unauthorized("missing_token", errors.text("missing_token"))
     scheme, _, token = header.partition(" ")
     if scheme.lower() != _BEARER or not token.strip():
-        raise unauthorized("invalid_token", "Inloggningen har fel format. Använd Authorization: Bearer <token>.")
+        raise unauthorized("invalid_token", errors.text("malformed_token"))
     try:
         return await JwtTokenValidator(config).validate_token(token.strip())
     except PyJWKClientConnectionError as exc:
         log.warning("Teams: could not fetch signing keys: %s", type(exc).__name__)
-        raise ApiError(503, "keys_unavailable", "Inloggningen kan inte kontrolleras just nu. Försök igen.") from exc
+        raise ApiError(503, "keys_unavailable", errors.text("keys_unavailable")) from exc
     except (PyJWTError, ValueError, KeyError) as exc:
         # Only the kind of failure is logged: a token and its claims identify people.
         log.info("Teams: token refused: %s", type(exc).__name__)
-        raise unauthorized("invalid_token", "Inloggningen godtogs inte.") from exc
+        raise unauthorized("invalid_token", errors.text("invalid_token")) from exc
 
 
 def is_loopback(url: str | None) -> bool:
@@ -61,15 +62,15 @@ def check_service_url(identity: ClaimsIdentity, service_url: str | None) -> None
     if identity.allow_anonymous:
         if not is_loopback(service_url):
             raise ApiError(403, "service_url_not_allowed",
-                           "Utan inloggning svarar boten bara tjänster på den här datorn.")
+                           errors.text("service_url_local_only"))
         return
     claimed = identity.get_claim_value(_SERVICE_URL_CLAIM)
     if claimed and (urlsplit(claimed).hostname or "").lower() != (urlsplit(service_url or "").hostname or "").lower():
-        raise unauthorized("service_url_mismatch", "Anropets serviceUrl stämmer inte med inloggningen.")
+        raise unauthorized("service_url_mismatch", errors.text("service_url_mismatch"))
     if not claimed and not is_microsoft_service(service_url):
         # A token without the claim (some Bot Service tokens) says nothing about where to
         # reply: only Microsoft's own channel hosts, never an address a caller picks.
-        raise ApiError(403, "service_url_not_allowed", "Anropets serviceUrl är inte en Microsoft-tjänst.")
+        raise ApiError(403, "service_url_not_allowed", errors.text("service_url_not_microsoft"))
 
 
 # Where Azure Bot Service's channels (Teams among them) take replies.

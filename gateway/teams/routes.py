@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from microsoft_agents.activity import Activity, DeliveryModes
 from pydantic import ValidationError
 
+from gateway import errors
 from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
 from gateway.teams.auth import authorize, check_service_url
@@ -36,7 +37,7 @@ router = APIRouter(lifespan=lifespan)
 def _bot(request: Request) -> TeamsBot:
     bot = getattr(request.app.state, "teams", None)
     if bot is None:
-        raise ApiError(503, "teams_not_started", "Teams-kopplingen har inte startat.")
+        raise ApiError(503, "teams_not_started", errors.text("teams_not_started"))
     return bot
 
 
@@ -44,18 +45,18 @@ async def _activity(request: Request) -> Activity:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", "Begäran är inte giltig JSON.") from exc
+        raise ApiError(400, "invalid_json", errors.text("invalid_json")) from exc
     conversation = body.get("conversation") if isinstance(body, dict) else None
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not (
         isinstance(conversation, dict) and isinstance(conversation.get("id"), str) and conversation["id"]
     ):
-        raise ApiError(422, "invalid_activity", "En aktivitet behöver 'type' och 'conversation.id'.")
+        raise ApiError(422, "invalid_activity", errors.text("activity_without_type"))
     try:
         activity = Activity.model_validate(body)
     except (ValidationError, ValueError) as exc:
-        raise ApiError(422, "invalid_activity", "Aktiviteten har ett ogiltigt fält.") from exc
+        raise ApiError(422, "invalid_activity", errors.text("invalid_activity")) from exc
     if not activity.service_url and activity.delivery_mode != DeliveryModes.expect_replies:
-        raise ApiError(422, "invalid_activity", "Aktiviteten saknar 'serviceUrl': boten vet inte vart svaret ska.")
+        raise ApiError(422, "invalid_activity", errors.text("activity_without_service_url"))
     return activity
 
 
@@ -80,4 +81,4 @@ async def messages(request: Request) -> Response:
         # Turn errors are answered inside the turn (TeamsBot); what reaches here failed before
         # it, e.g. no token for the reply from Entra ID. Bot Service may retry a 503.
         log.error("Teams activity not processed: %s", type(exc).__name__)
-        raise ApiError(503, "teams_unavailable", "Svaret kan inte skickas till Teams just nu. Försök igen.") from exc
+        raise ApiError(503, "teams_unavailable", errors.text("teams_unavailable")) from exc

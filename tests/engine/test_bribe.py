@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from actions.bribe import ActionBribeOutcome
+from actions.flows import flow_action
 from actions.settings import knowledge_base
 from tests.engine.builders import Conversation, meta, payloads, texts
 
 
 def outcome(status: str):
     return Conversation(slots={"bribe_status": status}).say("bribe", entities={"bribe_status": status}) \
-        .run(ActionBribeOutcome())[0]
+        .run(flow_action("action_bribe_outcome"))[0]
 
 
 @pytest.mark.parametrize("status", ["tackat_nej", "inte_svarat", "tagit_emot"])

@@ -4,25 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.forms import REQUESTED_SLOT
 
-from actions.flows import ActionAnswerYesNo, ActionStopFlow, flow_data
+from actions.flows import ActionAnswerYesNo, ActionStopFlow, flow_action_classes, flow_data
 from actions.settings import knowledge_base
+from bot.flows_importer import FlowsImporter
 from tests.engine.builders import Conversation, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = sorted(flow_data().flows)
 
 
-def read(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module")
 def registered() -> set[str]:
+    flow_action_classes()  # as `python -m actions` does before rasa_sdk registers
     executor = ActionExecutor()
     executor.register_package("actions")
     return set(executor.actions)
@@ -32,37 +29,45 @@ def test_the_flows_name_existing_topics_and_channels():
     assert flow_data().check(knowledge_base()) == []
 
 
+@pytest.fixture(scope="module")
+def importer() -> FlowsImporter:
+    """The training data as `rasa train` reads it (bot/config.yml names this importer)."""
+    return FlowsImporter(str(ROOT / "bot" / "config.yml"), str(ROOT / "bot" / "domain"),
+                         [str(ROOT / "nlu_data"), str(ROOT / "bot" / "rules")])
+
+
 @pytest.mark.parametrize("flow", FLOWS)
-def test_domain_declares_the_flow_with_the_questions_in_order(flow):
-    domain = read(ROOT / "bot" / "domain" / f"{flow}.yml")
+def test_domain_declares_the_flow_with_the_questions_in_order(flow, importer):
+    domain = importer.get_domain()
     questions = flow_data().flows[flow].questions
-    assert domain["intents"] == [flow]
-    assert domain["forms"][f"{flow}_form"]["required_slots"] == list(questions)
-    assert "akut_fara" in domain["forms"][f"{flow}_form"]["ignored_intents"]
+    assert flow in domain.intents
+    form = domain.forms[f"{flow}_form"]
+    assert form["required_slots"] == list(questions)
+    assert "akut_fara" in form["ignored_intents"]
+    slots = {slot.name: slot for slot in domain.slots}
     for slot, question in questions.items():
-        assert domain["slots"][slot]["values"] == list(question.options), slot
-        assert domain["slots"][slot]["influence_conversation"] is False
-        assert domain["slots"][slot]["mappings"] == [{"type": "from_entity", "entity": slot}]
+        assert [v for v in slots[slot].values if v != "__other__"] == list(question.options), slot
+        assert slots[slot].influence_conversation is False
+        assert slots[slot].mappings == [{"type": "from_entity", "entity": slot}]
+        assert slot in domain.entities
     expected = {f"validate_{flow}_form", f"action_{flow}_outcome", *(f"action_ask_{s}" for s in questions)}
-    assert set(domain["actions"]) == expected
+    assert expected <= set(domain.user_actions)
 
 
-@pytest.mark.parametrize("flow", FLOWS)
-def test_every_action_the_domain_names_is_served(flow, registered):
-    domain = read(ROOT / "bot" / "domain" / f"{flow}.yml")
-    assert set(domain["actions"]) <= registered
+def test_no_domain_or_rule_file_repeats_what_flows_yml_derives():
+    """A flow is only data: a hand-written domain or rule file for it would be trained twice."""
+    for folder in ("domain", "rules"):
+        assert sorted(p.stem for p in (ROOT / "bot" / folder).glob("*.yml") if p.stem in FLOWS) == []
 
 
-def test_every_custom_action_in_the_domain_is_served(registered):
-    names = set()
-    for path in (ROOT / "bot" / "domain").glob("*.yml"):
-        names |= {a for a in read(path).get("actions") or [] if not a.startswith("utter_")}
+def test_every_action_the_domain_names_is_served(importer, registered):
+    names = {a for a in importer.get_domain().user_actions if not a.startswith("utter_")}
     assert names - registered == set()
 
 
 @pytest.mark.parametrize("flow", FLOWS)
-def test_rules_start_the_flow_give_the_outcome_and_leave_it_on_an_emergency(flow):
-    rules = read(ROOT / "bot" / "rules" / f"{flow}.yml")["rules"]
+def test_rules_start_the_flow_give_the_outcome_and_leave_it_on_an_emergency(flow, importer):
+    rules = flow_data().flows[flow].rasa_rules()
     steps = [[next(iter(s.items())) for s in r["steps"]] for r in rules]
     assert [("intent", flow), ("action", "action_start_flow"), ("action", f"{flow}_form"),
             ("active_loop", f"{flow}_form")] in steps
@@ -71,6 +76,8 @@ def test_rules_start_the_flow_give_the_outcome_and_leave_it_on_an_emergency(flow
     assert [next(iter(s.items())) for s in emergency[0]["steps"]] == [
         ("intent", "akut_fara"), ("action", "action_answer_topic"), ("action", "action_deactivate_loop"),
         ("active_loop", None)]
+    trained = {step.block_name for step in importer.get_stories().story_steps}
+    assert {rule["rule"] for rule in rules} <= trained
 
 
 def test_stop_leaves_the_active_form_and_offers_quick_help():

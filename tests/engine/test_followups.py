@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
 
-from actions.flows import flow_data
+from actions.flows import flow_action, flow_data
 from actions.followups import ActionFollowupReadMore, ActionFollowupSimpler, ActionFollowupWhatIf
-from actions.gift_assessment import ActionGiftAssessmentOutcome
 from actions.settings import knowledge_base
 from actions.topics import ActionAnswerTopic
 from tests.engine.builders import Conversation, meta, payloads, texts
@@ -16,7 +15,7 @@ CAKE_FROM_RELATIVE = {"gift_giver": "brukare_anhorig", "gift_kind": "symbolisk_g
 def test_and_if_it_is_a_supplier_changes_the_giver_and_gives_a_new_verdict():
     verdicts = flow_data().flows["gift_assessment"].extra["verdicts"]
     c = Conversation(slots=CAKE_FROM_RELATIVE)
-    first, _ = c.say("gift_assessment", entities={}).run(ActionGiftAssessmentOutcome())
+    first, _ = c.say("gift_assessment", entities={}).run(flow_action("action_gift_assessment_outcome"))
     assert verdicts["kan_vara_acceptabelt"]["title"] in texts(first)[0]
     messages, events = c.say("followup_what_if", "och om det är en leverantör?").run(ActionFollowupWhatIf())
     assert events == [SlotSet("gift_giver", "leverantor")]

@@ -7,9 +7,7 @@ import re
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.flows import ActionStartFlow, flow_data
-from actions.gift_assessment import (ActionAskGiftGiver, ActionGiftAssessmentOutcome,
-                                     ValidateGiftAssessmentForm)
+from actions.flows import ActionStartFlow, flow_action, flow_data
 from actions.settings import knowledge_base
 from tests.engine.builders import Conversation, meta, payloads, texts
 
@@ -20,7 +18,7 @@ GIFT_CARD_FROM_SUPPLIER = {"gift_giver": "leverantor", "gift_kind": "pengar_pres
 def extracted(text: str, intent: str = "gavor", requested: str = "gift_giver", **slots):
     c = Conversation(slots={"requested_slot": requested, **slots}).say(intent, text)
     c.active_loop = "gift_assessment_form"
-    return asyncio.run(ValidateGiftAssessmentForm().get_extraction_events(None, c.tracker(), {}))
+    return asyncio.run(flow_action("validate_gift_assessment_form").get_extraction_events(None, c.tracker(), {}))
 
 
 @pytest.mark.parametrize("text, requested, intent, expected", [
@@ -45,12 +43,12 @@ def test_an_emergency_message_is_never_taken_as_an_answer():
 def test_an_answer_the_question_does_not_offer_is_asked_again():
     c = Conversation(slots={"requested_slot": "gift_giver"}).say("gift_assessment", entities={"gift_giver": "okand"})
     c.events.append({"event": "slot", "name": "gift_giver", "value": "okand"})
-    events = asyncio.run(ValidateGiftAssessmentForm().get_validation_events(None, c.tracker(), {}))
+    events = asyncio.run(flow_action("validate_gift_assessment_form").get_validation_events(None, c.tracker(), {}))
     assert events == [SlotSet("gift_giver", None)]
 
 
 def test_the_question_offers_every_answer_as_a_button():
-    messages, _ = Conversation().say("gift_assessment").run(ActionAskGiftGiver())
+    messages, _ = Conversation().say("gift_assessment").run(flow_action("action_ask_gift_giver"))
     question = flow_data().flows["gift_assessment"].questions["gift_giver"]
     assert texts(messages)[0] == question.text
     assert payloads(messages) == [f'/gift_assessment{{"gift_giver": "{v}"}}' for v in question.options]
@@ -64,7 +62,7 @@ def test_starting_again_forgets_old_answers_but_keeps_the_clicked_one():
 
 
 def verdict(answers):
-    messages, events = Conversation(slots=answers).say("gift_assessment", entities={}).run(ActionGiftAssessmentOutcome())
+    messages, events = Conversation(slots=answers).say("gift_assessment", entities={}).run(flow_action("action_gift_assessment_outcome"))
     return messages, events
 
 

@@ -15,7 +15,7 @@ from rasa_sdk.utils import all_subclasses
 import actions
 from actions import reply, safety, settings
 from actions.feedback import ActionFeedback
-from actions.gift_assessment import ValidateGiftAssessmentForm
+from actions.flows import flow_action, flow_action_classes
 from actions.roles import ActionSetRole
 from actions.topics import ActionAnswerTopic
 from knowledge import render
@@ -27,6 +27,7 @@ SECRET_TEXT = "Kraschtest: Zlatan Hemligsson 070-123 45 67 hotar mig"
 def registered_actions() -> list[type]:
     for module in pkgutil.iter_modules(actions.__path__):
         importlib.import_module(f"actions.{module.name}")
+    flow_action_classes()  # as `python -m actions` does before rasa_sdk registers
     executor = ActionExecutor()
     executor.register_package("actions")
     return [cls for cls in all_subclasses(Action) if cls.__module__.startswith("actions.")
@@ -48,7 +49,7 @@ def crash_marker(monkeypatch):
     settings.crash_marker.cache_clear()
 
 
-@pytest.mark.parametrize("action", [ActionAnswerTopic(), ActionFeedback(), ValidateGiftAssessmentForm()],
+@pytest.mark.parametrize("action", [ActionAnswerTopic(), ActionFeedback(), flow_action("validate_gift_assessment_form")],
                          ids=lambda a: a.name())
 def test_a_failing_action_answers_from_the_knowledge_base_and_logs_the_type_only(action, crash_marker, caplog):
     conversation = Conversation().say("gavor", SECRET_TEXT)
@@ -86,5 +87,5 @@ def test_injected_slot_values_do_not_crash_actions(value, caplog):
         conversation.say("gavor", "Får jag ta emot en gåva?").run(ActionAnswerTopic())
         conversation.slots["gift_giver"] = {"bad": "value"}
         conversation.slots["requested_slot"] = "gift_giver"
-        conversation.run(ValidateGiftAssessmentForm())
+        conversation.run(flow_action("validate_gift_assessment_form"))
     assert "failed" not in caplog.text

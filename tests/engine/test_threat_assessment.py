@@ -1,9 +1,8 @@
 """The threat flow: "Är du i fara just nu?" – yes gives 112 at once, no the next steps as buttons."""
 from __future__ import annotations
 
-from actions.flows import ActionAnswerYesNo
+from actions.flows import ActionAnswerYesNo, flow_action
 from actions.settings import knowledge_base
-from actions.threat_assessment import ActionAskInDanger, ActionThreatAssessmentOutcome
 from actions.topics import ActionAnswerTopic
 from tests.engine.builders import Conversation, meta, payloads, texts
 
@@ -22,7 +21,7 @@ def test_the_threat_answer_asks_about_danger_with_one_click_answers_and_no_feedb
 def test_in_danger_gives_the_emergency_answer_first():
     kb = knowledge_base()
     messages, _ = Conversation(slots={"in_danger": "ja"}).say("threat_assessment", entities={"in_danger": "ja"}) \
-        .run(ActionThreatAssessmentOutcome())
+        .run(flow_action("action_threat_assessment_outcome"))
     assert texts(messages)[0] == kb.phrases["emergency_line"]
     assert texts(messages)[1].startswith(kb.articles["akut_fara"].summary)
     assert meta(messages)["emergency"] is True and meta(messages)["topic"] == "akut_fara"
@@ -31,7 +30,7 @@ def test_in_danger_gives_the_emergency_answer_first():
 
 def test_not_in_danger_gives_each_next_step_as_a_button_to_its_topic():
     messages, _ = Conversation(slots={"in_danger": "nej"}).say("threat_assessment", entities={"in_danger": "nej"}) \
-        .run(ActionThreatAssessmentOutcome())
+        .run(flow_action("action_threat_assessment_outcome"))
     assert payloads(messages)[:4] == [f"/{t}" for t in NEXT_STEP_TOPICS]
     assert meta(messages)["emergency"] is False and meta(messages)["topic"] == "hot"
 
@@ -47,6 +46,6 @@ def test_a_typed_yes_to_the_danger_question_is_an_emergency():
 
 
 def test_the_form_question_is_the_same_question():
-    messages, _ = Conversation().say("threat_assessment").run(ActionAskInDanger())
+    messages, _ = Conversation().say("threat_assessment").run(flow_action("action_ask_in_danger"))
     assert texts(messages) == ["Är du i fara just nu?"]
     assert payloads(messages) == ['/threat_assessment{"in_danger": "ja"}', '/threat_assessment{"in_danger": "nej"}']

@@ -121,3 +121,37 @@ def test_a_broken_flows_file_is_refused_with_the_problem_named(tmp_path, old, ne
     with pytest.raises(FlowsError) as info:
         load_flows(broken(tmp_path, old, new))
     assert any(problem in p for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("        label: \"Vem erbjuder\"\n", "        label: \"Vem erbjuder\"\n        colour: red\n", "gift_giver"),
+    ("    topic: gavor\n", "    topic: 17\n", "flows.gift_assessment.topic"),
+    ("  gift_assessment:\n", "  Gift-Assessment:\n", "flows"),
+])
+def test_flows_yml_is_checked_against_its_json_schema(tmp_path, old, new, where):
+    with pytest.raises(FlowsError) as info:
+        load_flows(broken(tmp_path, old, new))
+    assert any(where in p.split(":")[0] for p in info.value.problems), info.value.problems
+
+
+def test_kb_check_reports_a_broken_flows_file(tmp_path, kb):
+    from knowledge.check import flow_problems
+    assert flow_problems(kb) == []
+    problems = flow_problems(kb, broken(tmp_path, "    topic: gavor\n", "    topic: inget_sadant_amne\n"))
+    assert any("inget_sadant_amne" in p for p in problems), problems
+
+
+def test_an_outcome_is_rendered_from_the_flow_data_and_the_phrases(flows, kb):
+    from knowledge.outcomes import outcome_messages
+    gift = flows.flows["gift_assessment"]
+    answers = {"gift_giver": "leverantor", "gift_kind": "pengar_presentkort_rabatt", "gift_case": "ja"}
+    messages, topic, emergency = outcome_messages(kb, gift, answers)
+    rule = gift.outcome(answers)
+    verdict = gift.extra["verdicts"][rule["verdict"]]
+    assert (topic, emergency) == ("gavor", False)
+    assert messages[0]["text"].splitlines() == [f"{kb.phrases['verdict_heading']} {verdict['title']}",
+                                               f"{kb.phrases['reason_heading']} {rule['reason']}",
+                                               f"{kb.phrases['next_step_heading']} {verdict['next_step']}"]
+    assert messages[1]["text"].startswith(kb.phrases["answers_heading"])
+    _, topic, emergency = outcome_messages(kb, flows.flows["threat_assessment"], {"in_danger": "ja"})
+    assert (topic, emergency) == ("akut_fara", True)
