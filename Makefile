@@ -152,8 +152,9 @@ bench-latency: setup model
 	$(APP_PY) -m bench.latency
 
 # Our NLU pipeline vs Rasa's default config vs BM25 on the held-out set (trains in temp dirs).
+# BENCH_NLU_ARGS="--default-epochs 10" for a reduced run of Rasa's default config.
 bench-nlu: setup $(SPACY_PIPELINE)
-	$(ENGINE_PY) -m bench.nlu
+	$(ENGINE_PY) -m bench.nlu $(BENCH_NLU_ARGS)
 
 # 16 and 64 users for 60 s through the gateway, then the same against a `rasa init` bot.
 bench-load: setup model

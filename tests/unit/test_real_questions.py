@@ -29,8 +29,8 @@ SPLITS = {"train", "heldout"}
 
 # Issue 15 asks for >= 300 real questions, >= 120 of them held out from >= 25 sites. The floors
 # below are what the collection has reached so far; they only ever go up (docs/real-questions.md).
-MIN_REAL_QUESTIONS = 205
-MIN_HELDOUT_QUESTIONS = 85
+MIN_REAL_QUESTIONS = 299
+MIN_HELDOUT_QUESTIONS = 173
 MIN_HELDOUT_SITES = 25
 
 
