@@ -9,17 +9,17 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 SESSION = "test-session-0001"
 
 
 def rasa_reply(*items):
-    return httpx.Response(200, json=list(items))
+    return fake_engine.reply(*items)
 
 
-def meta(topic=None, emergency=False, suggestions=(), links=(), count=1):
-    return {"custom": {"lotsen": {"topic": topic, "emergency": emergency, "suggestions": list(suggestions),
-                                  "links": list(links), "count": count}}}
+def meta(topic=None, emergency=False, suggestions=()):
+    return fake_engine.turn(topic=topic, emergency=emergency, suggestions=list(suggestions))
 
 
 class FakeEngine:
@@ -33,7 +33,7 @@ class FakeEngine:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
-        if request.url.path == "/webhooks/rest/webhook":
+        if request.url.path == fake_engine.WEBHOOK:
             body = json.loads(request.content)
             self.seen.append(body)
             return self.reply(body)
@@ -55,8 +55,8 @@ def client(engine):
 def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
     engine.reply = lambda body: rasa_reply(
         {"recipient_id": SESSION, "text": "Tacka nej."},
-        {"recipient_id": SESSION, "text": "Läs mer:", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
-        meta(topic="gavor", links=[{"title": "Brå", "url": "https://bra.se", "message": 1}], count=2),
+        fake_engine.part("Läs mer:", [{"title": "Mutor", "payload": "/mutor"}], links=[{"title": "Brå", "url": "https://bra.se"}]),
+        meta(topic="gavor"),
     )
     r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
     assert r.status_code == 200
@@ -71,12 +71,10 @@ def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
 
 def test_engine_parts_give_each_message_its_kind_and_items(client, engine):
     engine.reply = lambda body: rasa_reply(
-        {"recipient_id": SESSION, "text": "Tacka nej."},
-        {"recipient_id": SESSION, "text": "Vänd dig till:\n- Polisen"},
-        {"custom": {"lotsen": {"topic": "gavor", "emergency": False, "suggestions": [], "links": [], "count": 2,
-                               "parts": [{"kind": "lead", "title": None, "items": []},
-                                         {"kind": "contacts", "title": "Vem kontaktar jag?",
-                                          "items": [{"text": "Polisen", "href": "tel:11414"}, {"text": 5}]}]}}},
+        fake_engine.part("Tacka nej.", kind="lead"),
+        fake_engine.part("Vänd dig till:\n- Polisen", kind="contacts", title="Vem kontaktar jag?",
+                         items=[{"text": "Polisen", "href": "tel:11414"}, {"text": 5}]),
+        meta(topic="gavor"),
     )
     body = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"}).json()
     assert [m["kind"] for m in body["messages"]] == ["lead", "contacts"]

@@ -7,14 +7,15 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 SESSION = "clear-session-0001"
 ORIGIN = "https://intranat.example"
 
 
 def engine(request: httpx.Request) -> httpx.Response:
-    if request.url.path == "/webhooks/rest/webhook":
-        return httpx.Response(200, json=[{"text": "Vill du veta mer?", "buttons": [{"title": "Ja", "payload": "/affirm"}]}])
+    if request.url.path == fake_engine.WEBHOOK:
+        return fake_engine.reply({"text": "Vill du veta mer?", "buttons": [{"title": "Ja", "payload": "/affirm"}]})
     return httpx.Response(200, text="ok")
 
 
