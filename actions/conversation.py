@@ -1,7 +1,7 @@
 """What the conversation so far says: its current topic, the buttons offered, the role.
 
-Read from the tracker's own events (the bot's custom payloads and buttons), so nothing extra is
-stored: the topic of the latest answer is the "current topic" that follow-ups refer to.
+The topic of the latest answer (the "current topic" follow-ups refer to) and the asker's role
+live in slots; the buttons offered are read from the tracker's bot events.
 """
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import reply
+from knowledge import contract
 
 ROLE_SLOT = "role"
+TOPIC_SLOT = "topic"
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z0-9_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 
@@ -32,20 +34,17 @@ def _bot_events_newest_first(tracker: Tracker) -> Iterator[dict[str, Any]]:
             yield event
 
 
-def _meta(event: dict[str, Any]) -> dict[str, Any] | None:
-    custom = (event.get("data") or {}).get("custom")
-    meta = custom.get(reply.META_KEY) if isinstance(custom, dict) else None
-    return meta if isinstance(meta, dict) else None
-
-
 def current_topic(tracker: Tracker, topic_ids: Iterable[str]) -> str | None:
-    """The topic of the latest answer in this session, if any."""
+    """The topic of the latest answer in this session, if any (the topic slot)."""
+    topic = text_value(tracker.get_slot(TOPIC_SLOT))
+    return topic if topic in set(topic_ids) else None
+
+
+def topic_of(messages: list[dict[str, Any]], topic_ids: Iterable[str]) -> str | None:
+    """The topic the messages an action sent were about (the last one, when it sent several)."""
     known = set(topic_ids)
-    for event in _bot_events_newest_first(tracker):
-        meta = _meta(event)
-        if meta and meta.get("topic") in known:
-            return meta["topic"]
-    return None
+    topics = [meta.get("topic") for meta in map(contract.turn_meta, messages) if meta]
+    return next((t for t in reversed(topics) if t in known), None)
 
 
 def _payloads(event: dict[str, Any]) -> list[str]:

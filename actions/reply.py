@@ -1,19 +1,11 @@
 """Send rendered messages through the dispatcher, plus the gateway's metadata payload."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-META_KEY = "lotsen"
-_BLANK_LINES = re.compile(r"\n\s*\n")
-
-
-def one_message(text: str) -> str:
-    """Rasa's REST channel splits a text at every blank line into several messages, which
-    would shift the link indexes below; one text stays one message."""
-    return _BLANK_LINES.sub("\n", text.strip())
+from knowledge import contract
 
 
 def send(
@@ -29,26 +21,21 @@ def send(
     unanswered: str | None = None,
     nlu: dict[str, Any] | None = None,
 ) -> None:
-    """Text and buttons for every channel; links and topic metadata as one custom payload.
+    """Each message as one utterance (knowledge/contract.py), then the turn's metadata.
 
-    The REST channel drops unknown keys on text messages, so links travel in the custom
-    payload with the index of the message they belong to. `audience` (the asker's role) and
-    `feedback` ({"topic", "helpful"}) are added only when known, for the statistics; so are
-    the classifier's `ranking` (topics, likeliest first) and why a question went `unanswered`
-    ("out_of_scope" or "unsure"), for the review of what the assistant did not understand; and
-    `nlu` ({"intent", "ranking"} with confidences) when the classifier did not answer, so that
-    the gateway can fuse its ranking with the knowledge search's (knowledge/suggestions.py).
+    `audience` (the asker's role) and `feedback` ({"topic", "helpful"}) are added only when
+    known, for the statistics; so are the classifier's `ranking` (topics, likeliest first) and
+    why a question went `unanswered` ("out_of_scope" or "unsure"), for the review of what the
+    assistant did not understand; and `nlu` ({"intent", "ranking"} with confidences) when the
+    classifier did not answer, so that the gateway can fuse its ranking with the knowledge
+    search's (knowledge/suggestions.py).
     """
-    links = []
-    for index, msg in enumerate(messages):
-        dispatcher.utter_message(text=one_message(msg["text"]), buttons=msg["buttons"] or None)
-        links.extend({**link, "message": index} for link in msg["links"])
+    for msg in messages:
+        dispatcher.utter_message(**contract.encode_message(msg))
     meta: dict[str, Any] = {
         "topic": topic,
         "emergency": emergency,
         "suggestions": suggestions or [],
-        "links": links,
-        "count": len(messages),
     }
     if audience is not None:
         meta["audience"] = audience
@@ -60,4 +47,4 @@ def send(
         meta["unanswered"] = unanswered
     if nlu is not None:
         meta["nlu"] = nlu
-    dispatcher.utter_message(json_message={META_KEY: meta})
+    dispatcher.utter_message(**contract.encode_turn(meta))

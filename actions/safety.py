@@ -16,10 +16,11 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
-from actions import reply
+from actions import conversation, reply
 from actions.settings import SLOW_SECONDS, crash_marker, knowledge_base, slow_marker
 from knowledge import render
 
@@ -45,6 +46,18 @@ async def _injected_delay(tracker: Tracker) -> None:
         await asyncio.sleep(SLOW_SECONDS)
 
 
+def remember_topic(events: List[Dict[Text, Any]], dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The topic of what the action sent becomes the conversation's current topic (a slot), in
+    this one place, so that no action has to remember to set it."""
+    topic = conversation.topic_of(dispatcher.messages, knowledge_base().topics)
+    already = topic == tracker.get_slot(conversation.TOPIC_SLOT) or any(
+        e.get("event") == "slot" and e.get("name") == conversation.TOPIC_SLOT for e in events or [])
+    if topic is None or already:
+        return events
+    return [*(events or []), SlotSet(conversation.TOPIC_SLOT, topic)]
+
+
 def answers_on_crash(run: Any) -> Any:
     @functools.wraps(run)
     async def safe_run(self: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -52,7 +65,7 @@ def answers_on_crash(run: Any) -> Any:
         try:
             _check_injected_fault(tracker)
             await _injected_delay(tracker)
-            return await run(self, dispatcher, tracker, domain)
+            return remember_topic(await run(self, dispatcher, tracker, domain), dispatcher, tracker)
         except ActionExecutionRejection:
             raise  # a form's "not for me" (rasa_sdk answers 400 with the action's name only)
         except Exception as exc:  # noqa: BLE001 (any failure: answer from the knowledge base)

@@ -6,13 +6,10 @@ every text and puts the line first itself when the engine did not.
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from gateway.search import KnowledgeSearch
-from knowledge import render, suggestions as never_dead_end
+from knowledge import contract, render, suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
-META_KEY = "lotsen"
 EMERGENCY_TOPIC = "akut_fara"
 _TOPIC_PAYLOAD = re.compile(r"^/([a-z_]+)$")
 
@@ -20,31 +17,6 @@ _TOPIC_PAYLOAD = re.compile(r"^/([a-z_]+)$")
 def payload_topic(kb: KnowledgeBase, payload: str | None) -> str | None:
     match = _TOPIC_PAYLOAD.match(payload or "")
     return match.group(1) if match and match.group(1) in kb.topics else None
-
-
-def from_engine(raw: list[dict[str, Any]]) -> tuple[list[dict], dict]:
-    """Rasa REST items → (messages, metadata). Links go to the message they were sent with."""
-    messages: list[dict] = []
-    meta: dict = {}
-    for item in raw:
-        custom = item.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get(META_KEY), dict):
-            meta = custom[META_KEY]
-            sent = meta.get("count", 0)
-            base = max(0, len(messages) - sent) if sent else 0
-            for link in meta.get("links") or []:
-                index = base + int(link.get("message", 0))
-                if 0 <= index < len(messages) and link.get("url"):
-                    messages[index]["links"].append({"title": str(link.get("title", "")), "url": str(link["url"])})
-            continue
-        if isinstance(item.get("text"), str) and item["text"]:
-            buttons = [
-                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                for b in item.get("buttons") or []
-                if isinstance(b, dict) and b.get("payload")
-            ]
-            messages.append({"text": item["text"], "buttons": buttons, "links": []})
-    return messages, meta
 
 
 def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict]:
@@ -78,12 +50,16 @@ def fallback_answer(kb: KnowledgeBase, text: str | None, payload: str | None, fl
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 
-def engine_answer(kb: KnowledgeBase, raw: list[dict], flagged: bool, text: str | None = None,
+def engine_answer(kb: KnowledgeBase, raw: object, flagged: bool, text: str | None = None,
                   search: KnowledgeSearch | None = None) -> dict | None:
-    """The engine's answer, or None when it said nothing usable (e.g. action server down).
-    `flagged`: the gateway's emergency lexicon found danger in the text. When the classifier
-    was unsure or rejected the question, the knowledge search has its say (never a dead end)."""
-    messages, meta = from_engine(raw)
+    """The engine's answer (bot/channel.py's JSON), or None when it said nothing usable (e.g.
+    action server down). `flagged`: the gateway's emergency lexicon found danger in the text.
+    When the classifier was unsure or rejected the question, the knowledge search has its say
+    (never a dead end)."""
+    try:
+        messages, meta = contract.decode_answer(raw)
+    except ValueError:
+        return None
     if not messages:
         return None
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
@@ -118,7 +94,7 @@ def _words(text: str) -> str:
 def late_part(answer: dict | None, shown: dict) -> dict | None:
     """What the engine's answer adds to the answer already shown: its messages minus those
     with the same text (the 112 line and the emergency article, when both gave them). Texts
-    are compared without regard to line breaks: the engine's channel joins blank lines."""
+    are compared without regard to white space, which says nothing about the content."""
     if not answer:
         return None
     seen = {_words(m["text"]) for m in shown["messages"]}

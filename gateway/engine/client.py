@@ -32,6 +32,7 @@ from gateway.engine.ring import HashRing
 from gateway.engine.slots import Slots
 from gateway.engine.turn_locks import MemoryTurnLocks, TurnLocks, TurnLockTimeout
 from gateway.http_transport import AiohttpTransport
+from knowledge import contract
 
 log = logging.getLogger("lotsen.gateway")
 
@@ -93,8 +94,9 @@ class EngineClient:
         self._down_until[url] = self._clock() + self._retry_after
 
     async def send(self, session_id: str, message: str, urgent: bool = False,
-                   timeout: float | None = None) -> list[dict[str, Any]]:
-        """Send a text or a '/intent' payload; returns Rasa's bot messages for this turn.
+                   timeout: float | None = None) -> dict[str, Any]:
+        """Send a text or a '/intent' payload; returns the engine's answer to this turn
+        (bot/channel.py: {"messages", "meta"}, read with knowledge.contract.decode_answer).
 
         The whole turn, re-routing included, stays within the engine timeout (or `timeout`:
         longer for a turn the gateway has already answered itself, whose caller is not kept
@@ -123,7 +125,7 @@ class EngineClient:
                     # Busy, not down: the turn never left this process.
                     raise EngineUnavailable("every engine slot was busy until the timeout") from None
             try:
-                return await self._http.post(f"{url}/webhooks/rest/webhook",
+                return await self._http.post(f"{url}{contract.WEBHOOK_PATH}",
                                              json={"sender": session_id, "message": message},
                                              timeout=max(deadline - self._clock(), 0.001))
             finally:
@@ -132,7 +134,7 @@ class EngineClient:
         finally:
             self._in_flight[url] -= 1
 
-    async def _send(self, session_id: str, message: str, deadline: float, urgent: bool) -> list[dict[str, Any]]:
+    async def _send(self, session_id: str, message: str, deadline: float, urgent: bool) -> dict[str, Any]:
         last: Exception | None = None
         for url in self.route(session_id):
             remaining = deadline - self._clock()
@@ -156,9 +158,9 @@ class EngineClient:
                 data = response.json()
             except (httpx.HTTPError, ValueError) as exc:
                 raise EngineUnavailable(str(exc) or type(exc).__name__) from exc
-            if not isinstance(data, list):
+            if not isinstance(data, dict):
                 raise EngineUnavailable("unexpected reply from Rasa")
-            return [item for item in data if isinstance(item, dict)]
+            return data
         raise EngineUnavailable(str(last) if last else "no engine instance answered in time")
 
     async def _reachable(self, url: str) -> bool:

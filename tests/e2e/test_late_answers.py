@@ -16,6 +16,8 @@ import uuid
 import httpx
 import pytest
 
+from knowledge import contract
+
 pytestmark = pytest.mark.e2e
 
 # Lexicon: danger ("kniv", "hotad"); the engine adds the police-report topic it was asked about.
@@ -68,10 +70,11 @@ def test_frozen_engine_the_112_answer_comes_at_once_and_the_engine_answer_follow
 
     # What the engine says to the same message in a conversation of its own, minus what the
     # immediate answer already showed, is exactly what arrived late.
-    direct = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                        json={"sender": f"e2e-late-ref-{uuid.uuid4().hex[:12]}", "message": DANGER}, timeout=60).json()
+    direct, _ = contract.decode_answer(httpx.post(
+        f"{stack.rasa_url}{contract.WEBHOOK_PATH}",
+        json={"sender": f"e2e-late-ref-{uuid.uuid4().hex[:12]}", "message": DANGER}, timeout=60).json())
     shown = {words(m["text"]) for m in body["messages"]}
-    expected = [words(item["text"]) for item in direct if item.get("text") and words(item["text"]) not in shown]
+    expected = [words(m["text"]) for m in direct if words(m["text"]) not in shown]
     assert expected and [words(m["text"]) for m in late["body"]["messages"]] == expected
     assert late["body"]["topic"] == "polisanmalan"
     # The engine handled the turn once, and the conversation goes on with it.

@@ -23,6 +23,8 @@ from typing import Callable
 import httpx
 import pytest
 
+from knowledge import contract
+
 from tests.conftest import CRASH_MARKER, ROOT, SLOW_MARKER, free_port
 from tests.unit.test_redact import PNR10
 
@@ -90,8 +92,9 @@ def every_path(gateway_url: str, rasa_url: str, session: str, logged: Callable[[
     rest = f"{rasa_url}/webhooks/rest/webhook"
     # Straight to Rasa (loopback only, but any local client could): an unknown intent, a
     # malformed one, forged entities that are no text.
-    for text in (f"/okand_avsikt {MESSAGE}", f"/gavor{{{MESSAGE}", f'/feedback{{"helpful": {{"x": "{MESSAGE}"}}}}'):
-        assert httpx.post(rest, json={"sender": f"{session}-direct", "message": text}, timeout=60).status_code == 200
+    for url in (rest, f"{rasa_url}{contract.WEBHOOK_PATH}"):  # Rasa's REST channel and ours
+        for text in (f"/okand_avsikt {MESSAGE}", f"/gavor{{{MESSAGE}", f'/feedback{{"helpful": {{"x": "{MESSAGE}"}}}}'):
+            assert httpx.post(url, json={"sender": f"{session}-direct", "message": text}, timeout=60).status_code == 200
     give_up_on_rasa(rest, f"{session}-timeout", logged)
     return answers
 

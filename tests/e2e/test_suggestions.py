@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from knowledge import contract
+
 pytestmark = pytest.mark.e2e
 
 # In scope (a threatening situation at work); the trained classifier rejects it as
@@ -15,9 +17,9 @@ CLEARLY_OUT_OF_SCOPE = "Vilket tåg ska jag ta till Göteborg?"
 
 def classifier_view(stack, session: str, text: str) -> dict:
     """The engine's own answer, straight from Rasa: what the classifier made of the text."""
-    r = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": session, "message": text}, timeout=30)
+    r = httpx.post(f"{stack.rasa_url}{contract.WEBHOOK_PATH}", json={"sender": session, "message": text}, timeout=30)
     assert r.status_code == 200, r.text
-    meta = next(item["custom"]["lotsen"] for item in r.json() if isinstance(item.get("custom"), dict))
+    _, meta = contract.decode_answer(r.json())
     return meta.get("nlu") or {}
 
 

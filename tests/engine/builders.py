@@ -12,6 +12,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge import contract
+
 DOMAIN: dict[str, Any] = {}
 
 
@@ -74,7 +76,7 @@ def payloads(messages: list[dict[str, Any]]) -> list[str]:
 
 
 def metas(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m["custom"]["lotsen"] for m in messages if m.get("custom")]
+    return [meta for meta in map(contract.turn_meta, messages) if meta is not None]
 
 
 def meta(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from actions.fallback import ActionOutOfScope, ActionSuggestTopics
 from actions.settings import knowledge_base
+from tests.engine.builders import meta as turn_meta
 
 
 def test_low_confidence_offers_three_likeliest_topics(run, tracker):
@@ -17,7 +18,7 @@ def test_low_confidence_offers_three_likeliest_topics(run, tracker):
     messages, _ = run(ActionSuggestTopics(), tracker("nlu_fallback", "extrajobb hos släkting", ranking=ranking))
     buttons = messages[0]["buttons"]
     assert [b["payload"] for b in buttons] == ["/jav", "/bisysslor", "/gavor"]
-    meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+    meta = turn_meta(messages)
     assert meta["suggestions"] == ["jav", "bisysslor", "gavor"] and meta["topic"] is None
     # For the review of what the assistant did not understand (/statistik/granska).
     assert meta["unanswered"] == "unsure" and meta["ranking"] == ["jav", "bisysslor", "gavor"]
@@ -33,7 +34,7 @@ def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
                {"name": "bisysslor", "confidence": 0.08}, {"name": "hot", "confidence": 0.02}]
     messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?", ranking=ranking))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
-    meta = [m["custom"]["lotsen"] for m in messages if m.get("custom")][0]
+    meta = turn_meta(messages)
     assert meta["unanswered"] == "out_of_scope" and meta["ranking"] == ["bisysslor", "hot"]
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{t}" for t in kb.phrases["quick_help_topics"]]
     assert meta["nlu"]["intent"] == "out_of_scope"

@@ -85,7 +85,8 @@ def test_the_verdict_lists_the_answers_and_keeps_them_for_follow_ups():
     messages, events = verdict(GIFT_CARD_FROM_SUPPLIER)
     summary = next(t for t in texts(messages) if t.startswith(knowledge_base().phrases["answers_heading"]))
     assert "en leverantör eller anbudsgivare" in summary and "pengar, presentkort eller rabatt" in summary
-    assert events == []  # the answers stay in their slots
+    # The answers stay in their slots; the verdict's topic becomes the conversation's.
+    assert events == [SlotSet("topic", "gavor")]
 
 
 def test_no_verdict_names_an_amount():

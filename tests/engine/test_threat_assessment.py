@@ -42,7 +42,8 @@ def test_a_typed_yes_to_the_danger_question_is_an_emergency():
     messages, events = c.say("affirm", "ja").run(ActionAnswerYesNo())
     assert texts(messages)[0] == kb.phrases["emergency_line"]
     assert meta(messages)["emergency"] is True
-    assert events == [{"event": "slot", "timestamp": None, "name": "in_danger", "value": "ja"}]
+    assert events == [{"event": "slot", "timestamp": None, "name": "in_danger", "value": "ja"},
+                      {"event": "slot", "timestamp": None, "name": "topic", "value": "akut_fara"}]
 
 
 def test_the_form_question_is_the_same_question():

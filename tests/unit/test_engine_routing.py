@@ -10,6 +10,7 @@ import pytest
 
 from gateway.engine import EngineClient, EngineUnavailable, HashRing
 from gateway.settings import Settings
+from tests import fake_engine
 
 URLS = ["http://rasa-a:5005", "http://rasa-b:5005", "http://rasa-c:5005"]
 SESSIONS = [f"session-{i:05d}" for i in range(3000)]
@@ -57,7 +58,7 @@ class Instances:
         state = self.state.get(base, "up")
         if state == "refused":
             raise httpx.ConnectError("connection refused", request=request)
-        if request.url.path == "/webhooks/rest/webhook":
+        if request.url.path == fake_engine.WEBHOOK:
             sender = json.loads(request.content)["sender"]
             if state == "dying":
                 self.state[base] = "refused"  # died with the request: the next connect is refused
@@ -65,7 +66,7 @@ class Instances:
             self.seen.append((base, sender))
             if state == "slow":  # got the message, answers after the client gave up waiting
                 raise httpx.ReadTimeout("timed out", request=request)
-            return httpx.Response(200, json=[{"recipient_id": sender, "text": f"svar från {base}"}])
+            return fake_engine.reply({"recipient_id": sender, "text": f"svar från {base}"})
         return httpx.Response(200, text="ok")
 
 
@@ -100,12 +101,12 @@ async def test_a_refused_instance_is_skipped_and_tried_again_later(instances):
     instances.state[URLS[0]] = "refused"
     reply = await engine.send(session, "hej")
     heir = engine.route(session)[0]
-    assert heir != URLS[0] and reply[0]["text"] == f"svar från {heir}"
+    assert heir != URLS[0] and reply["messages"][0]["text"] == f"svar från {heir}"
     assert engine.route(session)[-1] == URLS[0]  # marked down: tried last
     instances.state[URLS[0]] = "up"
     now[0] += 11  # after retry_after the session goes home again
     assert engine.route(session)[0] == URLS[0]
-    assert (await engine.send(session, "hej"))[0]["text"] == f"svar från {URLS[0]}"
+    assert (await engine.send(session, "hej"))["messages"][0]["text"] == f"svar från {URLS[0]}"
     await engine.close()
 
 
@@ -114,7 +115,7 @@ async def test_an_instance_that_dies_with_the_message_is_replaced(instances):
     session = next(s for s in SESSIONS if engine.route(s)[0] == URLS[1])
     instances.state[URLS[1]] = "dying"
     reply = await engine.send(session, "hej")
-    assert reply[0]["text"] != f"svar från {URLS[1]}" and len(instances.seen) == 1
+    assert reply["messages"][0]["text"] != f"svar från {URLS[1]}" and len(instances.seen) == 1
     await engine.close()
 
 
@@ -127,7 +128,7 @@ async def test_a_slow_instance_is_not_sent_the_message_twice(instances):
     assert instances.seen == [(URLS[2], session)]  # it may still answer: the others were not asked too
     # The next turn goes elsewhere while the slow one is marked down.
     instances.state[URLS[2]] = "up"
-    assert (await engine.send(session, "hej"))[0]["text"] != f"svar från {URLS[2]}"
+    assert (await engine.send(session, "hej"))["messages"][0]["text"] != f"svar från {URLS[2]}"
     await engine.close()
 
 
@@ -171,7 +172,7 @@ class Gated:
         self.seen.append((base, sender))
         if base == URLS[0]:
             await self.release.wait()
-        return httpx.Response(200, json=[{"recipient_id": sender, "text": f"svar från {base}"}])
+        return fake_engine.reply({"recipient_id": sender, "text": f"svar från {base}"})
 
 
 def gated_engine(timeout: float = 5.0, **options) -> tuple[Gated, EngineClient]:
@@ -251,7 +252,7 @@ async def test_waiting_for_a_busy_instance_times_out_without_marking_it_down():
     assert engine.route(second)[0] == URLS[0]  # busy is not down
     gated.release.set()
     await holding
-    assert (await engine.send(second, "hej"))[0]["text"] == f"svar från {URLS[0]}"  # the slot is free again
+    assert (await engine.send(second, "hej"))["messages"][0]["text"] == f"svar från {URLS[0]}"  # the slot is free again
     await engine.close()
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 EXAMPLES_PER_OPERATION = 160
 MIN_REQUESTS = 1000
@@ -18,9 +19,9 @@ sent = {"requests": 0}
 
 
 def engine(request: httpx.Request) -> httpx.Response:
-    if request.url.path == "/webhooks/rest/webhook":
-        return httpx.Response(200, json=[{"text": "Svar", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
-                                         {"custom": {"lotsen": {"topic": "gavor", "count": 1}}}])
+    if request.url.path == fake_engine.WEBHOOK:
+        return fake_engine.reply({"text": "Svar", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
+                                 fake_engine.turn(topic="gavor"))
     return httpx.Response(200, text="ok")
 
 

@@ -9,17 +9,17 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 SESSION = "test-session-0001"
 
 
 def rasa_reply(*items):
-    return httpx.Response(200, json=list(items))
+    return fake_engine.reply(*items)
 
 
-def meta(topic=None, emergency=False, suggestions=(), links=(), count=1):
-    return {"custom": {"lotsen": {"topic": topic, "emergency": emergency, "suggestions": list(suggestions),
-                                  "links": list(links), "count": count}}}
+def meta(topic=None, emergency=False, suggestions=()):
+    return fake_engine.turn(topic=topic, emergency=emergency, suggestions=list(suggestions))
 
 
 class FakeEngine:
@@ -33,7 +33,7 @@ class FakeEngine:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
-        if request.url.path == "/webhooks/rest/webhook":
+        if request.url.path == fake_engine.WEBHOOK:
             body = json.loads(request.content)
             self.seen.append(body)
             return self.reply(body)
@@ -55,16 +55,31 @@ def client(engine):
 def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
     engine.reply = lambda body: rasa_reply(
         {"recipient_id": SESSION, "text": "Tacka nej."},
-        {"recipient_id": SESSION, "text": "Läs mer:", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
-        meta(topic="gavor", links=[{"title": "Brå", "url": "https://bra.se", "message": 1}], count=2),
+        fake_engine.part("Läs mer:", [{"title": "Mutor", "payload": "/mutor"}], links=[{"title": "Brå", "url": "https://bra.se"}]),
+        meta(topic="gavor"),
     )
     r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
     assert r.status_code == 200
     body = r.json()
     assert body["topic"] == "gavor" and body["engine"] == "rasa" and body["emergency"] is False
-    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": []}
+    # The fields every client has always read, filled as before; the structure (issue 20) beside them.
+    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": [], "kind": "text", "title": None,
+                                   "items": []}
     assert body["messages"][1]["links"] == [{"title": "Brå", "url": "https://bra.se"}]
     assert engine.seen[-1] == {"sender": SESSION, "message": "Får jag ta emot en gåva?"}
+
+
+def test_engine_parts_give_each_message_its_kind_and_items(client, engine):
+    engine.reply = lambda body: rasa_reply(
+        fake_engine.part("Tacka nej.", kind="lead"),
+        fake_engine.part("Vänd dig till:\n- Polisen", kind="contacts", title="Vem kontaktar jag?",
+                         items=[{"text": "Polisen", "href": "tel:11414"}, {"text": 5}]),
+        meta(topic="gavor"),
+    )
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"}).json()
+    assert [m["kind"] for m in body["messages"]] == ["lead", "contacts"]
+    assert body["messages"][1]["title"] == "Vem kontaktar jag?"
+    assert body["messages"][1]["items"] == [{"text": "Polisen", "href": "tel:11414"}]  # a malformed item is dropped
 
 
 def test_offered_payload_is_accepted_and_unknown_refused(client, engine):
@@ -145,6 +160,8 @@ def test_engine_down_emergency_still_answers_112_first(client, engine, kb):
     assert body["emergency"] is True and body["topic"] == "akut_fara" and body["engine"] == "fallback"
     assert "112" in body["messages"][0]["text"]
     assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
+    assert body["messages"][0]["kind"] == "emergency"
+    assert {"text": kb.phrases["emergency_call"], "href": "tel:112"} in body["messages"][0]["items"]
 
 
 def test_engine_down_topic_button_still_answers_from_the_article(client, engine, kb):
@@ -152,6 +169,7 @@ def test_engine_down_topic_button_still_answers_from_the_article(client, engine,
     body = client.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
     assert body["topic"] == "gavor"
     assert body["messages"][0]["text"].startswith(kb.articles["gavor"].summary)
+    assert [m["kind"] for m in body["messages"]] == ["lead", "steps", "contacts", "sources"]
 
 
 def test_silent_engine_counts_as_down(client, engine):

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from gateway.engine import EngineClient, EngineUnavailable
 from gateway.http_transport import AiohttpTransport
+from knowledge import contract
 
 
 def free_port() -> int:
@@ -21,10 +22,10 @@ def free_port() -> int:
 
 @pytest.fixture
 async def server():
-    """A Rasa look-alike: /webhooks/rest/webhook echoes, /slow answers late, /drop hangs up."""
+    """A Rasa look-alike: its webhook (bot/channel.py) echoes, /slow answers late, /drop hangs up."""
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
-        return web.json_response([{"recipient_id": body["sender"], "text": f"svar på {body['message']}"}])
+        return web.json_response({"messages": [{"text": f"svar på {body['message']}"}], "meta": {}})
 
     async def slow(_: web.Request) -> web.Response:
         await asyncio.sleep(2)
@@ -39,7 +40,7 @@ async def server():
         return web.Response(text="Hello from Rasa")
 
     app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_post(contract.WEBHOOK_PATH, webhook)
     app.router.add_post("/slow", slow)
     app.router.add_post("/drop", drop)
     app.router.add_get("/", root)
@@ -53,9 +54,9 @@ async def server():
 
 async def test_a_json_answer_arrives_intact(server):
     async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=5) as client:
-        r = await client.post(f"{server}/webhooks/rest/webhook", json={"sender": "s1", "message": "gåva?"})
+        r = await client.post(f"{server}{contract.WEBHOOK_PATH}", json={"sender": "s1", "message": "gåva?"})
     assert r.status_code == 200
-    assert r.json() == [{"recipient_id": "s1", "text": "svar på gåva?"}]
+    assert r.json() == {"messages": [{"text": "svar på gåva?"}], "meta": {}}
     assert r.headers["content-type"].startswith("application/json")
 
 
@@ -63,7 +64,7 @@ async def test_failures_become_the_matching_httpx_errors(server):
     refused = f"http://127.0.0.1:{free_port()}"
     async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=httpx.Timeout(0.3)) as client:
         with pytest.raises(httpx.ConnectError):
-            await client.post(f"{refused}/webhooks/rest/webhook", json={})
+            await client.post(f"{refused}{contract.WEBHOOK_PATH}", json={})
         with pytest.raises(httpx.ReadTimeout):
             await client.post(f"{server}/slow", json={})
         with pytest.raises(httpx.TransportError) as dropped:
@@ -78,7 +79,7 @@ async def test_the_engine_client_skips_a_refusing_instance(server):
         # Whichever instance a session hashes to first, every session gets the live one's answer.
         for i in range(6):
             answer = await engine.send(f"session-{i}", "hej")
-            assert answer == [{"recipient_id": f"session-{i}", "text": "svar på hej"}]
+            assert answer == {"messages": [{"text": "svar på hej"}], "meta": {}}
         assert (await engine.health()) == (True, False)
     finally:
         await engine.close()

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from gateway.late_answers import MemoryLateAnswers, merge
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 SESSION = "late-session-0001"
 DANGER = "han står här med en kniv och hotar mig"
@@ -93,15 +94,14 @@ async def test_entries_expire_and_are_bounded():
 # --- through the gateway ---------------------------------------------------------------------
 
 class HeldEngine:
-    """Rasa's REST channel at the HTTP level, holding each answer until `release()`."""
+    """The engine's channel at the HTTP level, holding each answer until `release()`."""
 
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.events: list[str] = []
         self.reply = lambda body: [{"text": "Här är svaret om hot.", "buttons": [{"title": "Polisanmälan",
                                                                                    "payload": "/polisanmalan"}]},
-                                   {"custom": {"lotsen": {"topic": "hot", "emergency": True, "suggestions": [],
-                                                          "links": [], "count": 1}}}]
+                                   fake_engine.turn(topic="hot", emergency=True, suggestions=[])]
         self.down = False
 
     def release(self) -> None:
@@ -109,7 +109,7 @@ class HeldEngine:
         self.gate.set()
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path != "/webhooks/rest/webhook":
+        if request.url.path != fake_engine.WEBHOOK:
             return httpx.Response(200, text="ok")
         if self.down:
             raise httpx.ConnectError("refused", request=request)
@@ -118,7 +118,7 @@ class HeldEngine:
         while not self.gate.is_set():  # on the app's event loop: never block it
             await asyncio.sleep(0.005)
         self.events.append(f"engine answered {body['message']}")
-        return httpx.Response(200, json=self.reply(body))
+        return fake_engine.reply(*self.reply(body))
 
 
 @pytest.fixture

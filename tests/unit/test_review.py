@@ -25,6 +25,7 @@ from gateway.settings import Settings
 from gateway.statistics.recorder import StatisticsRecorder
 from gateway.statistics.reviewed_file import ReviewConflict, ReviewedFile, read_examples, training_line
 from gateway.statistics.store import StatisticsStore, UnansweredQuestion
+from tests import fake_engine as engine_replies
 
 TOKEN = "granskning-nyckel-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def meta(**fields):
-    return {"custom": {"lotsen": {"count": 1, **fields}}}
+    return engine_replies.turn(**fields)
 
 
 def text(message, buttons=()):
@@ -56,8 +57,8 @@ REPLIES = {
 
 
 def fake_engine(request: httpx.Request) -> httpx.Response:
-    if request.url.path == "/webhooks/rest/webhook":
-        return httpx.Response(200, json=REPLIES[json.loads(request.content)["message"]])
+    if request.url.path == engine_replies.WEBHOOK:
+        return engine_replies.reply(*REPLIES[json.loads(request.content)["message"]])
     return httpx.Response(200, text="ok")
 
 

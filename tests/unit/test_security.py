@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -175,7 +176,7 @@ def test_typed_text_never_reaches_the_engine_as_an_intent(typed):
             import json
 
             sent.append(json.loads(request.content)["message"])
-        return httpx.Response(200, json=[{"text": "Svar."}])
+        return fake_engine.reply({"text": "Svar."})
 
     with TestClient(create_app(Settings(), engine_transport=httpx.MockTransport(engine))) as c:
         assert c.post("/api/chat", json={"session_id": "abcdefgh12", "text": typed}).status_code == 200

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from tests import fake_engine
 
 SESSION = "clear-session-0001"
 ORIGIN = "https://intranat.example"
@@ -18,9 +19,9 @@ SENT: list[dict] = []
 
 
 def engine(request: httpx.Request) -> httpx.Response:
-    if request.url.path == "/webhooks/rest/webhook":
+    if request.url.path == fake_engine.WEBHOOK:
         SENT.append(json.loads(request.content))
-        return httpx.Response(200, json=[{"text": "Vill du veta mer?", "buttons": [{"title": "Ja", "payload": "/affirm"}]}])
+        return fake_engine.reply({"text": "Vill du veta mer?", "buttons": [{"title": "Ja", "payload": "/affirm"}]})
     return httpx.Response(200, text="ok")
 
 

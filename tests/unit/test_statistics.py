@@ -24,6 +24,7 @@ from gateway.settings import Settings
 from gateway.statistics.period import parse_period
 from gateway.statistics.recorder import StatisticsRecorder, turn_counts
 from gateway.statistics.store import COUNTERS, StatisticsStore
+from tests import fake_engine
 
 TOKEN = "statistik-nyckel-0123456789"
 USER, PASSWORD = "uppfoljning", "ett långt lösenord"
@@ -31,7 +32,7 @@ DANGER = "Han står här med en kniv och hotar att döda mig"
 
 
 def meta(**fields):
-    return {"custom": {"lotsen": {"count": 1, **fields}}}
+    return fake_engine.turn(**fields)
 
 
 def text(message, buttons=()):
@@ -71,8 +72,8 @@ class FakeEngine:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
-        if request.url.path == "/webhooks/rest/webhook":
-            return httpx.Response(200, json=REPLIES[json.loads(request.content)["message"]])
+        if request.url.path == fake_engine.WEBHOOK:
+            return fake_engine.reply(*REPLIES[json.loads(request.content)["message"]])
         return httpx.Response(200, text="ok")
 
 

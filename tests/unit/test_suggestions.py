@@ -58,6 +58,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from gateway.main import create_app  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
+from tests import fake_engine  # noqa: E402
 from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply  # noqa: E402
 
 
@@ -65,8 +66,7 @@ def out_of_scope_reply(kb, ranking):
     return rasa_reply(
         {"recipient_id": SESSION, "text": kb.phrases["out_of_scope"].strip(),
          "buttons": [{"title": "Hot", "payload": "/hot"}]},
-        {"custom": {"lotsen": {"topic": None, "emergency": False, "suggestions": [], "links": [], "count": 1,
-                               "nlu": {"intent": OUT_OF_SCOPE, "ranking": ranking}}}},
+        fake_engine.turn(topic=None, emergency=False, suggestions=[], nlu={"intent": OUT_OF_SCOPE, "ranking": ranking}),
     )
 
 

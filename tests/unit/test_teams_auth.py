@@ -19,6 +19,7 @@ from microsoft_agents.hosting.core import JwtTokenValidator
 from gateway.main import create_app
 from gateway.settings import Settings
 from gateway.teams.config import TeamsConfigError, auth_configuration
+from tests import fake_engine
 
 APP_ID = "5f0c7a8e-1b2c-4d3e-9f00-112233445566"
 TENANT = "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
@@ -72,7 +73,7 @@ def signed(key, monkeypatch):
 
 
 def client_for(tmp_path, **teams) -> TestClient:
-    engine = httpx.MockTransport(lambda r: httpx.Response(200, json=[{"text": "Svar."}]) if r.url.path.endswith(
+    engine = httpx.MockTransport(lambda r: fake_engine.reply({"text": "Svar."}) if r.url.path.endswith(
         "/webhook") else httpx.Response(200, text="ok"))
     return TestClient(create_app(Settings(data_dir=tmp_path, **teams), engine_transport=engine))
 

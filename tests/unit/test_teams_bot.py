@@ -16,17 +16,18 @@ from fastapi.testclient import TestClient
 from gateway.main import create_app
 from gateway.settings import Settings
 from gateway.teams.config import TeamsStrings
+from tests import fake_engine
 
 SERVICE_URL = "http://127.0.0.1:56150/_connector"
 PERSONAL: dict = {}  # this test's personal chat (fixture personal_chat)
 
 
-def meta(topic=None, emergency=False, count=1):
-    return {"custom": {"lotsen": {"topic": topic, "emergency": emergency, "suggestions": [], "links": [], "count": count}}}
+def meta(topic=None, emergency=False):
+    return fake_engine.turn(topic=topic, emergency=emergency, suggestions=[])
 
 
 class FakeEngine:
-    """Rasa's REST channel at the HTTP level: records what it was sent."""
+    """The engine's channel at the HTTP level: records what it was sent."""
 
     def __init__(self):
         self.reset()
@@ -36,10 +37,10 @@ class FakeEngine:
         self.seen: list[dict] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/webhooks/rest/webhook":
+        if request.url.path == fake_engine.WEBHOOK:
             body = json.loads(request.content)
             self.seen.append(body)
-            return httpx.Response(200, json=self.reply(body))
+            return fake_engine.reply(*self.reply(body))
         return httpx.Response(200, text="ok")
 
 
@@ -104,7 +105,7 @@ def test_message_goes_to_the_engine_without_mentions_and_comes_back_as_text_and_
     engine.reply = lambda body: [
         {"text": "Tacka nej om du är osäker.\nFråga din chef."},
         {"text": "Läs också om:", "buttons": [{"title": "Mutförsök", "payload": "/mutor"}]},
-        meta(topic="gavor", count=2),
+        meta(topic="gavor"),
     ]
     r = client.post("/api/messages", json=activity(text="<at>Påverkanslotsen</at> Får jag ta emot en gåva?"))
     typing, first, second = replies(r)
