@@ -174,7 +174,10 @@ def test_the_focus_ring_of_the_conversation_is_drawn_inside_it(page, stack):
     page.goto(f"{stack.url}/")
     open_widget(page)
     log = page.locator(".plw-log")
-    log.focus()
+    page.get_by_role("button", name=S["close"]).focus()
+    page.keyboard.press("Tab")  # the 112 line
+    page.keyboard.press("Tab")  # the conversation, by keyboard: its ring shows (:focus-visible)
+    expect(log).to_be_focused()
     ring = log.evaluate("l => { const s = getComputedStyle(l); return {width: parseFloat(s.outlineWidth),"
                         " offset: parseFloat(s.outlineOffset), style: s.outlineStyle}; }")
     assert ring["style"] != "none" and ring["width"] >= 2
