@@ -259,7 +259,7 @@
   MessageList.prototype.article = function (item) {
     var fromUser = item.from === "user";
     var box = el("article", { "class": "plw-msg " + (fromUser ? "plw-user" : "plw-bot") + (item.error ? " plw-error" : "") });
-    var heading = el("h3", { "class": "plw-who", tabindex: "-1" }, fromUser ? S.you : S.bot);
+    var heading = el("h3", { "class": "plw-who plw-sr", tabindex: "-1" }, fromUser ? S.you : S.bot);
     box.appendChild(heading);
     box.heading = heading;
     return box;
