@@ -278,11 +278,21 @@
   };
 
   MessageList.prototype.renderMessages = function (box, messages, revealed) {
-    var self = this, target = box;
+    var self = this, target = box, shown = 0;
+    // The card's steps are the answer's first steps; the rest of that list continues after them.
+    var stepsAt = -1;
+    messages.forEach(function (m, i) { if (stepsAt < 0 && m && m.kind === "steps" && (m.items || []).length) { stepsAt = i; } });
     messages.forEach(function (m, i) {
       var kind = KINDS.test(m.kind) ? m.kind : "text";
       if (kind === "emergency" && i === 0) {
-        target = self.emergencyCard(box, m, revealed);
+        var own = (m.items || []).filter(function (it) { return it && !it.href; });
+        var steps = own.length ? own : stepsAt > 0 ? messages[stepsAt].items : [];
+        shown = own.length ? 0 : Math.min(steps.length, EMERGENCY_STEPS);
+        target = self.emergencyCard(box, m, steps.slice(0, EMERGENCY_STEPS), revealed);
+        return;
+      }
+      if (i === stepsAt && shown) {
+        if (m.items.length > shown) { target.appendChild(self.part(m, kind, { from: shown })); }
         return;
       }
       target.appendChild(DISCLOSED[kind] ? self.disclosure(m, kind) : self.part(m, kind));
@@ -291,7 +301,7 @@
 
   // Flagged danger: a full-width 112 button and at most three steps; the rest of the answer
   // waits behind the "show more" and "I am safe now" buttons.
-  MessageList.prototype.emergencyCard = function (box, m, revealed) {
+  MessageList.prototype.emergencyCard = function (box, m, steps, revealed) {
     var self = this;
     var card = el("div", { "class": "plw-card" });
     card.appendChild(el("p", { "class": "plw-card-text" }, String(m.text || "")));
@@ -299,7 +309,6 @@
     var calls = items.filter(function (it) { return /^tel:/.test(safeUrl(it && it.href) || ""); });
     if (!calls.length) { calls = [{ text: S.callEmergency, href: S.emergencyHref }]; }
     calls.forEach(function (it) { card.appendChild(el("a", { "class": "plw-call", href: safeUrl(it.href) }, String(it.text))); });
-    var steps = items.filter(function (it) { return it && !it.href; }).slice(0, EMERGENCY_STEPS);
     if (steps.length) { card.appendChild(this.list("ol", steps)); }
     var more = el("div", { id: uid("more"), "class": "plw-rest" });
     var row = el("div", { "class": "plw-buttons", role: "group", "aria-label": S.emergencyChoices });
@@ -326,9 +335,10 @@
     return more;
   };
 
-  MessageList.prototype.list = function (tag, items) {
+  MessageList.prototype.list = function (tag, items, from) {
     var list = el(tag, { "class": tag === "ol" ? "plw-steps" : "plw-items" });
-    items.forEach(function (it) {
+    if (from) { list.setAttribute("start", String(from + 1)); }
+    items.slice(from || 0).forEach(function (it) {
       if (!it || it.text == null) { return; }
       var li = el("li");
       var href = it.href && safeUrl(it.href);
@@ -338,22 +348,25 @@
     return list;
   };
 
-  // A part shown at once: lead, steps, question or free text.
-  MessageList.prototype.part = function (m, kind) {
+  // A part shown at once: lead, steps, question or free text. opts.from: steps already shown
+  // (in the emergency card); opts.label: the name of its button group when it has no title.
+  MessageList.prototype.part = function (m, kind, opts) {
+    opts = opts || {};
     var self = this;
     var part = el("div", { "class": "plw-part plw-" + kind });
     var titles = {}, linked = {};
     (m.links || []).forEach(function (l) { var h = safeUrl(l && l.url); if (h && l.title) { titles[h] = String(l.title); } });
-    if (m.title && kind !== "text") { part.appendChild(el("h4", { "class": "plw-part-title" }, String(m.title))); }
+    if (m.title && kind !== "text" && !opts.label && !opts.from) { part.appendChild(el("h4", { "class": "plw-part-title" }, String(m.title))); }
     var items = Array.isArray(m.items) ? m.items : [];
     var text = String(m.text || "");
-    // Steps arrive as items: the numbered list is the text, a repeated plain copy is not shown.
-    if (text && !(kind === "steps" && items.length)) {
+    // Text carries everything for clients that read nothing else: where items give the same
+    // content as a list (steps, contacts, sources), the list is shown, not the text again.
+    if (text && !(items.length && /^(steps|contacts|sources)$/.test(kind)) && text !== opts.label) {
       var p = el("p", { "class": "plw-text", id: uid("text") });
       appendText(p, text, titles, linked);
       part.appendChild(p);
     }
-    if (items.length) { part.appendChild(this.list(kind === "steps" ? "ol" : "ul", items)); }
+    if (items.length) { part.appendChild(this.list(kind === "steps" ? "ol" : "ul", items, opts.from)); }
     var links = (m.links || []).filter(function (l) { var h = safeUrl(l && l.url); return h && !linked[h]; });
     if (links.length) {
       var list = el("ul", { "class": "plw-links" });
@@ -364,16 +377,16 @@
       });
       part.appendChild(list);
     }
-    if (m.buttons && m.buttons.length) { part.appendChild(this.buttons(m, part)); }
+    if (m.buttons && m.buttons.length) { part.appendChild(this.buttons(m, part, opts.label)); }
     return part;
   };
 
   // Answer buttons as a group named by the question they answer (or the part's title).
-  MessageList.prototype.buttons = function (m, part) {
+  MessageList.prototype.buttons = function (m, part, label) {
     var bus = this.bus;
     var row = el("div", { "class": "plw-buttons", role: "group" });
     var question = part.querySelector(".plw-text");
-    if (m.title) { row.setAttribute("aria-label", String(m.title)); }
+    if (label || m.title) { row.setAttribute("aria-label", String(label || m.title)); }
     else if (question) { row.setAttribute("aria-labelledby", question.id); }
     else { row.setAttribute("aria-label", S.choicesLabel); }
     m.buttons.forEach(function (b) {
@@ -389,12 +402,13 @@
   // Contacts, sources, feedback: one button that opens the part where it stands.
   MessageList.prototype.disclosure = function (m, kind) {
     var wrap = el("div", { "class": "plw-disclosure plw-" + kind });
-    var inner = this.part(Object.assign({}, m, { title: null }), kind);
+    var title = String(m.title || S[DISCLOSED[kind]]);
+    var inner = this.part(m, kind, { label: title });
     inner.id = uid(kind);
     inner.hidden = true;
     var toggle = el("button", {
       type: "button", "class": "plw-toggle", "aria-expanded": "false", "aria-controls": inner.id
-    }, String(m.title || S[DISCLOSED[kind]]));
+    }, title);
     toggle.addEventListener("click", function () {
       var show = inner.hidden;
       inner.hidden = !show;
