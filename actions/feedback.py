@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import conversation
 from actions.settings import knowledge_base
 from actions.safety import SafeAction
-from knowledge import render
+from knowledge import contract, render
 from knowledge.flows import start_payload
 from knowledge.loader import KnowledgeBase
 
@@ -30,7 +30,8 @@ def feedback_question(kb: KnowledgeBase, topic: str | None) -> render.Message:
         {"title": kb.phrases["feedback_yes_button"], "payload": payload("ja")},
         {"title": kb.phrases["feedback_no_button"], "payload": payload("nej")},
     ]
-    return render.message(kb.phrases["feedback_question"], buttons=buttons)
+    return render.message(kb.phrases["feedback_question"], buttons=buttons, kind=contract.KIND_FEEDBACK,
+                          title=render.part_title(kb, contract.KIND_FEEDBACK))
 
 
 def feedback_topic(value: Any, kb: KnowledgeBase) -> str | None:

@@ -21,7 +21,7 @@ from actions import conversation
 from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_question, feedback_topic, record
 from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
-from knowledge import render
+from knowledge import contract, render
 from knowledge.flows import Flow, Flows, answers_from, answers_in_text, known_values, load_flows
 from knowledge.loader import KnowledgeBase
 
@@ -46,7 +46,7 @@ def flow_data() -> Flows:
 def offer_message(flow: Flow) -> render.Message:
     """The invitation to a flow shown under its topic's answer, e.g. "Bedöm min gåva"."""
     buttons = [{"title": b.title, "payload": flow.payload(b.answers)} for b in flow.offer_buttons]
-    return render.message(flow.offer_text, buttons=buttons)
+    return render.message(flow.offer_text, buttons=buttons, kind=contract.KIND_QUESTION)
 
 
 def offer_is_a_question(flow: Flow) -> bool:
@@ -57,7 +57,7 @@ def offer_is_a_question(flow: Flow) -> bool:
 def question_message(flow: Flow, slot: str) -> render.Message:
     question = flow.questions[slot]
     buttons = [{"title": o.title, "payload": flow.payload({slot: o.value})} for o in question.options.values()]
-    return render.message(question.text, buttons=buttons)
+    return render.message(question.text, buttons=buttons, kind=contract.KIND_QUESTION)
 
 
 def answers_summary(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> render.Message:

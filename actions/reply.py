@@ -49,6 +49,9 @@ def send(
         "suggestions": suggestions or [],
         "links": links,
         "count": len(messages),
+        # What each message is (issue 20), in the order sent.
+        "parts": [{"kind": m.get("kind", "text"), "title": m.get("title"), "items": m.get("items") or []}
+                  for m in messages],
     }
     if audience is not None:
         meta["audience"] = audience

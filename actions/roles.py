@@ -11,7 +11,7 @@ from actions import conversation
 from actions.flows import flow_data
 from actions.settings import knowledge_base
 from actions.safety import SafeAction
-from knowledge import render
+from knowledge import contract, render
 from knowledge.flows import start_payload
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
@@ -22,7 +22,7 @@ def role_question(kb: KnowledgeBase, audiences: Iterable[str] = AUDIENCES, text_
     wanted = set(audiences)
     buttons = [{"title": kb.phrases["role_buttons"][a], "payload": start_payload(INTENT, {"role": a})}
                for a in AUDIENCES if a in wanted]
-    return render.message(kb.phrases[text_key], buttons=buttons)
+    return render.message(kb.phrases[text_key], buttons=buttons, kind=contract.KIND_QUESTION)
 
 
 def role_was_asked(tracker: Tracker) -> bool:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from gateway.search import KnowledgeSearch
-from knowledge import render, suggestions as never_dead_end
+from knowledge import contract, render, suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
 META_KEY = "lotsen"
@@ -36,6 +36,9 @@ def from_engine(raw: list[dict[str, Any]]) -> tuple[list[dict], dict]:
                 index = base + int(link.get("message", 0))
                 if 0 <= index < len(messages) and link.get("url"):
                     messages[index]["links"].append({"title": str(link.get("title", "")), "url": str(link["url"])})
+            for offset, part in enumerate(meta.get("parts") or []):
+                if base + offset < len(messages) and isinstance(part, dict):
+                    messages[base + offset].update(_part(part))
             continue
         if isinstance(item.get("text"), str) and item["text"]:
             buttons = [
@@ -43,8 +46,17 @@ def from_engine(raw: list[dict[str, Any]]) -> tuple[list[dict], dict]:
                 for b in item.get("buttons") or []
                 if isinstance(b, dict) and b.get("payload")
             ]
-            messages.append({"text": item["text"], "buttons": buttons, "links": []})
+            messages.append(contract.message(item["text"], buttons))
     return messages, meta
+
+
+def _part(part: dict) -> dict:
+    """What a message is (kind, title, items) as the action server sent it; unknown kinds are text."""
+    kind = part.get("kind") if part.get("kind") in contract.KINDS else contract.KIND_TEXT
+    title = part.get("title") if isinstance(part.get("title"), str) else None
+    items = [{"text": str(i["text"]), "href": str(i["href"]) if i.get("href") else None}
+             for i in part.get("items") or [] if isinstance(i, dict) and isinstance(i.get("text"), str)]
+    return {"kind": kind, "title": title, "items": items}
 
 
 def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict]:

@@ -47,10 +47,24 @@ class Link(BaseModel):
     url: str
 
 
+class Item(BaseModel):
+    """A step, a contact (its name and how to reach it) or a source (its title)."""
+
+    text: str
+    # "tel:112", "tel:11414", "mailto:…", "https://…"; what a click opens, never shown as text.
+    href: str | None = None
+
+
 class Message(BaseModel):
+    # text, buttons and links are what every client has always read; they stay filled as before.
     text: str
     buttons: list[Button] = []
     links: list[Link] = []
+    # What the part is (knowledge/contract.py KINDS, issue 20): a client shows emergency, lead,
+    # steps and question at once, and contacts, sources and feedback behind one control each.
+    kind: Literal["emergency", "lead", "steps", "contacts", "sources", "question", "feedback", "text"] = "text"
+    title: str | None = None  # the part's visible heading or control label, e.g. "Källor"
+    items: list[Item] = []  # the steps, the contacts (tel:/mailto:/https) or the sources
 
 
 class ChatResponse(BaseModel):

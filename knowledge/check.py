@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from knowledge import render
+from knowledge import contract, render
 from knowledge.loader import Article, KnowledgeBase, KnowledgeError, load, word_count
 from knowledge.readability import lix
 
@@ -49,7 +49,9 @@ def readable_words(text: str) -> int:
 
 
 def first_message_words(kb: KnowledgeBase, topic_id: str) -> int:
-    return readable_words(render.article_messages(kb, topic_id)[0]["text"])
+    """The lead and the steps: what a client shows at once (the rest sits behind controls)."""
+    return sum(readable_words(m["text"]) for m in render.article_messages(kb, topic_id)
+               if m["kind"] in (contract.KIND_LEAD, contract.KIND_STEPS))
 
 
 def first_answer_words(kb: KnowledgeBase, topic_id: str) -> int:

@@ -1,21 +1,27 @@
 """Turn knowledge-base content into chat messages any channel can show.
 
 Used by the engine's actions and by the gateway's degraded mode, so an answer looks the same
-whether or not the engine is up. A message is a plain dict: {"text", "buttons", "links"}, where
-buttons are {"title", "payload"} and links are {"title", "url"}. Text carries URLs inline too,
-for channels that show neither buttons nor links.
+whether or not the engine is up. A message is a plain dict in the shape of knowledge/contract.py:
+{"text", "buttons", "links", "kind", "title", "items"}. Text carries everything (URLs inline too)
+for channels that read nothing else; `kind` and `items` give the same content as structure.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from knowledge.loader import AUDIENCE_HEADINGS, Article, KnowledgeBase
+from knowledge import contract
+from knowledge.contract import Message, item, message, tel_href
+from knowledge.loader import AUDIENCE_HEADINGS, Article, Channel, KnowledgeBase
 
-Message = dict[str, Any]
+__all__ = ["Message", "message"]
+
+# The national channel whose number the emergency line's call button dials.
+EMERGENCY_CHANNEL = "akut_112"
 
 
-def message(text: str, buttons: list[dict] | None = None, links: list[dict] | None = None) -> Message:
-    return {"text": text, "buttons": buttons or [], "links": links or []}
+def part_title(kb: KnowledgeBase, kind: str) -> str | None:
+    """The visible heading (or control label) of a part of an answer, e.g. "Källor"."""
+    return (kb.phrases.get("part_titles") or {}).get(kind)
 
 
 def topic_payload(topic_id: str) -> str:
@@ -32,21 +38,48 @@ def steps_text(kb: KnowledgeBase, article: Article) -> str:
     return "\n".join([kb.phrases["steps_heading"], *lines])
 
 
+def lead_message(article: Article) -> Message:
+    """What to do now, in one or two sentences: the first thing anyone reads."""
+    return message(article.summary, kind=contract.KIND_LEAD)
+
+
+def steps_message(kb: KnowledgeBase, article: Article) -> Message:
+    return message(steps_text(kb, article), kind=contract.KIND_STEPS, title=part_title(kb, contract.KIND_STEPS),
+                   items=[item(step) for step in article.steps])
+
+
+def channel_href(channel: Channel) -> str | None:
+    """How a click reaches the channel: its phone first (a person in a hurry calls), then
+    e-mail, then its web page."""
+    if channel.phone:
+        return tel_href(channel.phone)
+    if channel.email:
+        return f"mailto:{channel.email}"
+    return channel.url
+
+
 def channels_message(kb: KnowledgeBase, keys: Iterable[str], heading_key: str = "channels_heading") -> Message:
     channels = [kb.channel(k) for k in keys]
-    text = "\n".join([kb.phrases[heading_key], *(f"- {c.how_to_reach()}" for c in channels)])
+    lines = [c.how_to_reach() for c in channels]
+    text = "\n".join([kb.phrases[heading_key], *(f"- {line}" for line in lines)])
     links = [{"title": c.name, "url": c.url} for c in channels if c.url]
-    return message(text, links=links)
+    items = [item(line, channel_href(c)) for c, line in zip(channels, lines)]
+    return message(text, links=links, kind=contract.KIND_CONTACTS, title=part_title(kb, contract.KIND_CONTACTS),
+                   items=items)
 
 
 def sources_message(kb: KnowledgeBase, article: Article) -> Message:
     lines = [f"- {s.title} ({s.publisher}, {s.year}): {s.url}" for s in article.sources]
     links = [{"title": s.title, "url": s.url} for s in article.sources]
-    return message("\n".join([kb.phrases["sources_heading"], *lines]), links=links)
+    items = [item(f"{s.title} ({s.publisher}, {s.year})", s.url) for s in article.sources]
+    return message("\n".join([kb.phrases["sources_heading"], *lines]), links=links, kind=contract.KIND_SOURCES,
+                   title=part_title(kb, contract.KIND_SOURCES), items=items)
 
 
 def emergency_message(kb: KnowledgeBase) -> Message:
-    return message(kb.phrases["emergency_line"])
+    return message(kb.phrases["emergency_line"], kind=contract.KIND_EMERGENCY,
+                   title=part_title(kb, contract.KIND_EMERGENCY),
+                   items=[item(kb.phrases["emergency_call"], channel_href(kb.channel(EMERGENCY_CHANNEL)))])
 
 
 def audience_message(article: Article, role: str | None) -> Message | None:
@@ -66,7 +99,7 @@ def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, 
     """
     article = kb.articles[topic_id]
     out: list[Message] = [emergency_message(kb)] if emergency else []
-    out.append(message(f"{article.summary}\n\n{steps_text(kb, article)}"))
+    out.extend([lead_message(article), steps_message(kb, article)])
     section = None if emergency else audience_message(article, role)
     if section:
         out.append(section)

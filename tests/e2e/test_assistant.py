@@ -6,6 +6,8 @@ import time
 import httpx
 import pytest
 
+from knowledge import render
+
 pytestmark = pytest.mark.e2e
 
 
@@ -42,6 +44,23 @@ def test_gift_question_answers_gavor_with_source_and_chef(stack, kb):
         for link in m["links"]:
             assert link["url"] in m["text"], (link, m["text"][:80])
     assert any(kb.channel("chef").name in m["text"] for m in body["messages"])
+    # The structured parts (issue 20): what to do now, the steps, whom to contact, the sources,
+    # each message keeping the text, buttons and links the knowledge base gives it.
+    parts = {m["kind"]: m for m in body["messages"]}
+    assert [m["kind"] for m in body["messages"]][:4] == ["lead", "steps", "contacts", "sources"]
+    for expected in render.article_messages(kb, "gavor"):
+        got = parts[expected["kind"]]
+        assert _words(got["text"]) == _words(expected["text"])
+        assert (got["buttons"], got["links"], got["title"]) == (expected["buttons"], expected["links"], expected["title"])
+    assert [i["text"] for i in parts["steps"]["items"]] == list(kb.articles["gavor"].steps)
+    contact_hrefs = [i["href"] for i in parts["contacts"]["items"] if i["href"]]
+    assert contact_hrefs and all(h.startswith(("tel:", "mailto:", "https://")) for h in contact_hrefs)
+    assert [i["href"] for i in parts["sources"]["items"]] == [s.url for s in kb.articles["gavor"].sources]
+    assert parts["feedback"]["buttons"] and parts["feedback"]["text"] == kb.phrases["feedback_question"]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_button_click_continues_the_conversation(stack):
@@ -58,6 +77,8 @@ def test_threat_and_emergency_through_the_engine(stack, kb):
     # Answered at once from the knowledge base; the engine answers the same turn late (ADR 0003).
     assert danger["emergency"] is True and danger["engine"] == "fallback" and danger["late_answer"] is True
     assert danger["messages"][0]["text"] == kb.phrases["emergency_line"]
+    assert danger["messages"][0]["kind"] == "emergency"
+    assert {"text": kb.phrases["emergency_call"], "href": "tel:112"} in danger["messages"][0]["items"]
     late = httpx.post(f"{stack.url}/api/chat/late-answer", json={"session_id": "e2e-danger-01"}, timeout=30).json()
     assert late["engine"] == "rasa" and late["late_answer"] is False
 
@@ -77,9 +98,10 @@ def test_with_rasa_killed_health_says_down_and_112_still_answers(stack, kb):
     assert health["engine"] == "down" and time.monotonic() - started < 5
     body = ask(stack, "e2e-down-0001", text="någon hotar mig med kniv just nu")
     assert body["emergency"] is True and body["engine"] == "fallback"
-    assert "112" in body["messages"][0]["text"]
+    assert "112" in body["messages"][0]["text"] and body["messages"][0]["kind"] == "emergency"
     ordinary = ask(stack, "e2e-down-0002", text="Vad gör jag om jag blir erbjuden en gåva?")
     assert ordinary["engine"] == "fallback" and ordinary["messages"]
+    assert ordinary["messages"][-1]["kind"] == "contacts"
     stack.restart("rasa")
     assert ask(stack, "e2e-down-0003", text="Vad gör jag om jag blir erbjuden en gåva?")["engine"] == "rasa"
 

@@ -27,7 +27,7 @@ def test_a_question_as_manager_sets_the_role_and_gets_the_managers_section():
     messages, events = Conversation().say("gavor", "Som chef, hur ska vi hantera gåvor som skickas till enheten?") \
         .run(ActionAnswerTopic())
     assert events == [SlotSet("role", "chef")]
-    assert texts(messages)[1] == one_message(f"För dig som chef:\n{kb.articles['gavor'].audience_section('chef')}")
+    assert texts(messages)[2] == one_message(f"För dig som chef:\n{kb.articles['gavor'].audience_section('chef')}")
     assert kb.phrases["role_question"] not in texts(messages)
     assert meta(messages)["audience"] == "chef"
 
@@ -37,8 +37,8 @@ def test_the_remembered_role_shapes_later_answers():
     messages, events = Conversation(slots={"role": "medarbetare"}).say("mutor", "någon erbjöd mig pengar") \
         .run(ActionAnswerTopic())
     assert events == []
-    assert texts(messages)[1].startswith("För dig som medarbetare:")
-    assert one_message(kb.articles["mutor"].audience_section("medarbetare")) in texts(messages)[1]
+    assert texts(messages)[2].startswith("För dig som medarbetare:")
+    assert one_message(kb.articles["mutor"].audience_section("medarbetare")) in texts(messages)[2]
 
 
 def test_clicking_a_role_answers_the_current_topic_for_that_role():

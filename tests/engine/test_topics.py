@@ -14,13 +14,14 @@ def test_gift_question_gets_article_contacts_and_sources(run, tracker):
     messages, events = run(ActionAnswerTopic(), tracker("gavor", "Får jag ta emot en gåva?"))
     texts = [m["text"] for m in messages if m.get("text")]
     assert texts[0].startswith(kb.articles["gavor"].summary)
-    assert kb.phrases["steps_heading"] in texts[0]
-    assert kb.channel("chef").name in texts[1]
-    assert kb.articles["gavor"].sources[0].url in texts[2]
+    assert texts[1].startswith(kb.phrases["steps_heading"])
+    assert kb.channel("chef").name in texts[2]
+    assert kb.articles["gavor"].sources[0].url in texts[3]
     meta = custom(messages)
     assert meta["topic"] == "gavor" and meta["emergency"] is False
-    assert meta["links"] and all(link["message"] in (1, 2) for link in meta["links"])
-    assert meta["count"] == 3
+    assert meta["links"] and all(link["message"] in (2, 3) for link in meta["links"])
+    assert meta["count"] == 4
+    assert [p["kind"] for p in meta["parts"]] == ["lead", "steps", "contacts", "sources"]
     assert events == []
 
 
@@ -31,7 +32,10 @@ def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):
     texts = [m["text"] for m in messages if m.get("text")]
     assert texts[0] == kb.phrases["emergency_line"]
     assert texts[1].startswith(kb.articles["hot"].summary)
-    assert custom(messages) | {"links": []} == {"topic": "hot", "emergency": True, "suggestions": [], "links": [], "count": 4}
+    meta = custom(messages)
+    assert meta | {"links": [], "parts": []} == {"topic": "hot", "emergency": True, "suggestions": [], "links": [],
+                                                 "count": 5, "parts": []}
+    assert meta["parts"][0]["kind"] == "emergency"
 
 
 def test_plain_emergency_shows_akut_fara(run, tracker):

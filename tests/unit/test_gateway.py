@@ -62,9 +62,26 @@ def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
     assert r.status_code == 200
     body = r.json()
     assert body["topic"] == "gavor" and body["engine"] == "rasa" and body["emergency"] is False
-    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": []}
+    # The fields every client has always read, filled as before; the structure (issue 20) beside them.
+    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": [], "kind": "text", "title": None,
+                                   "items": []}
     assert body["messages"][1]["links"] == [{"title": "Brå", "url": "https://bra.se"}]
     assert engine.seen[-1] == {"sender": SESSION, "message": "Får jag ta emot en gåva?"}
+
+
+def test_engine_parts_give_each_message_its_kind_and_items(client, engine):
+    engine.reply = lambda body: rasa_reply(
+        {"recipient_id": SESSION, "text": "Tacka nej."},
+        {"recipient_id": SESSION, "text": "Vänd dig till:\n- Polisen"},
+        {"custom": {"lotsen": {"topic": "gavor", "emergency": False, "suggestions": [], "links": [], "count": 2,
+                               "parts": [{"kind": "lead", "title": None, "items": []},
+                                         {"kind": "contacts", "title": "Vem kontaktar jag?",
+                                          "items": [{"text": "Polisen", "href": "tel:11414"}, {"text": 5}]}]}}},
+    )
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"}).json()
+    assert [m["kind"] for m in body["messages"]] == ["lead", "contacts"]
+    assert body["messages"][1]["title"] == "Vem kontaktar jag?"
+    assert body["messages"][1]["items"] == [{"text": "Polisen", "href": "tel:11414"}]  # a malformed item is dropped
 
 
 def test_offered_payload_is_accepted_and_unknown_refused(client, engine):
@@ -134,6 +151,8 @@ def test_engine_down_emergency_still_answers_112_first(client, engine, kb):
     assert body["emergency"] is True and body["topic"] == "akut_fara" and body["engine"] == "fallback"
     assert "112" in body["messages"][0]["text"]
     assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
+    assert body["messages"][0]["kind"] == "emergency"
+    assert {"text": kb.phrases["emergency_call"], "href": "tel:112"} in body["messages"][0]["items"]
 
 
 def test_engine_down_topic_button_still_answers_from_the_article(client, engine, kb):
@@ -141,6 +160,7 @@ def test_engine_down_topic_button_still_answers_from_the_article(client, engine,
     body = client.post("/api/chat", json={"session_id": SESSION, "payload": "/gavor"}).json()
     assert body["topic"] == "gavor"
     assert body["messages"][0]["text"].startswith(kb.articles["gavor"].summary)
+    assert [m["kind"] for m in body["messages"]] == ["lead", "steps", "contacts", "sources"]
 
 
 def test_silent_engine_counts_as_down(client, engine):
