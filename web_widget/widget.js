@@ -278,7 +278,23 @@
   };
 
   MessageList.prototype.renderMessages = function (box, messages, revealed) {
-    var self = this, target = box, shown = 0;
+    var self = this, target = box, shown = 0, row = null, panels = null;
+    // An answer with a lead: any further free text (e.g. a role's section) waits behind "show more".
+    var hasLead = messages.some(function (m) { return m && m.kind === "lead"; });
+    // The controls of the hidden parts share one row, their parts open below it: one line, not three.
+    function disclose(m, kind, title) {
+      if (!row) {
+        var wrap = el("div", { "class": "plw-disclosure" });
+        row = el("div", { "class": "plw-buttons plw-more", role: "group", "aria-label": S.answerMore });
+        panels = el("div", { "class": "plw-panels" });
+        wrap.appendChild(row);
+        wrap.appendChild(panels);
+        target.appendChild(wrap);
+      }
+      var d = self.disclosure(m, kind, title);
+      row.appendChild(d.toggle);
+      panels.appendChild(d.inner);
+    }
     // The card's steps are the answer's first steps; the rest of that list continues after them.
     var stepsAt = -1;
     messages.forEach(function (m, i) { if (stepsAt < 0 && m && m.kind === "steps" && (m.items || []).length) { stepsAt = i; } });
@@ -295,7 +311,9 @@
         if (m.items.length > shown) { target.appendChild(self.part(m, kind, { from: shown })); }
         return;
       }
-      target.appendChild(DISCLOSED[kind] ? self.disclosure(m, kind) : self.part(m, kind));
+      if (DISCLOSED[kind]) { disclose(m, kind, String(m.title || S[DISCLOSED[kind]])); }
+      else if (kind === "text" && hasLead) { disclose(m, kind, String(m.title || S.showMore)); }
+      else { target.appendChild(self.part(m, kind)); }
     });
   };
 
@@ -335,14 +353,26 @@
     return more;
   };
 
-  MessageList.prototype.list = function (tag, items, from) {
+  // Items as a list; an item with an href is a link. A contact's line may hold its web page and
+  // e-mail address too: then its name (before the dash) is the link and the rest stays text,
+  // with addresses linked by title (links never nest).
+  MessageList.prototype.list = function (tag, items, from, titles, linked) {
+    linked = linked || {};
     var list = el(tag, { "class": tag === "ol" ? "plw-steps" : "plw-items" });
     if (from) { list.setAttribute("start", String(from + 1)); }
     items.slice(from || 0).forEach(function (it) {
       if (!it || it.text == null) { return; }
-      var li = el("li");
+      var li = el("li"), text = String(it.text);
       var href = it.href && safeUrl(it.href);
-      li.appendChild(href ? link(href, String(it.text)) : document.createTextNode(String(it.text)));
+      if (href) { linked[href] = true; }
+      LINKABLE.lastIndex = 0;
+      var plain = !LINKABLE.test(text);
+      var dash = text.indexOf(" \u2013 ");
+      if (href && plain) { li.appendChild(link(href, text)); }
+      else if (href && dash > 0) {
+        li.appendChild(link(href, text.slice(0, dash)));
+        appendText(li, text.slice(dash), titles || {}, linked);
+      } else { appendText(li, text, titles || {}, linked); }
       list.appendChild(li);
     });
     return list;
@@ -366,7 +396,7 @@
       appendText(p, text, titles, linked);
       part.appendChild(p);
     }
-    if (items.length) { part.appendChild(this.list(kind === "steps" ? "ol" : "ul", items, opts.from)); }
+    if (items.length) { part.appendChild(this.list(kind === "steps" ? "ol" : "ul", items, opts.from, titles, linked)); }
     var links = (m.links || []).filter(function (l) { var h = safeUrl(l && l.url); return h && !linked[h]; });
     if (links.length) {
       var list = el("ul", { "class": "plw-links" });
@@ -400,9 +430,7 @@
   };
 
   // Contacts, sources, feedback: one button that opens the part where it stands.
-  MessageList.prototype.disclosure = function (m, kind) {
-    var wrap = el("div", { "class": "plw-disclosure plw-" + kind });
-    var title = String(m.title || S[DISCLOSED[kind]]);
+  MessageList.prototype.disclosure = function (m, kind, title) {
     var inner = this.part(m, kind, { label: title });
     inner.id = uid(kind);
     inner.hidden = true;
@@ -414,9 +442,7 @@
       inner.hidden = !show;
       toggle.setAttribute("aria-expanded", show ? "true" : "false");
     });
-    wrap.appendChild(toggle);
-    wrap.appendChild(inner);
-    return wrap;
+    return { toggle: toggle, inner: inner };
   };
 
   // What the live log says of an answer: its first part, and how many parts follow.
