@@ -16,6 +16,7 @@ DESKTOP = {"width": 1280, "height": 800}
 # WCAG 1.4.10 (reflow): 320 CSS px wide; 1280 × 720 at 200 % zoom is 640 × 360 CSS px.
 NARROW = {"width": 320, "height": 640}
 ZOOM_200 = {"width": 640, "height": 360}
+PHONE = {"width": 375, "height": 667}  # the phone of issue 20: an answer should fit one screen
 GIFT_QUESTION = "Vad gör jag om jag blir erbjuden en gåva?"
 
 

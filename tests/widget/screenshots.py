@@ -1,5 +1,6 @@
-"""`make screenshots`: PNGs of the open widget answering the gift question, desktop and 320 px,
-and the first page of an article as printed (PDF, the print stylesheet).
+"""`make screenshots`: PNGs of the open widget answering the gift question (desktop, 320 px, phone)
+and a message about danger right now (phone, 375 × 667: the emergency card), and the first page
+of an article as printed (PDF, the print stylesheet).
 
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
@@ -14,10 +15,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.widget.browser import DESKTOP, GIFT_QUESTION, NARROW, ask, launch, open_widget
+from tests.widget.browser import DESKTOP, GIFT_QUESTION, NARROW, PHONE, ask, launch, open_widget
 from tools.stack import ROOT, Stack
 
-SHOTS = {"widget-desktop": DESKTOP, "widget-320px": NARROW}
+DANGER_QUESTION = "en man står i receptionen och skriker att han ska döda mig"
+SHOTS = {
+    "widget-desktop": (DESKTOP, GIFT_QUESTION),
+    "widget-320px": (NARROW, GIFT_QUESTION),
+    "widget-phone-gift": (PHONE, GIFT_QUESTION),
+    "widget-phone-emergency": (PHONE, DANGER_QUESTION),
+}
 PRINTED_ARTICLE = "hot"
 
 
@@ -33,12 +40,12 @@ def capture(base_url: str, out: Path) -> list[Path]:
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            for name, viewport in SHOTS.items():
+            for name, (viewport, question) in SHOTS.items():
                 # Reduced motion: the picture must not catch the panel half-way through fading in.
                 page = browser.new_page(viewport=viewport, reduced_motion="reduce", locale="sv-SE")
                 page.goto(f"{base_url}/")
                 open_widget(page)
-                ask(page, GIFT_QUESTION)
+                ask(page, question)
                 path = out / f"{name}.png"
                 page.screenshot(path=str(path))
                 saved.append(path)

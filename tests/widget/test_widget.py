@@ -58,7 +58,8 @@ def test_gift_question_gets_the_answer_and_a_source_link(page, stack, kb):
     # Closed, the widget still shows the 112 line beside its button.
     expect(page.get_by_role("link", name=S["emergency"])).to_be_visible()
     open_widget(page)
-    expect(page.get_by_role("log", name=S["messagesLabel"])).to_have_attribute("aria-live", "polite")
+    # New answers are announced through the live log (tests/widget/test_widget_a11y.py).
+    expect(page.get_by_role("log", name=S["announceLabel"])).to_be_attached()
     page.evaluate(WATCH_STATUS)
     expect(page.get_by_role("dialog", name=S["title"])).to_be_visible()
     emergency = page.get_by_role("link", name=S["emergency"])
@@ -111,7 +112,14 @@ def test_whole_flow_by_keyboard_only(page, stack, kb):
             break
     assert focused(page)["text"] == S["send"]
 
-    # A button the answer offered, reached and pressed by keyboard.
+    # A button the answer offered, reached and pressed by keyboard: the related topics sit with
+    # the sources, behind their control, which opens with Enter.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if focused(page)["text"] == S["sourcesTitle"]:
+            break
+    assert focused(page)["text"] == S["sourcesTitle"]
+    page.keyboard.press("Enter")
     related = kb.articles["jav"].title
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -131,7 +139,7 @@ def test_html_in_a_message_stays_text(page, stack):
     page.goto(f"{stack.url}/")
     open_widget(page)
     ask(page, payload)
-    expect(page.locator(".plw-user").last).to_have_text(f"{S['you']}: {payload}")
+    expect(page.locator(".plw-user .plw-text").last).to_have_text(payload)
     # Stored conversations are rendered the same careful way: seed one with hostile content.
     hostile = {"v": 1, "session_id": None, "open": True, "items": [
         {"from": "bot", "text": payload + " <script>alert(2)</script>",
@@ -203,7 +211,7 @@ def test_with_the_engine_stopped_quick_help_and_the_emergency_answer_still_work(
 
         before = page.locator(".plw-bot").count()
         ask(page, "någon hotar mig med kniv just nu")
-        expect(page.locator(".plw-bot").nth(before)).to_have_text(f"{S['bot']}: {kb.phrases['emergency_line']}")
+        expect(page.locator(".plw-bot").nth(before)).to_contain_text(kb.phrases["emergency_line"])
         expect(page.get_by_role("link", name=S["emergency"])).to_be_in_viewport()
     finally:
         stack.restart("rasa")
@@ -220,7 +228,7 @@ def test_emergency_answer_shows_at_once_with_the_engine_frozen_and_its_answer_fo
         os.killpg(stack.processes[name].pid, signal.SIGSTOP)
     try:
         ask(page, "Jag blev hotad med kniv igår, hur gör jag en polisanmälan?")
-        expect(page.locator(".plw-bot").nth(before)).to_have_text(f"{S['bot']}: {kb.phrases['emergency_line']}")
+        expect(page.locator(".plw-bot").nth(before)).to_contain_text(kb.phrases["emergency_line"])
         expect(page.locator(".plw-status")).to_have_text(S["lateAnswer"])
         expect(page.locator(".plw-log")).not_to_contain_text(kb.articles["polisanmalan"].summary)
         # The person may go on writing while the engine's answer is on its way.
@@ -234,7 +242,8 @@ def test_emergency_answer_shows_at_once_with_the_engine_frozen_and_its_answer_fo
     texts = bot_texts(page)
     assert next(i for i, t in enumerate(texts) if kb.phrases["emergency_line"] in t) < \
         next(i for i, t in enumerate(texts) if kb.articles["polisanmalan"].summary in t)
-    assert any(kb.articles["polisanmalan"].summary in item.get("text", "") for item in stored(page, stack)["items"])
+    assert any(kb.articles["polisanmalan"].summary in json.dumps(item, ensure_ascii=False)
+               for item in stored(page, stack)["items"] if item["from"] == "bot")
 
 
 def test_conversation_survives_reloads_and_clearing_forgets_it(page, stack, kb):
@@ -249,8 +258,10 @@ def test_conversation_survives_reloads_and_clearing_forgets_it(page, stack, kb):
     page.reload()
     expect(page.locator(".plw-panel")).to_be_visible()
     assert bot_texts(page) == shown
-    expect(page.locator(".plw-user")).to_have_text([f"{S['you']}: {GIFT_QUESTION}"])
-    assert focused(page)["tag"] == "BODY"  # restored, but it does not take focus from the page
+    expect(page.locator(".plw-user .plw-text")).to_have_text([GIFT_QUESTION])
+    # Restored open, the dialog takes focus (it covers the page): at the start of the last answer.
+    assert focused(page)["tag"] == "H3" and focused(page)["text"] == S["bot"]
+    expect(page.locator(".plw-bot").last).to_be_in_viewport()
 
     with page.expect_response("**/api/session/clear") as cleared:
         page.get_by_role("button", name=S["clear"]).click()

@@ -38,6 +38,9 @@ def test_css_and_strings_are_inlined_into_the_one_script():
 def test_every_string_the_script_uses_is_in_the_strings_file():
     source = (WIDGET_DIR / "widget.js").read_text(encoding="utf-8")
     used = set(re.findall(r"\bS\.([A-Za-z]+)", source)) | set(re.findall(r"\bS\[\"([A-Za-z]+)\"\]", source))
+    # Keys looked up through a table, e.g. the disclosed parts' titles (DISCLOSED = {kind: "key"}).
+    table = re.search(r"var DISCLOSED = \{([^}]*)\}", source)
+    used |= set(re.findall(r":\s*\"([A-Za-z]+)\"", table.group(1)))
     assert used, "the script should read its strings from S"
     assert used <= set(STRINGS), sorted(used - set(STRINGS))
     assert all(isinstance(STRINGS[key], str) and STRINGS[key].strip() for key in used if key != "quickHelp")
