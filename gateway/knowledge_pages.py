@@ -15,6 +15,7 @@ from typing_extensions import Annotated
 from gateway.deps import State
 from gateway.schemas import ErrorResponse
 from gateway.search import KnowledgeSearch
+from knowledge import render
 from knowledge.loader import KnowledgeBase
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -30,6 +31,9 @@ class KnowledgePages:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
         markdown = MarkdownIt("commonmark", {"html": False})
         self.bodies = {aid: markdown.render(a.body) for aid, a in kb.articles.items()}
+        self.record = render.incident_record()
+        # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
+        self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
@@ -47,6 +51,7 @@ class KnowledgePages:
             "article.html", article=article, body_html=self.bodies[topic_id],
             channels=self.kb.channels_for(article), group_title=self.kb.phrases["group_titles"].get(article.group, ""),
             related=[self.kb.articles[r] for r in article.related],
+            record=self.record if topic_id == self.record_topic else None,
         )
 
     def not_found(self) -> str:

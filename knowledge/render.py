@@ -7,8 +7,10 @@ for channels that show neither buttons nor links.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
+from knowledge.incident_record import IncidentRecord, load_incident_record
 from knowledge.loader import AUDIENCE_HEADINGS, Article, KnowledgeBase
 
 Message = dict[str, Any]
@@ -57,6 +59,12 @@ def audience_message(article: Article, role: str | None) -> Message | None:
     return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}")
 
 
+@lru_cache(maxsize=1)
+def incident_record() -> IncidentRecord:
+    """knowledge/incident_record.yml, read once per process on first use."""
+    return load_incident_record()
+
+
 def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None) -> list[Message]:
     """The answer for a topic: what to do now first, then whom to contact, then sources.
 
@@ -66,7 +74,10 @@ def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, 
     """
     article = kb.articles[topic_id]
     out: list[Message] = [emergency_message(kb)] if emergency else []
-    out.append(message(f"{article.summary}\n\n{steps_text(kb, article)}"))
+    record = incident_record()
+    # The record is written in the browser only (issue 18): the chat links to it, never asks.
+    links = [record.link] if topic_id in record.offered_from else []
+    out.append(message(f"{article.summary}\n\n{steps_text(kb, article)}", links=links))
     section = None if emergency else audience_message(article, role)
     if section:
         out.append(section)
