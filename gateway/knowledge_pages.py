@@ -16,6 +16,7 @@ from gateway.deps import State
 from gateway.schemas import ErrorResponse
 from gateway.search import KnowledgeSearch
 from knowledge import render
+from knowledge.dilemmas import load_dilemmas
 from knowledge.loader import KnowledgeBase
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -34,6 +35,7 @@ class KnowledgePages:
         self.record = render.incident_record()
         # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
         self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+        self.dilemmas = load_dilemmas()
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
@@ -43,7 +45,7 @@ class KnowledgePages:
         groups = [{"key": key, "title": titles.get(key, key), "articles": articles}
                   for key, articles in self.kb.groups().items()]
         hits = [self.kb.articles[h.topic] for h in self.search.search(query, limit=5)] if query else []
-        return self._render("index.html", groups=groups, query=query, hits=hits)
+        return self._render("index.html", groups=groups, query=query, hits=hits, tools=self.kb.phrases.get("page_tools"))
 
     def article(self, topic_id: str) -> str:
         article = self.kb.articles[topic_id]
@@ -53,6 +55,11 @@ class KnowledgePages:
             related=[self.kb.articles[r] for r in article.related],
             record=self.record if topic_id == self.record_topic else None,
         )
+
+    def dilemmas_page(self) -> str:
+        """The APT-underlag: every case with its questions, the answer key at the end."""
+        titles = {aid: a.title for aid, a in self.kb.articles.items()}
+        return self._render("dilemmas.html", d=self.dilemmas, titles=titles)
 
     def not_found(self) -> str:
         return self._render("not_found.html")
@@ -66,6 +73,13 @@ async def knowledge_index(state: State, q: str = "") -> HTMLResponse:
     """All topics grouped as in the taxonomy, with an optional search."""
     # A page for people: an over-long query is shortened rather than answered with an error.
     return HTMLResponse(state.pages.index(q.strip()[:MAX_QUERY]))
+
+
+# Before /kunskap/{topic_id}: "ova" is a page of its own, not a topic.
+@router.get("/kunskap/ova", response_class=HTMLResponse)
+async def dilemma_practice(state: State) -> HTMLResponse:
+    """Dilemmas to discuss at the arbetsplatsträff, printable, with an answer key."""
+    return HTMLResponse(state.pages.dilemmas_page())
 
 
 @router.get("/kunskap/{topic_id}", response_class=HTMLResponse,
