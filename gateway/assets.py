@@ -18,6 +18,7 @@ class StaticAssets:
     widget_css: str = ""
     # The incident record's script (issue 18): it never sends anything, see the file.
     incident_record_js: str = ""
+    process_review_js: str = ""
 
     @classmethod
     def load(cls, root: Path = WIDGET_DIR) -> "StaticAssets":
@@ -29,4 +30,5 @@ class StaticAssets:
         )
         return cls(widget_js=js, demo_html=(root / "demo.html").read_text(encoding="utf-8"),
                    page_css=(root / "page.css").read_text(encoding="utf-8"), widget_css=css,
-                   incident_record_js=(root / "incident_record.js").read_text(encoding="utf-8"))
+                   incident_record_js=(root / "incident_record.js").read_text(encoding="utf-8"),
+                   process_review_js=(root / "process_review.js").read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ from gateway.search import KnowledgeSearch
 from knowledge import render
 from knowledge.dilemmas import load_dilemmas
 from knowledge.loader import KnowledgeBase
+from knowledge.process_review import load_process_review
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter()
@@ -36,6 +37,7 @@ class KnowledgePages:
         # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
         self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
         self.dilemmas = load_dilemmas()
+        self.process_review = load_process_review()
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
@@ -61,6 +63,9 @@ class KnowledgePages:
         titles = {aid: a.title for aid, a in self.kb.articles.items()}
         return self._render("dilemmas.html", d=self.dilemmas, titles=titles)
 
+    def process_review_page(self) -> str:
+        return self._render("process_review.html", r=self.process_review.data)
+
     def not_found(self) -> str:
         return self._render("not_found.html")
 
@@ -80,6 +85,12 @@ async def knowledge_index(state: State, q: str = "") -> HTMLResponse:
 async def dilemma_practice(state: State) -> HTMLResponse:
     """Dilemmas to discuss at the arbetsplatsträff, printable, with an answer key."""
     return HTMLResponse(state.pages.dilemmas_page())
+
+
+@router.get("/kunskap/granska", response_class=HTMLResponse)
+async def process_review(state: State) -> HTMLResponse:
+    """A process review for verksamhetsutvecklare: risks and measures, ranked in the browser."""
+    return HTMLResponse(state.pages.process_review_page())
 
 
 @router.get("/kunskap/{topic_id}", response_class=HTMLResponse,
