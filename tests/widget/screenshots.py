@@ -1,4 +1,6 @@
-"""`make screenshots`: PNGs of the open widget answering the gift question, desktop and 320 px.
+"""`make screenshots`: PNGs of the open widget answering the gift question, desktop and 320 px,
+and PDFs of the printable pages (issue 18: the incident record form, the APT-underlag) as
+Chromium prints them.
 
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
@@ -17,6 +19,7 @@ from tests.widget.browser import DESKTOP, GIFT_QUESTION, NARROW, ask, launch, op
 from tools.stack import ROOT, Stack
 
 SHOTS = {"widget-desktop": DESKTOP, "widget-320px": NARROW}
+PRINTS = {"kunskap-dokumentera": "/kunskap/dokumentera", "kunskap-ova": "/kunskap/ova"}
 
 
 def free_port() -> int:
@@ -39,6 +42,14 @@ def capture(base_url: str, out: Path) -> list[Path]:
                 ask(page, GIFT_QUESTION)
                 path = out / f"{name}.png"
                 page.screenshot(path=str(path))
+                saved.append(path)
+                page.close()
+            for name, path_on_site in PRINTS.items():
+                page = browser.new_page(locale="sv-SE")
+                page.goto(f"{base_url}{path_on_site}")
+                path = out / f"{name}.pdf"
+                page.pdf(path=str(path), format="A4", print_background=False,
+                         margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"})
                 saved.append(path)
                 page.close()
         finally:
