@@ -16,6 +16,9 @@ class StaticAssets:
     # widget.js adopts it as a constructed stylesheet, or injects it as one <style> in browsers
     # without those: the hash in the CSP allows exactly that <style>.
     widget_css: str = ""
+    # The incident record's script (issue 18): it never sends anything, see the file.
+    incident_record_js: str = ""
+    process_review_js: str = ""
 
     @classmethod
     def load(cls, root: Path = WIDGET_DIR) -> "StaticAssets":
@@ -26,4 +29,6 @@ class StaticAssets:
             "/*__LOTSEN_STRINGS__*/{}", json.dumps(strings, ensure_ascii=False)
         )
         return cls(widget_js=js, demo_html=(root / "demo.html").read_text(encoding="utf-8"),
-                   page_css=(root / "page.css").read_text(encoding="utf-8"), widget_css=css)
+                   page_css=(root / "page.css").read_text(encoding="utf-8"), widget_css=css,
+                   incident_record_js=(root / "incident_record.js").read_text(encoding="utf-8"),
+                   process_review_js=(root / "process_review.js").read_text(encoding="utf-8"))

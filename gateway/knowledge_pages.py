@@ -15,7 +15,10 @@ from typing_extensions import Annotated
 from gateway.deps import State
 from gateway.schemas import ErrorResponse
 from gateway.search import KnowledgeSearch
+from knowledge import render
+from knowledge.dilemmas import load_dilemmas
 from knowledge.loader import KnowledgeBase
+from knowledge.process_review import load_process_review
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter()
@@ -30,6 +33,11 @@ class KnowledgePages:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
         markdown = MarkdownIt("commonmark", {"html": False})
         self.bodies = {aid: markdown.render(a.body) for aid, a in kb.articles.items()}
+        self.record = render.incident_record()
+        # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
+        self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+        self.dilemmas = load_dilemmas()
+        self.process_review = load_process_review()
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
@@ -39,7 +47,7 @@ class KnowledgePages:
         groups = [{"key": key, "title": titles.get(key, key), "articles": articles}
                   for key, articles in self.kb.groups().items()]
         hits = [self.kb.articles[h.topic] for h in self.search.search(query, limit=5)] if query else []
-        return self._render("index.html", groups=groups, query=query, hits=hits)
+        return self._render("index.html", groups=groups, query=query, hits=hits, tools=self.kb.phrases.get("page_tools"))
 
     def article(self, topic_id: str) -> str:
         article = self.kb.articles[topic_id]
@@ -47,7 +55,16 @@ class KnowledgePages:
             "article.html", article=article, body_html=self.bodies[topic_id],
             channels=self.kb.channels_for(article), group_title=self.kb.phrases["group_titles"].get(article.group, ""),
             related=[self.kb.articles[r] for r in article.related],
+            record=self.record if topic_id == self.record_topic else None,
         )
+
+    def dilemmas_page(self) -> str:
+        """The APT-underlag: every case with its questions, the answer key at the end."""
+        titles = {aid: a.title for aid, a in self.kb.articles.items()}
+        return self._render("dilemmas.html", d=self.dilemmas, titles=titles)
+
+    def process_review_page(self) -> str:
+        return self._render("process_review.html", r=self.process_review.data)
 
     def not_found(self) -> str:
         return self._render("not_found.html")
@@ -61,6 +78,19 @@ async def knowledge_index(state: State, q: str = "") -> HTMLResponse:
     """All topics grouped as in the taxonomy, with an optional search."""
     # A page for people: an over-long query is shortened rather than answered with an error.
     return HTMLResponse(state.pages.index(q.strip()[:MAX_QUERY]))
+
+
+# Before /kunskap/{topic_id}: "ova" is a page of its own, not a topic.
+@router.get("/kunskap/ova", response_class=HTMLResponse)
+async def dilemma_practice(state: State) -> HTMLResponse:
+    """Dilemmas to discuss at the arbetsplatsträff, printable, with an answer key."""
+    return HTMLResponse(state.pages.dilemmas_page())
+
+
+@router.get("/kunskap/granska", response_class=HTMLResponse)
+async def process_review(state: State) -> HTMLResponse:
+    """A process review for verksamhetsutvecklare: risks and measures, ranked in the browser."""
+    return HTMLResponse(state.pages.process_review_page())
 
 
 @router.get("/kunskap/{topic_id}", response_class=HTMLResponse,

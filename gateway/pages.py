@@ -24,3 +24,13 @@ async def widget_js(state: State) -> Response:
 @router.get("/static/page.css", include_in_schema=False)
 async def page_css(state: State) -> Response:
     return Response(state.assets.page_css, media_type="text/css; charset=utf-8")
+
+
+@router.get("/static/incident_record.js", include_in_schema=False)
+async def incident_record_js(state: State) -> Response:
+    return Response(state.assets.incident_record_js, media_type="text/javascript; charset=utf-8")
+
+
+@router.get("/static/process_review.js", include_in_schema=False)
+async def process_review_js(state: State) -> Response:
+    return Response(state.assets.process_review_js, media_type="text/javascript; charset=utf-8")

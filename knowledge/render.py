@@ -7,11 +7,13 @@ for channels that read nothing else; `kind` and `items` give the same content as
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable
 
 from knowledge import contract
 from knowledge.contract import Message, item, message, tel_href
 from knowledge.loader import AUDIENCE_HEADINGS, Article, Channel, KnowledgeBase
+from knowledge.incident_record import IncidentRecord, load_incident_record
 
 __all__ = ["Message", "message"]
 
@@ -90,6 +92,12 @@ def audience_message(article: Article, role: str | None) -> Message | None:
     return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}")
 
 
+@lru_cache(maxsize=1)
+def incident_record() -> IncidentRecord:
+    """knowledge/incident_record.yml, read once per process on first use."""
+    return load_incident_record()
+
+
 def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None) -> list[Message]:
     """The answer for a topic: what to do now first, then whom to contact, then sources.
 
@@ -99,7 +107,12 @@ def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, 
     """
     article = kb.articles[topic_id]
     out: list[Message] = [emergency_message(kb)] if emergency else []
-    out.extend([lead_message(article), steps_message(kb, article)])
+    lead, steps = lead_message(article), steps_message(kb, article)
+    record = incident_record()
+    # The record is written in the browser only (issue 18): the chat links to it, never asks.
+    if topic_id in record.offered_from:
+        steps["links"] = [*steps["links"], record.link]
+    out.extend([lead, steps])
     section = None if emergency else audience_message(article, role)
     if section:
         out.append(section)

@@ -17,6 +17,10 @@ from gateway.session_keys import channel_session_id
 
 # Action.Submit data of our cards: Teams hands it back as the activity's value.
 PAYLOAD_KEY = "payload"
+# The incident record's form (issue 18): its submit carries RECORD_KEY and the field values.
+RECORD_KEY = "incident_record"
+RECORD_MAKE = "make"
+RECORD_FIELD_PREFIX = "record_"
 CHANNEL_NAME = "teams"
 PERSONAL = "personal"
 MAX_TEXT_CHARS = 1000  # as for /api/chat (gateway.schemas.Text)
@@ -34,6 +38,8 @@ class Turn:
     text: str | None = None
     payload: str | None = None
     problem: str | None = None
+    # The incident record's values: written back to the person, never sent to the engine.
+    record: dict[str, str] | None = None
 
 
 def strip_mentions(text: str) -> str:
@@ -50,6 +56,9 @@ def strip_mentions(text: str) -> str:
 def message_turn(activity: Activity) -> Turn:
     """A card click (Action.Submit → value.payload) or the typed words."""
     value = activity.value
+    if isinstance(value, dict) and value.get(RECORD_KEY) == RECORD_MAKE:
+        return Turn(record={k[len(RECORD_FIELD_PREFIX):]: str(v) for k, v in value.items()
+                            if isinstance(k, str) and k.startswith(RECORD_FIELD_PREFIX) and isinstance(v, str)})
     if isinstance(value, dict) and PAYLOAD_KEY in value:
         try:
             return Turn(payload=_payload.validate_python(value[PAYLOAD_KEY], strict=True))

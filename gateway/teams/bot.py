@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.authentication.msal import MsalConnectionManager
@@ -31,6 +32,7 @@ from knowledge import render
 
 log = logging.getLogger("lotsen.teams")
 CHANNEL = "teams"  # the statistics' name for this channel
+RECORD_TOPIC = "dokumentera"  # an incident record made in Teams counts as one turn about documenting
 
 
 class _DropActivityDumps(logging.Filter):
@@ -97,6 +99,9 @@ class TeamsBot:
 
         async def on_message(context: TurnContext, _: TurnState) -> None:
             turn = activities.message_turn(context.activity)
+            if turn.record is not None:
+                await send_record(context, turn.record)
+                return
             if turn.problem:
                 text = getattr(strings, turn.problem).format(max_chars=activities.MAX_TEXT_CHARS)
                 await context.send_activity(text_activity(text))
@@ -114,6 +119,14 @@ class TeamsBot:
                 late, _timed_out = await state.late_answers.wait(session, late_answer_wait(state))
                 if late:
                     await context.send_activities(reply_activities(late["messages"]))
+
+        async def send_record(context: TurnContext, values: dict[str, str]) -> None:
+            """The incident record back to the person who wrote it (issue 18): not to the
+            engine, not to a log, not stored; the statistics only count that one was made."""
+            record = render.incident_record()
+            made = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+            await context.send_activity(text_activity(record.text(values, made)))
+            state.statistics.record_turn({"topic": RECORD_TOPIC}, channel=CHANNEL)
 
         async def on_conversation_update(context: TurnContext, _: TurnState) -> None:
             # Teams adds the bot when someone installs the app; in a team or group chat a

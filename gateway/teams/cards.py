@@ -12,7 +12,9 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, TextFormatTypes
 
-from gateway.teams.activities import PAYLOAD_KEY
+from gateway.teams.activities import PAYLOAD_KEY, RECORD_FIELD_PREFIX, RECORD_KEY, RECORD_MAKE
+from knowledge import render
+from knowledge.incident_record import IncidentRecord
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 # The newest Adaptive Card version every Teams client (desktop, web, mobile) renders.
@@ -37,10 +39,38 @@ def _link(link: dict) -> str:
     return f"- [{title}]({link['url'].replace(')', '%29').replace(' ', '%20')})"
 
 
+def record_form(record: IncidentRecord) -> dict[str, Any]:
+    """The incident record as an Adaptive Card form (issue 18). Its submit comes back to the
+    gateway, which writes the text back to the person and keeps nothing (gateway.teams.bot)."""
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": record.texts["emergency"], "wrap": True, "weight": "Bolder"},
+        {"type": "TextBlock", "text": record.texts["intro"], "wrap": True},
+    ]
+    for field in record.fields:
+        input_id = f"{RECORD_FIELD_PREFIX}{field.id}"
+        if field.kind == "choice":
+            body.append({"type": "Input.ChoiceSet", "id": input_id, "label": field.label, "style": "compact",
+                         "choices": [{"title": o, "value": o} for o in field.options]})
+        else:
+            body.append({"type": "Input.Text", "id": input_id, "label": field.label, "placeholder": field.hint,
+                         "isMultiline": field.kind == "long", "maxLength": MAX_FIELD_CHARS})
+    return {"type": "AdaptiveCard", "version": CARD_VERSION, "body": body,
+            "actions": [{"type": "Action.Submit", "title": record.texts["buttons"]["build"],
+                         "data": {RECORD_KEY: RECORD_MAKE}}]}
+
+
+MAX_FIELD_CHARS = 2000
+
+
 def adaptive_card(message: dict) -> dict[str, Any]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": message["text"], "wrap": True}]
-    if message["links"]:
-        body.append({"type": "TextBlock", "text": "\n".join(_link(link) for link in message["links"]), "wrap": True})
+    record = render.incident_record()
+    # A relative page link is no use in Teams: the record opens as a form in the card itself.
+    links = [link for link in message["links"] if link != record.link]
+    if links:
+        body.append({"type": "TextBlock", "text": "\n".join(_link(link) for link in links), "wrap": True})
+    if len(links) < len(message["links"]):
+        body.append(_row({"type": "Action.ShowCard", "title": record.texts["title"], "card": record_form(record)}))
     body += [_row({"type": "Action.Submit", "title": button["title"], "data": {PAYLOAD_KEY: button["payload"]}})
              for button in message["buttons"]]
     return {

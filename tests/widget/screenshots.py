@@ -1,6 +1,7 @@
 """`make screenshots`: PNGs of the open widget answering the gift question (desktop, 320 px, phone)
-and a message about danger right now (phone, 375 × 667: the emergency card), and the first page
-of an article as printed (PDF, the print stylesheet).
+and a message about danger right now (phone, 375 × 667: the emergency card); PDFs of the first
+page of an article as printed and of the printable pages (issue 18: the incident record form,
+the APT-underlag) as Chromium prints them.
 
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
@@ -26,6 +27,7 @@ SHOTS = {
     "widget-phone-emergency": (PHONE, DANGER_QUESTION),
 }
 PRINTED_ARTICLE = "hot"
+PRINTS = {"kunskap-dokumentera": "/kunskap/dokumentera", "kunskap-ova": "/kunskap/ova"}
 
 
 def free_port() -> int:
@@ -51,6 +53,14 @@ def capture(base_url: str, out: Path) -> list[Path]:
                 saved.append(path)
                 page.close()
             saved.append(print_article(browser, base_url, out))
+            for name, path_on_site in PRINTS.items():
+                page = browser.new_page(locale="sv-SE")
+                page.goto(f"{base_url}{path_on_site}")
+                path = out / f"{name}.pdf"
+                page.pdf(path=str(path), format="A4", print_background=False,
+                         margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"})
+                saved.append(path)
+                page.close()
         finally:
             browser.close()
     return saved

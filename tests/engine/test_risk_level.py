@@ -1,0 +1,38 @@
+"""The manager's risk level: a "ja" to acute danger finishes the questions at once."""
+from __future__ import annotations
+
+import asyncio
+
+from actions.risk_level import ActionAskRiskConcrete, ActionRiskLevelOutcome, ValidateRiskLevelForm
+from tests.engine.builders import Conversation, meta, payloads, texts
+
+
+def validate(slot: str, value: str) -> dict:
+    c = Conversation(slots={"requested_slot": slot}).say("risk_level", entities={slot: value}, **{slot: value})
+    c.active_loop = "risk_level_form"
+    c.events.append({"event": "slot", "name": slot, "value": value})  # what the form extracted
+    events = asyncio.run(ValidateRiskLevelForm().get_validation_events(None, c.tracker(), {}))
+    return {e["name"]: e["value"] for e in events}
+
+
+def test_acute_danger_fills_the_rest_so_the_form_ends():
+    filled = validate("risk_acute", "ja")
+    assert filled["risk_acute"] == "ja"
+    assert set(filled) == {"risk_acute", "risk_concrete", "risk_repeated", "risk_private", "risk_capacity"}
+
+
+def test_no_acute_danger_asks_on():
+    assert validate("risk_acute", "nej") == {"risk_acute": "nej"}
+
+
+def test_the_questions_come_with_their_answers_as_buttons():
+    messages, _ = Conversation().say("risk_level").run(ActionAskRiskConcrete())
+    assert texts(messages)[0].startswith("Fråga 2 av 5")
+    assert payloads(messages)[0] == '/risk_level{"risk_concrete": "vagt"}'
+
+
+def test_the_acute_outcome_is_the_emergency_answer():
+    answers = {"risk_acute": "ja", "risk_concrete": "vagt", "risk_repeated": "forsta", "risk_private": "ja",
+               "risk_capacity": "ja"}
+    messages, _ = Conversation(slots=answers).say("risk_level").run(ActionRiskLevelOutcome())
+    assert meta(messages)["emergency"] is True and "112" in texts(messages)[0]
