@@ -86,10 +86,21 @@ class FlowFormValidation(SafeFormValidationAction, ABC):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        """Keep only answers the question offers; anything else is asked again."""
-        questions = flow_data().flows[self.flow_name].questions
-        return [SlotSet(slot, value if conversation.text_value(value) in questions[slot].options else None)
-                for slot, value in tracker.slots_to_validate().items() if slot in questions]
+        """Keep only answers the question offers; anything else is asked again. An answer the
+        flow's `finish_when` names (e.g. acute danger) ends the questions at once: the form
+        finishes only when every slot is filled, so the rest get their first option; the flow's
+        rules put that answer first, so it decides."""
+        flow = flow_data().flows[self.flow_name]
+        questions = flow.questions
+        events = [SlotSet(slot, value if conversation.text_value(value) in questions[slot].options else None)
+                  for slot, value in tracker.slots_to_validate().items() if slot in questions]
+        finish_when = flow.extra.get("finish_when") or {}
+        given = {e["name"]: e["value"] for e in events if e.get("value") is not None}
+        if not any(given.get(slot) in values for slot, values in finish_when.items()):
+            return events
+        rest = [SlotSet(slot, next(iter(q.options))) for slot, q in questions.items()
+                if slot not in given and tracker.get_slot(slot) is None]
+        return events + rest
 
 
 class AskQuestion(SafeAction, ABC):

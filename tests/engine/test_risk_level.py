@@ -1,9 +1,10 @@
-"""The manager's risk level: a "ja" to acute danger finishes the questions at once."""
+"""The manager's risk level: a "ja" to acute danger finishes the questions at once (flows.yml
+`finish_when`, read by every flow's form validation)."""
 from __future__ import annotations
 
 import asyncio
 
-from actions.risk_level import ActionAskRiskConcrete, ActionRiskLevelOutcome, ValidateRiskLevelForm
+from actions.flows import flow_action
 from tests.engine.builders import Conversation, meta, payloads, texts
 
 
@@ -11,7 +12,7 @@ def validate(slot: str, value: str) -> dict:
     c = Conversation(slots={"requested_slot": slot}).say("risk_level", entities={slot: value}, **{slot: value})
     c.active_loop = "risk_level_form"
     c.events.append({"event": "slot", "name": slot, "value": value})  # what the form extracted
-    events = asyncio.run(ValidateRiskLevelForm().get_validation_events(None, c.tracker(), {}))
+    events = asyncio.run(flow_action("validate_risk_level_form").get_validation_events(None, c.tracker(), {}))
     return {e["name"]: e["value"] for e in events}
 
 
@@ -26,7 +27,7 @@ def test_no_acute_danger_asks_on():
 
 
 def test_the_questions_come_with_their_answers_as_buttons():
-    messages, _ = Conversation().say("risk_level").run(ActionAskRiskConcrete())
+    messages, _ = Conversation().say("risk_level").run(flow_action("action_ask_risk_concrete"))
     assert texts(messages)[0].startswith("Fråga 2 av 5")
     assert payloads(messages)[0] == '/risk_level{"risk_concrete": "vagt"}'
 
@@ -34,5 +35,5 @@ def test_the_questions_come_with_their_answers_as_buttons():
 def test_the_acute_outcome_is_the_emergency_answer():
     answers = {"risk_acute": "ja", "risk_concrete": "vagt", "risk_repeated": "forsta", "risk_private": "ja",
                "risk_capacity": "ja"}
-    messages, _ = Conversation(slots=answers).say("risk_level").run(ActionRiskLevelOutcome())
+    messages, _ = Conversation(slots=answers).say("risk_level").run(flow_action("action_risk_level_outcome"))
     assert meta(messages)["emergency"] is True and "112" in texts(messages)[0]
