@@ -23,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup setup-engine setup-app model run test test-engine test-app test-e2e \
-        kb-check kb-report bench-latency bench-nlu bench-load bench-emergency clean report test-scale browser screenshots \
+        kb-check kb-report bench-latency bench-nlu bench-load bench-engine-cpu bench-emergency clean report test-scale browser screenshots \
         teams-package teams-playground synapse matrix-dev redaction-report check format test-fast
 
 help:
@@ -159,6 +159,11 @@ bench-nlu: setup $(SPACY_PIPELINE)
 # 16 and 64 users for 60 s through the gateway, then the same against a `rasa init` bot.
 bench-load: setup model
 	$(APP_PY) -m bench.load
+
+# CPU per turn and memory of one Rasa process: lean start, LOTSEN_ENGINE_LEAN=0 and stock Rasa
+# (LOTSEN_STOCK_RASA=1) in the same run (docs/adr/0006-rasa-patches-fenced.md).
+bench-engine-cpu: setup model
+	$(APP_PY) -m bench.engine_cpu
 
 # The 112 answer's latency with the engine up, killed, frozen and under 64 users, against
 # waiting for the engine as before issue 21 (docs/adr/0003-emergency-answer-never-waits.md).

@@ -57,6 +57,12 @@ def group_rss_mb(pgid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
+    from bench.engine_cpu import group_cpu_seconds
+
+    return {name: group_cpu_seconds(p.pid) for name, p in processes.items()}
+
+
 def memory(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
     return {name: group_rss_mb(p.pid) for name, p in processes.items()}
 
@@ -66,10 +72,17 @@ async def load(name: str, send, processes, users_list, seconds) -> list[tuple[Re
     rows = []
     for users in users_list:
         before = memory(processes)
+        cpu_before = cpu_seconds(processes)
         result = await run(name, send, users, duration=seconds)
+        cpu_after = cpu_seconds(processes)
         after = memory(processes)
         rows.append((result, before, after))
         print_table([result])
+        # CPU per answered request does not depend on what else the machine runs (requests/s
+        # does): with one core per Rasa process, Rasa's share is what bounds throughput.
+        calls = max(result.requests, 1)
+        print("  CPU ms per anrop: " + ", ".join(
+            f"{p} {(cpu_after[p] - cpu_before[p]) * 1000 / calls:.2f}" for p in cpu_before), flush=True)
         print("  minne MB före → efter: " + ", ".join(
             f"{p} {before[p]:.0f} → {after[p]:.0f} ({(after[p] / before[p] - 1) * 100 if before[p] else 0:+.1f} %)"
             for p in before), flush=True)

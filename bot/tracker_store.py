@@ -4,43 +4,35 @@
   (knowledge.redact): conversations are about threats and crimes and name others.
 - Events older than `retention_days` are deleted every `purge_interval` seconds while the
   engine runs (a timer, chat or no chat), and by `python -m bot.tracker_store purge`.
-- A SQLite database file is created 0600 (knowledge/private_files.py).
+- A SQLite database file is created 0600 (knowledge/private_files.py); deleted events are
+  overwritten (secure_delete) and the write-ahead log emptied after a delete.
 - "Rensa samtalet": the intent `forget_conversation` deletes every stored event of that
   conversation, the request itself included.
+- SQLite gets one pooled connection in write-ahead-log mode instead of a new connection and an
+  fsync per query (the purge timer's thread shares the pool).
 
-- Speed: SQLite gets one pooled connection in write-ahead-log mode instead of a new connection
-  and an fsync per query. A small cache keeps the trackers this process saved last, so a turn
-  does not read back and re-parse what it wrote a second ago, nor count the stored events
-  before each write; it is used only while the conversation's newest stored timestamp is the
-  cached one's (another instance may have taken over after a failover). Without this, SQL was
-  about 45 % of Rasa's time per turn (py-spy, docs/deploy.md). 256 trackers (about 55 kB
-  each) cover the conversations in progress; 1000 made Rasa grow by 85 MB under load.
-- A tracker not in the cache is read with two plain SQL statements instead of Rasa's ORM query.
+This is the store stock Rasa runs with (LOTSEN_STOCK_RASA=1). Started through bot/serve.py with
+the patches, the same name in the endpoints file builds the cached store of
+bot/patches/tracker_cache.py instead, a subclass that keeps these rules (serving_class).
 
 Configured in bot/endpoints.yml (`type: bot.tracker_store.RedactingSQLTrackerStore`).
 """
 from __future__ import annotations
 
-import functools
-import itertools
-import json
 import logging
-import re
 import sys
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any, ClassVar, Dict, Optional, Text
 
 import sqlalchemy as sa
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from knowledge.private_files import private_file
 from knowledge.redact import redact
@@ -89,31 +81,22 @@ def redact_event(event: Any) -> None:
         event.value = redact_value(event.value)
 
 
-@functools.lru_cache(maxsize=64)
-def _statement(sql: str, table: str, paramstyle: str) -> str:
-    """`sql` with {table} filled in and each {p} as the DBAPI driver's placeholder."""
-    marks = itertools.count(1)
-
-    def placeholder(_match: Any) -> str:
-        if paramstyle == "qmark":
-            return "?"
-        if paramstyle == "numeric":
-            return f":{next(marks)}"
-        if paramstyle == "named":
-            return f":p{next(marks)}"
-        return "%s"  # format, pyformat (psycopg2)
-
-    return re.sub(r"\{p\}", placeholder, sql.replace("{table}", table))
-
-
 class RedactingSQLTrackerStore(SQLTrackerStore):
+    # Rasa builds the class the endpoints file names; bot.patches.tracker_cache.apply() sets
+    # this to its cached subclass, so that one endpoints file serves stock and patched Rasa.
+    serving_class: ClassVar[Optional[type]] = None
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "RedactingSQLTrackerStore":
+        if cls is RedactingSQLTrackerStore and RedactingSQLTrackerStore.serving_class is not None:
+            cls = RedactingSQLTrackerStore.serving_class
+        return super().__new__(cls)
+
     def __init__(
         self,
         domain: Optional[Domain] = None,
         event_broker: Optional[EventBroker] = None,
         retention_days: float = 30,
         purge_interval: float = 3600,
-        cache_size: int = 256,
         purge_timer: bool = True,
         **kwargs: Dict[Text, Any],
     ) -> None:
@@ -123,16 +106,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.retention_days = float(retention_days)
         self.purge_interval = float(purge_interval)
         self._next_purge = 0.0
-        # Set by the purge timer's thread; the cache is cleared in the event loop's thread.
-        self._cache_stale = False
         if self.engine.dialect.name == "sqlite":
             self._pooled_wal_engine()
-        # sender id -> (tracker as saved, number of its events stored). Only a tracker this
-        # process read or saved may skip the count query when it is saved again. With an
-        # event broker Rasa's save reads the tracker back itself: no cache then.
-        self.cache_size = int(cache_size) if event_broker is None else 0
-        self._cache: "OrderedDict[str, tuple[DialogueStateTracker, int]]" = OrderedDict()
-        self._checked_out: Dict[str, tuple[int, int]] = {}
         if purge_timer and self.purge_interval > 0:
             self._start_purge_timer()
 
@@ -169,124 +144,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        if self._cache_stale:
-            self._cache_stale = False
-            self._cache.clear()
-        # Taken out of the cache: if the turn fails before it is saved, the next turn reads
-        # the database, never a tracker holding events that were not stored.
-        cached = self._cache.pop(sender_id, None)
-        if cached is not None and self._unchanged(sender_id, cached[0]):
-            tracker, stored = cached
-        else:
-            tracker = self._retrieve_latest_session(sender_id)
-            # Rasa reads the latest session only, and counts exactly those events on save.
-            stored = len(tracker.events) if tracker is not None else 0
-        if self.cache_size:
-            if len(self._checked_out) >= 2 * self.cache_size:
-                self._checked_out.clear()
-            # None: nothing stored yet, so whichever tracker Rasa creates next is all new.
-            self._checked_out[sender_id] = (id(tracker) if tracker is not None else None, stored)
-        return tracker
-
-    def _retrieve_latest_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        """Rasa's SQLTrackerStore.retrieve in two plain statements: the events from the latest
-        SessionStarted on (all events when there is none), in the order they were stored.
-        Rasa builds the same query with the ORM, which cost about 1.5 ms per new conversation;
-        a new conversation finds no rows, and then no tracker is built either."""
-        started = self._raw("SELECT max(timestamp) FROM {table} WHERE sender_id = {p} AND type_name = {p}",
-                            [(sender_id, SessionStarted.type_name)], fetch="one")
-        if started is None:
-            rows = self._raw("SELECT data FROM {table} WHERE sender_id = {p} ORDER BY id", [(sender_id,)], fetch="all")
-        else:
-            rows = self._raw("SELECT data FROM {table} WHERE sender_id = {p} AND timestamp >= {p} ORDER BY id",
-                             [(sender_id, started)], fetch="all")
-        if not rows or not self.domain:
-            return None
-        return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
-
-    def _unchanged(self, sender_id: Text, tracker: DialogueStateTracker) -> bool:
-        """Nothing was written to this conversation since we saved it: another engine instance
-        (after a failover) or a purge would show as a different newest timestamp."""
-        if not tracker.events:
-            return False
-        newest = self._raw("SELECT max(timestamp) FROM {table} WHERE sender_id = {p}", [(sender_id,)], fetch="one")
-        return newest is not None and newest == max(e.timestamp for e in tracker.events)
-
     async def save(self, tracker: DialogueStateTracker) -> None:
-        sender_id = tracker.sender_id
-        checked_out = self._checked_out.pop(sender_id, None)
         if self._forget_requested(tracker):
-            self._cache.pop(sender_id, None)
-            self.delete(sender_id)
+            self.delete(tracker.sender_id)
             return
-        stored: Optional[int] = None
-        if checked_out is not None and checked_out[0] in (id(tracker), None):
-            stored = checked_out[1]
-        elif (entry := self._cache.get(sender_id)) is not None and entry[0] is tracker:
-            stored = entry[1]  # saved before in this turn (a new conversation is saved twice)
-        if stored is not None:
-            for event in itertools.islice(tracker.events, stored, None):
-                redact_event(event)
-            self._insert(tracker, stored)
-        else:
-            for event in tracker.events:
-                redact_event(event)
-            await super().save(tracker)
-        self._remember(tracker)
+        await self._write_redacted(tracker)
         if time.monotonic() >= self._next_purge:
             self.purge()
 
-    def _insert(self, tracker: DialogueStateTracker, stored: int) -> None:
-        """Rasa's SQLTrackerStore.save without its count query: we know what is stored."""
-        rows = []
-        for event in itertools.islice(tracker.events, stored, None):
-            data = event.as_dict()
-            intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-            rows.append((tracker.sender_id, event.type_name, data.get("timestamp"), intent, data.get("name"),
-                         json.dumps(data)))
-        if rows:
-            self._raw("INSERT INTO {table} (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                      "VALUES ({p}, {p}, {p}, {p}, {p}, {p})", rows)
+    async def _write_redacted(self, tracker: DialogueStateTracker) -> None:
+        """Every event redacted, then Rasa's save (which counts the stored events and writes
+        the rest)."""
+        for event in tracker.events:
+            redact_event(event)
+        await super().save(tracker)
 
-    def _raw(self, sql: str, rows: list[tuple], fetch: Optional[str] = None) -> Any:
-        """One statement on a pooled DBAPI connection, committed. SQLAlchemy's ORM and Core
-        execution cost more than SQLite itself per turn; the SQL is fixed and parameterised.
-        fetch: None (execute for every row), "one" (the first column of the first row) or
-        "all" (every row)."""
-        style = self.engine.dialect.paramstyle
-        statement = _statement(sql, self.SQLEvent.__tablename__, style)
-        if style == "named":
-            rows = [{f"p{i}": value for i, value in enumerate(row, 1)} for row in rows]
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            if fetch == "one":
-                cursor.execute(statement, rows[0])
-                result = cursor.fetchone()[0]
-            elif fetch == "all":
-                cursor.execute(statement, rows[0])
-                result = cursor.fetchall()
-            else:
-                cursor.executemany(statement, rows)
-                result = None
-            cursor.close()
-            connection.commit()
-            return result
-        finally:
-            connection.close()
-
-    def _remember(self, tracker: DialogueStateTracker) -> None:
-        if not self.cache_size:
-            return
-        # A tracker that started a new session in memory holds more than a read from the
-        # database would give back (Rasa reads the latest session only): not cached.
-        if sum(isinstance(e, SessionStarted) for e in tracker.events) > 1:
-            return
-        self._cache[tracker.sender_id] = (tracker, len(tracker.events))
-        self._cache.move_to_end(tracker.sender_id)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+    def _forget_cached(self, sender_id: Optional[Text] = None, from_timer: bool = False) -> None:
+        """Called when stored events are deleted (one conversation, or all old ones): a store
+        that keeps trackers in memory drops them here. This one keeps none."""
 
     @staticmethod
     def _forget_requested(tracker: DialogueStateTracker) -> bool:
@@ -295,7 +170,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def delete(self, sender_id: Text) -> int:
         """Delete every stored event of one conversation; returns how many."""
-        self._cache.pop(sender_id, None)
+        self._forget_cached(sender_id)
         with self.session_scope() as session:
             count = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
@@ -312,11 +187,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def purge(self, now: Optional[float] = None, from_timer: bool = False) -> int:
         """Delete events older than the retention period; returns how many."""
         cutoff = (now or time.time()) - self.retention_days * DAY
-        # Cached trackers would outlive their deleted rows (the timer's thread only marks it).
-        if from_timer:
-            self._cache_stale = True
-        else:
-            self._cache.clear()
+        self._forget_cached(from_timer=from_timer)
         with self.session_scope() as session:
             count = session.query(self.SQLEvent).filter(self.SQLEvent.timestamp < cutoff).delete()
             session.commit()

@@ -1,4 +1,5 @@
-"""The redacting SQL tracker store on a real SQLite file: its cache never hides what is stored."""
+"""The redacting SQL tracker store on a real SQLite file, stock (bot.tracker_store) and with the
+cache patch (bot.patches.tracker_cache): both redact, purge, forget and keep the file private."""
 from __future__ import annotations
 
 import asyncio
@@ -9,9 +10,15 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.patches.tracker_cache import CachedTrackerStore
 from bot.tracker_store import RedactingSQLTrackerStore
 
-DOMAIN = Domain.from_yaml("version: '3.1'\nintents: [hot, gavor]\n")
+DOMAIN = Domain.from_yaml("version: '3.1'\nintents: [hot, gavor, forget_conversation]\n")
+
+
+@pytest.fixture(params=[RedactingSQLTrackerStore, CachedTrackerStore], ids=["stock", "cached"])
+def store_class(request):
+    return request.param
 
 
 @pytest.fixture
@@ -19,8 +26,12 @@ def db(tmp_path):
     return str(tmp_path / "tracker.db")
 
 
-def store(db: str) -> RedactingSQLTrackerStore:
-    return RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+@pytest.fixture
+def store(store_class):
+    def build(db: str, **kwargs) -> RedactingSQLTrackerStore:
+        return store_class(domain=DOMAIN, dialect="sqlite", db=db, **kwargs)
+
+    return build
 
 
 def stored_texts(db: str, sender: str) -> list[str]:
@@ -47,42 +58,7 @@ def first_turn_saved(s: RedactingSQLTrackerStore, sender: str) -> None:
     run(s.save(tracker))
 
 
-def test_every_event_is_stored_once_across_cached_turns(db):
-    s = store(db)
-    tracker = run(s.get_or_create_tracker("a"))
-    for i in range(3):
-        tracker = run(s.retrieve("a")) or tracker
-        turn(tracker, f"fråga {i}")
-        run(s.save(tracker))
-    types = stored_texts(db, "a")
-    assert types.count("user") == 3
-    assert len(types) == len(run(store(db).retrieve("a")).events)  # a fresh store reads the same
-
-
-def test_another_instance_writing_invalidates_the_cache(db):
-    a, b = store(db), store(db)
-    first_turn_saved(a, "s")
-    # After a failover instance b answers one turn of the same conversation.
-    other = run(b.retrieve("s"))
-    turn(other, "andra, hos b")
-    run(b.save(other))
-    back = run(a.retrieve("s"))
-    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["första", "andra, hos b"]
-    turn(back, "tredje")
-    run(a.save(back))
-    assert stored_texts(db, "s").count("user") == 3
-
-
-def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
-    s = store(db)
-    first_turn_saved(s, "f")
-    broken = run(s.retrieve("f"))
-    turn(broken, "kraschar före save")  # never saved
-    again = run(s.retrieve("f"))
-    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["första"]
-
-
-def test_new_events_are_redacted_before_they_are_written(db):
+def test_new_events_are_redacted_before_they_are_written(db, store):
     s = store(db)
     first_turn_saved(s, "r")
     tracker = run(s.retrieve("r"))
@@ -93,40 +69,8 @@ def test_new_events_are_redacted_before_they_are_written(db):
     assert "070-123 45 67" not in data and "[telefonnummer]" in data
 
 
-def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
-    """The store reads with two plain statements; Rasa's SQLTrackerStore builds the same query
-    with the ORM. Both must return the same events: none, one session, and only the latest of
-    several sessions (with a timestamp shared across the session boundary)."""
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.events import SessionStarted
 
-    s = store(db)
-    first_turn_saved(s, "one")
-    tracker = run(s.retrieve("one"))
-    # A second session whose start has the same timestamp as the last event before it.
-    boundary = tracker.events[-1].timestamp
-    tracker.update(ActionExecuted("action_session_start", timestamp=boundary))
-    tracker.update(SessionStarted(timestamp=boundary))
-    turn(tracker, "ny session")
-    run(s.save(tracker))
-    first_turn_saved(s, "other")
-    # Events stored without any SessionStarted (as an old conversation might be).
-    with sqlite3.connect(db) as c:
-        c.execute("insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
-                  ("nostart", "action", 1.0, '{"event": "action", "name": "action_listen", "timestamp": 1.0}'))
-
-    fresh = store(db)
-    for sender in ("one", "other", "nostart", "missing"):
-        ours = fresh._retrieve_latest_session(sender)
-        rasas = run(SQLTrackerStore._retrieve(fresh, sender, fetch_events_from_all_sessions=False))
-        if rasas is None:
-            assert ours is None, sender
-        else:
-            assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events], sender
-    assert [e.text for e in fresh._retrieve_latest_session("one").events if isinstance(e, UserUttered)] == ["ny session"]
-
-
-def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db):
+def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db, store):
     """A typed "/intent{...}" (from a client other than the gateway) can carry any JSON."""
     from rasa.shared.core.events import SlotSet
 
@@ -144,10 +88,11 @@ def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db):
     assert stored.count("[telefonnummer]") >= 4
 
 
-def test_old_events_are_purged_on_a_timer_without_any_chat(db):
+
+def test_old_events_are_purged_on_a_timer_without_any_chat(db, store):
     import time
 
-    s = RedactingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, retention_days=1, purge_interval=0.2)
+    s = store(db, retention_days=1, purge_interval=0.2)
     tracker = run(s.get_or_create_tracker("old"))
     turn(tracker, "gammal fråga")
     run(s.save(tracker))
@@ -159,7 +104,8 @@ def test_old_events_are_purged_on_a_timer_without_any_chat(db):
     assert stored_texts(db, "old") == []
 
 
-def test_the_database_file_is_readable_by_its_owner_only(tmp_path):
+
+def test_the_database_file_is_readable_by_its_owner_only(tmp_path, store):
     import os
     import stat
 
@@ -168,3 +114,14 @@ def test_the_database_file_is_readable_by_its_owner_only(tmp_path):
     first_turn_saved(s, "perm")
     for path in [db, *db.parent.glob("tracker.db-*")]:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+
+
+def test_forgetting_deletes_every_stored_event_of_the_conversation(db, store):
+    s = store(db)
+    first_turn_saved(s, "gone")
+    first_turn_saved(s, "kept")
+    tracker = run(s.retrieve("gone"))
+    tracker.update(UserUttered("glöm mig", {"name": "forget_conversation", "confidence": 1.0}))
+    run(s.save(tracker))
+    assert stored_texts(db, "gone") == [] and stored_texts(db, "kept")
+    assert run(s.retrieve("gone")) is None

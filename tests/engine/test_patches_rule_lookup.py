@@ -1,4 +1,4 @@
-"""bot.rule_lookup.possible_keys gives exactly Rasa's RulePolicy._get_possible_keys on the
+"""bot.patches.rule_lookup.possible_keys gives exactly Rasa's RulePolicy._get_possible_keys on the
 trained model's rules, for real conversations and for many rule-shaped histories."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa.core.agent import Agent
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from bot.rule_lookup import possible_keys
+from bot.patches.rule_lookup import possible_keys
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "lotsen.tar.gz"
 TEXTS = ["Vad gör jag om jag blir erbjuden en gåva?", "hej", "Jag har blivit hotad av en klient",

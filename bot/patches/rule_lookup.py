@@ -1,4 +1,8 @@
-"""A faster, equivalent RulePolicy._get_possible_keys for Rasa 3.6.
+"""Patch: a faster, equivalent RulePolicy._get_possible_keys.
+
+Replaces: rasa.core.policies.rule_policy.RulePolicy._get_possible_keys. Written against Rasa
+3.6.21. Measured gain: predict 1.8 → 1.5 ms per message (docs/deploy.md, "Throughput"). Drop
+when Rasa's own lookup stops re-parsing every rule key per state, or when the rules are few.
 
 Rasa filters every rule key against every past state of the conversation, rebuilding each
 key's reversed state list and re-reading its dictionaries for each check: about half of a
@@ -7,7 +11,7 @@ Here each key is compiled once into flat checks, and the scan stops as soon as e
 remaining key is shorter than the history already checked: from then on Rasa's check returns
 True for all of them.
 
-Installed for serving by bot/serve.py; tests/engine/test_rule_lookup.py compares it with
+Installed for serving by bot/serve.py; tests/engine/test_patches_rule_lookup.py compares it with
 Rasa's own method on the trained model's rules.
 """
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any, Dict, List, Set, Text, Tuple
 
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+
+RASA_VERSION = "3.6.21"
 
 State = Dict[Text, Any]
 
@@ -78,5 +84,5 @@ def possible_keys(policy: RulePolicy, lookup: Dict[Text, Text], states: List[Sta
     return {key for key, _ in remaining}
 
 
-def install() -> None:
+def apply() -> None:
     RulePolicy._get_possible_keys = possible_keys  # type: ignore[method-assign]

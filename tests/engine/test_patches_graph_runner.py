@@ -1,4 +1,4 @@
-"""bot.graph_runner.SequentialGraphRunner against Rasa's DaskGraphRunner on the trained model:
+"""bot.patches.graph_runner.SequentialGraphRunner against Rasa's DaskGraphRunner on the trained model:
 the same parse and the same next action for the same messages."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import rasa.core.processor
 from rasa.core.agent import Agent
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot.graph_runner import SequentialGraphRunner
+from bot.patches.graph_runner import SequentialGraphRunner
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "lotsen.tar.gz"
 TEXTS = ["Vad gör jag om jag blir erbjuden en gåva?", "han står i receptionen och hotar mig med kniv",
