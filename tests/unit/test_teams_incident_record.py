@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from knowledge import render
+from tests import fake_engine
 from tests.unit.test_teams_bot import activity, card, client, engine, messages, personal_chat, shared_engine  # noqa: F401
 
 SECRET = "Jag vet var du bor Xq9Hemligt"
@@ -18,9 +19,8 @@ def show_cards(reply: dict) -> list[dict]:
 def test_the_record_link_opens_a_form_in_the_card(client, engine):
     record = render.incident_record()
     engine.reply = lambda body: [
-        {"text": "Ring 112 om du är i fara."},
-        {"custom": {"lotsen": {"topic": "hot", "emergency": False, "suggestions": [], "count": 1,
-                               "links": [{**record.link, "message": 0}]}}},
+        fake_engine.part("Ring 112 om du är i fara.", links=[record.link]),
+        fake_engine.turn(topic="hot", emergency=False, suggestions=[]),
     ]
     [answer] = messages(client.post("/api/messages", json=activity(text="jag blev hotad")))
     [form] = show_cards(answer)
