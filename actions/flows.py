@@ -80,7 +80,7 @@ class FlowFormValidation(SafeFormValidationAction, ABC):
         if not text or intent in NOT_ANSWERS:
             return []
         flow = flow_data().flows[self.flow_name]
-        found = answers_in_text(flow, text, tracker.get_slot(REQUESTED_SLOT), YES_NO.get(intent))
+        found = answers_in_text(flow, text, tracker.get_slot(REQUESTED_SLOT), YES_NO.get(intent or ""))
         return [SlotSet(slot, value) for slot, value in found.items()]
 
     async def get_validation_events(
@@ -122,6 +122,8 @@ class AskQuestion(SafeAction, ABC):
     ) -> List[Dict[Text, Any]]:
         """Ask the next question of the guided conversation."""
         flow = flow_data().for_slot(self.slot)
+        if flow is None:  # every ask action is made from a flow's question (flow_action_classes)
+            raise LookupError(f"no flow asks {self.slot}")
         conversation.send(dispatcher, tracker, [question_message(flow, self.slot)], topic=flow.topic)
         return []
 
@@ -242,7 +244,9 @@ class ActionAnswerYesNo(SafeAction):
         flows = flow_data()
         for intent, entities in offered:
             flow = flows.flows.get(intent or "")
-            for slot in entities if flow else ():
+            if flow is None:
+                continue
+            for slot in entities:
                 question = flow.questions.get(slot)
                 value = question and (question.affirm if yes else question.deny)
                 if value and flow.is_complete({slot: value}):

@@ -61,14 +61,16 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
             raise ValueError("a payload that was not checked")
     flagged = bool(text and state.detector.is_emergency(text))
     message = text if text is not None else payload
+    if message is None:  # the schemas allow text or payload, never neither
+        raise ValueError("a turn without text or payload")
     if flagged and state.settings.emergency_immediate:
-        answer = fallback_answer(state.kb, text, payload, flagged, state.search)
+        immediate = fallback_answer(state.kb, text, payload, flagged, state.search)
         await state.late_answers.expect(session_id)
-        task = asyncio.create_task(_late_answer(state, session_id, message, answer))
+        task = asyncio.create_task(_late_answer(state, session_id, message, immediate))
         state.background.add(task)
         task.add_done_callback(state.background.discard)
-        return _finish(state, session_id, answer, "fallback", channel, text, late=True)
-    answer = None
+        return _finish(state, session_id, immediate, "fallback", channel, text, late=True)
+    answer: dict | None = None
     engine = "rasa"
     try:
         # Someone in danger does not wait behind other people's questions (only reached when

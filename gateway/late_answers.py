@@ -93,6 +93,7 @@ class MemoryLateAnswers:
 
     async def expect(self, session_id: str) -> None:
         entry = self._entry(session_id, create=True)
+        assert entry is not None  # create=True always gives one
         entry.expected += 1
         entry.stamp = self._clock()
         self._entries.move_to_end(session_id)
@@ -204,7 +205,9 @@ class RedisLateAnswers:
         key = self._keys(session_id)[0]
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                await pipe.incr(key).expire(key, self._ttl).execute()
+                pipe.incr(key)
+                pipe.expire(key, self._ttl)
+                await pipe.execute()
         except RedisError as exc:
             self._failed("expect", exc)
 

@@ -68,7 +68,7 @@ def words(text: str) -> list[str]:
 
 
 def char_ngrams(tokens: list[str]) -> list[str]:
-    grams = []
+    grams: list[str] = []
     for token in tokens:
         if len(token) < MIN_NGRAM_WORD:
             continue

@@ -200,6 +200,8 @@ class RateLimit:
         """0 when allowed, else seconds until the window has room again."""
         from limits.errors import StorageError
 
+        if self.limiter is None or self.item is None:  # switched off (per_minute 0): never called
+            return 0.0
         try:
             if await self.limiter.hit(self.item, "requests", client):
                 return 0.0

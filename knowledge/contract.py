@@ -88,7 +88,7 @@ def checked_message(raw: Any) -> Message | None:
     text. Malformed buttons, links and items are dropped; an unknown kind is plain text."""
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"]:
         return None
-    kind = raw.get("kind") if raw.get("kind") in KINDS else KIND_TEXT
+    kind = raw["kind"] if isinstance(raw.get("kind"), str) and raw["kind"] in KINDS else KIND_TEXT
     return message(raw["text"], _buttons(raw.get("buttons")), _links(raw.get("links")), kind=kind,
                    title=_text(raw.get("title")), items=_items(raw.get("items")))
 
