@@ -98,7 +98,7 @@ format: setup-app
 # The edit–test loop: unit tests of the app environment, no model, no stack, no browser.
 # `make test` stays the whole truth.
 test-fast: setup-app
-	$(APP_PY) -m pytest -q -m "not model" --durations=10 tests/unit
+	$(APP_PY) -m pytest -q -m "not slow" --durations=10 tests/unit
 
 test-engine: model
 	$(ENGINE_VENV)/bin/rasa data validate --fail-on-warnings --config bot/config.yml \

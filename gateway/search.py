@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bm25s
-import yaml
 import numpy as np
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
-from knowledge.loader import KnowledgeBase
+from knowledge.loader import KnowledgeBase, safe_load
 from knowledge.readability import plain_text
 
 _WORD = re.compile(r"[0-9a-zåäöéü]+")
@@ -40,7 +39,7 @@ def load_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
     """Training questions per intent, from Rasa's YAML format ("- example" lines)."""
     out: dict[str, list[str]] = {}
     for path in sorted(nlu_dir.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             if "intent" in block and isinstance(block.get("examples"), str):
                 lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 import jsonschema
 import yaml
 
-from knowledge.loader import AUDIENCES, KnowledgeBase
+from knowledge.loader import AUDIENCES, KnowledgeBase, safe_load
 
 FLOWS_FILE = Path(__file__).resolve().parent / "flows.yml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "flows.schema.json"
@@ -330,7 +330,7 @@ def load_flows(path: Path | None = None) -> Flows:
     path = Path(path) if path else FLOWS_FILE
     problems: list[str] = []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise FlowsError([f"{path}: {exc}".replace("\n", " ")]) from exc
     # The shape first: the checks below assume tables and lists where the schema says so.

@@ -25,6 +25,9 @@ def engine(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, text="ok")
 
 
+pytestmark = pytest.mark.slow  # every documented route, generated requests
+
+
 @pytest.fixture(scope="module")
 def api_schema():
     app = create_app(Settings(rate_limit_per_minute=0, api_docs=True), engine_transport=httpx.MockTransport(engine))

@@ -149,6 +149,7 @@ def test_heldout_emergencies_are_enough():
     assert len(set(emergencies["akut_fara"])) >= MIN_HELDOUT_EMERGENCIES
 
 
+@pytest.mark.slow
 def test_no_heldout_line_is_equal_or_near_equal_to_a_training_line(training, heldout):
     train = sorted({line for lines in training.values() for line in lines})
     tests = [line for lines in heldout.values() for line in lines]

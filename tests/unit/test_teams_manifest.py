@@ -75,6 +75,7 @@ def test_icons_have_teams_sizes_and_the_outline_is_white_on_transparent(built):
     assert any(p[3] == 0 for p in outline)
 
 
+@pytest.mark.slow
 def test_committed_icons_are_what_the_script_draws(tmp_path):
     subprocess.run([sys.executable, str(TEAMS_DIR / "make_icons.py"), str(tmp_path)], check=True, capture_output=True)
     for name in package.ICONS:
