@@ -99,6 +99,10 @@ whose answer the person gets, after FallbackClassifier; when our EmergencyOverri
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
+def pct(n: int, d: int) -> float:
+    return 100.0 * n / d
+
+
 def read_examples(paths: Iterable[Path]) -> list[tuple[str, str]]:
     """(text, intent) pairs from Rasa YAML NLU files; entity markup is reduced to its text."""
     pairs = []
@@ -643,7 +647,6 @@ def cross_validate(config: Path, k: int) -> int:
             unsure = sum(f == FALLBACK for _, f in finals) + sum(f == FALLBACK for f in oos_finals)
             oos_answered = sum(f not in (OUT_OF_SCOPE, FALLBACK) for f in oos_finals)
             cost = 100.0 * (wrong + rejected + oos_answered + UNSURE_COST * unsure) / (len(finals) + len(oos_finals))
-            pct = lambda n, d: 100.0 * n / d  # noqa: E731
             print(f"| {threshold:.2f} | {ambiguity:.2f} | {pct(sum(f == g for g, f in finals), len(finals)):.1f} | "
                   f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | {pct(wrong, len(finals)):.1f} | "
                   f"{pct(rejected, len(finals)):.1f} | "

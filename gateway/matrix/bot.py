@@ -360,7 +360,7 @@ class MatrixBot:
         await self._typing(room, TYPING_MS)
         try:
             answer = await answer_turn(self.state, session, text=turn_text, payload=payload, channel=CHANNEL)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 – the person gets an answer whatever failed; the type only
             log.error("Matrix: svaret kunde inte tas fram (%s).", type(exc).__name__)
             await self._typing(room, 0)
             await self._say(room, session, self.strings.error, quote)

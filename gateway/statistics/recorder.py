@@ -124,7 +124,7 @@ class StatisticsRecorder:
         Never raises: the answer matters more than its count."""
         try:
             self._record(result, channel, text, session)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 – counting must never fail the turn; the type only
             log.error("en fråga kunde inte räknas (%s)", type(exc).__name__)
 
     def _record(self, result: dict, channel: str, text: str | None, session: str | None = None) -> None:

@@ -1,7 +1,15 @@
 """Never a dead end (knowledge/suggestions.py): rank fusion and when a question gets buttons."""
 from __future__ import annotations
 
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.main import create_app
+from gateway.settings import Settings
 from knowledge.suggestions import FALLBACK, OUT_OF_SCOPE, Thresholds, degraded_suggestions, fuse, suggestions
+from tests import fake_engine
+from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply
 
 TOPICS = {"gavor", "mutor", "jav", "hot", "vald"}
 SURE = Thresholds(search_min=1.5, oos_sure=0.85)
@@ -52,14 +60,6 @@ def test_degraded_mode_uses_the_search_alone():
 
 # --- the gateway: the engine's out-of-scope/unsure answer augmented by the search -------------
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-
-from gateway.main import create_app  # noqa: E402
-from gateway.settings import Settings  # noqa: E402
-from tests import fake_engine  # noqa: E402
-from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply  # noqa: E402
 
 
 def out_of_scope_reply(kb, ranking):

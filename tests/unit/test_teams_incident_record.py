@@ -6,7 +6,7 @@ import logging
 
 from knowledge import render
 from tests import fake_engine
-from tests.unit.test_teams_bot import activity, card, client, engine, messages, personal_chat, shared_engine  # noqa: F401
+from tests.unit.test_teams_bot import activity, card, client, engine, messages, personal_chat, shared_engine  # noqa: F401 (fixtures)
 
 SECRET = "Jag vet var du bor Xq9Hemligt"
 
