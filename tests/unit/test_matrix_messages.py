@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from gateway.matrix.config import (
     pickle_key,
 )
 from gateway.settings import Settings
+from knowledge import render
 
 BUTTONS = [{"title": "Gåvor och representation", "payload": "/gavor"},
            {"title": "Hot och våld", "payload": "/hot"}]
@@ -83,6 +85,14 @@ def test_sources_are_titled_links(strings):
                "links": [{"title": "Guiden", "url": url}], "items": [{"text": "Guiden (Brå, 2024)", "href": url}]}
     html = messages.content(sources, strings)["formatted_body"]
     assert html == f'<p><strong>Källor</strong></p><ul><li><a href="{url}">Guiden (Brå, 2024)</a></li></ul>'
+
+
+def test_every_topic_renders_without_a_raw_url_as_link_text(kb, strings):
+    for topic in kb.articles:
+        first, *rest = [messages.content(m, strings) for m in render.article_messages(kb, topic, emergency=True)]
+        assert '<a href="tel:112">' in first["formatted_body"]
+        for content in [first, *rest]:
+            assert not re.search(r">https?://", content["formatted_body"]), (topic, content["formatted_body"])
 
 
 def test_lines_stay_lines(strings):
