@@ -54,7 +54,7 @@ def _listed(message: dict) -> list[dict[str, Any]]:
     """A steps, contacts or sources part: its title, then its items as a markdown list."""
     titles = structured.link_titles(message)
     numbered = message["kind"] == contract.KIND_STEPS
-    lines = [("{}. ".format(n) if numbered else "- ")
+    lines = [(f"{n}. " if numbered else "- ")
              + "".join(_anchor(text, href) for text, href in structured.item_pieces(item, titles))
              for n, item in enumerate(message["items"], 1)]
     heading = [{"type": "TextBlock", "text": message["title"], "weight": "Bolder", "wrap": True}] if message.get("title") else []
