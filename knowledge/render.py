@@ -7,6 +7,7 @@ for channels that read nothing else; `kind` and `items` give the same content as
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -19,6 +20,37 @@ __all__ = ["Message", "message"]
 
 # The national channel whose number the emergency line's call button dials.
 EMERGENCY_CHANNEL = "akut_112"
+MANAGER = "chef"
+
+# A sentence ends at . ! or ? (also inside **bold**) before a blank; a list line starts with a
+# bullet or a number.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?]\*\*)\s+")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_NOT_WORD = re.compile(r"[^\w ]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def sentence_key(sentence: str) -> str:
+    """What a sentence says, whatever its markup, case and punctuation."""
+    return " ".join(_NOT_WORD.sub("", _LIST_MARK.sub("", sentence).casefold()).split())
+
+
+def _not_for(kb: KnowledgeBase, sentence: str, role: str | None) -> bool:
+    """A manager is not told to tell their manager (phrases.yml: not_for_managers);
+    "din egen chef" is advice for a manager and stays."""
+    markers = kb.phrases.get("not_for_managers") or [] if role == MANAGER else []
+    return any(m.casefold() in sentence.casefold() for m in markers)
+
+
+def for_reader(kb: KnowledgeBase, text: str, role: str | None) -> str:
+    """`text` without the sentences that are no advice for this reader (see _not_for)."""
+    if role != MANAGER:
+        return text
+    return " ".join(s for s in sentences(text) if not _not_for(kb, s, role))
 
 
 def part_title(kb: KnowledgeBase, kind: str) -> str | None:
@@ -35,19 +67,26 @@ def topic_buttons(kb: KnowledgeBase, topic_ids: Iterable[str]) -> list[dict]:
     return [{"title": kb.articles[t].title, "payload": topic_payload(t)} for t in topic_ids if t in kb.articles]
 
 
-def steps_text(kb: KnowledgeBase, article: Article) -> str:
-    lines = [f"{i}. {step}" for i, step in enumerate(article.steps, 1)]
+def reader_steps(kb: KnowledgeBase, article: Article, role: str | None = None) -> list[str]:
+    """The article's steps as advice for this reader (see for_reader); a step left empty goes."""
+    return [kept for kept in (for_reader(kb, step, role) for step in article.steps) if kept]
+
+
+def steps_text(kb: KnowledgeBase, article: Article, role: str | None = None) -> str:
+    lines = [f"{i}. {step}" for i, step in enumerate(reader_steps(kb, article, role), 1)]
     return "\n".join([kb.phrases["steps_heading"], *lines])
 
 
-def lead_message(article: Article) -> Message:
-    """What to do now, in one or two sentences: the first thing anyone reads."""
-    return message(article.summary, kind=contract.KIND_LEAD)
+def lead_message(article: Article, kb: KnowledgeBase | None = None, role: str | None = None) -> Message | None:
+    """What to do now, in one or two sentences: the first thing anyone reads. None when none
+    of it is advice for this reader (a manager's lead that says "tell your manager")."""
+    text = for_reader(kb, article.summary, role) if kb else article.summary
+    return message(text, kind=contract.KIND_LEAD) if text else None
 
 
-def steps_message(kb: KnowledgeBase, article: Article) -> Message:
-    return message(steps_text(kb, article), kind=contract.KIND_STEPS, title=part_title(kb, contract.KIND_STEPS),
-                   items=[item(step) for step in article.steps])
+def steps_message(kb: KnowledgeBase, article: Article, role: str | None = None) -> Message:
+    return message(steps_text(kb, article, role), kind=contract.KIND_STEPS, title=part_title(kb, contract.KIND_STEPS),
+                   items=[item(step) for step in reader_steps(kb, article, role)])
 
 
 def channel_href(channel: Channel) -> str | None:
@@ -60,8 +99,11 @@ def channel_href(channel: Channel) -> str | None:
     return channel.url
 
 
-def channels_message(kb: KnowledgeBase, keys: Iterable[str], heading_key: str = "channels_heading") -> Message:
-    channels = [kb.channel(k) for k in keys]
+def channels_message(kb: KnowledgeBase, keys: Iterable[str], heading_key: str = "channels_heading",
+                     role: str | None = None) -> Message:
+    # A channel whose line is no advice for this reader ("Din närmaste chef – Berätta för din
+    # chef …" for a manager) is left out.
+    channels = [c for c in (kb.channel(k) for k in keys) if not _not_for(kb, c.how_to_reach(), role)]
     lines = [c.how_to_reach() for c in channels]
     text = "\n".join([kb.phrases[heading_key], *(f"- {line}" for line in lines)])
     links = [{"title": c.name, "url": c.url} for c in channels if c.url]
@@ -84,12 +126,27 @@ def emergency_message(kb: KnowledgeBase) -> Message:
                    items=[item(kb.phrases["emergency_call"], channel_href(kb.channel(EMERGENCY_CHANNEL)))])
 
 
-def audience_message(article: Article, role: str | None) -> Message | None:
-    """The article's section for the asker's role ("För dig som chef"), if it has one."""
+def _unsaid(section: str, said: set[str]) -> str:
+    """The section without the sentences already said (in the lead and steps above it): a list
+    line said whole goes, a paragraph keeps its other sentences."""
+    lines = []
+    for line in section.split("\n"):
+        mark = _LIST_MARK.match(line)
+        prefix = mark.group(0) if mark else ""
+        kept = [s for s in sentences(line[len(prefix):]) if sentence_key(s) not in said]
+        if kept or not prefix:
+            lines.append(prefix + " ".join(kept))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def audience_message(article: Article, role: str | None, said: Iterable[str] = ()) -> Message | None:
+    """The article's section for the asker's role ("För dig som chef"), if it has one, without
+    the sentences in `said` (what the answer already says)."""
     section = article.audience_section(role) if role else None
     if not section or role is None:
         return None
-    return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}")
+    section = _unsaid(section, {sentence_key(s) for text in said for s in sentences(text)})
+    return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}") if section else None
 
 
 @lru_cache(maxsize=1)
@@ -103,20 +160,23 @@ def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, 
 
     With `emergency`, the 112 line comes first whatever the topic is: a false alarm costs a
     line, a missed emergency costs far more. With a known `role`, that audience's section
-    follows the steps; an emergency answer stays short and leaves it out.
+    follows the steps, without what they already said; an emergency answer stays short and
+    leaves it out. A manager gets no advice to tell their manager (for_reader).
     """
     article = kb.articles[topic_id]
     out: list[Message] = [emergency_message(kb)] if emergency else []
-    lead, steps = lead_message(article), steps_message(kb, article)
+    lead = lead_message(article, kb, role)
+    steps = steps_message(kb, article, role)
     record = incident_record()
     # The record is written in the browser only (issue 18): the chat links to it, never asks.
     if topic_id in record.offered_from:
         steps["links"] = [*steps["links"], record.link]
-    out.extend([lead, steps])
-    section = None if emergency else audience_message(article, role)
+    out.extend([m for m in (lead, steps) if m])
+    said = [article.summary, *article.steps]
+    section = None if emergency else audience_message(article, role, said)
     if section:
         out.append(section)
-    out.append(channels_message(kb, article.channels))
+    out.append(channels_message(kb, article.channels, role=role))
     sources = sources_message(kb, article)
     sources["buttons"] = topic_buttons(kb, article.related)
     out.append(sources)

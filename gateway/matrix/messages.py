@@ -6,6 +6,10 @@ The person answers with the number or the title, typed or as a reply to that mes
 numbers run on through all messages of one answer (related topics 1–3, then "Ja" 4, "Nej" 5),
 so that a bare number is never ambiguous. Links become <a> elements; the plain body keeps
 their addresses.
+
+Structured parts (issue 20) are drawn as such: the emergency line stands alone and bold with a
+tel:112 link, steps are an <ol>, contacts a <ul> with tel:/mailto: links, sources a <ul> of
+titled links (gateway.structured); the plain body is the message's text, which says it all.
 """
 from __future__ import annotations
 
@@ -13,12 +17,13 @@ import html
 import re
 from dataclasses import dataclass
 
+from gateway import structured
 from gateway.matrix.config import MatrixStrings
+from knowledge import contract
 
 MAX_TEXT_CHARS = 1000  # as for /api/chat (gateway.schemas.Text)
 HTML_FORMAT = "org.matrix.custom.html"
 
-_URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)]")
 # A pill (mention) of any user in the HTML body: the bot's own name is noise to the NLU and a
 # colleague's name is personal data the engine does not need.
 _PILL = re.compile(r"<a\b[^>]*href=\"https://matrix\.to/#/[@!#][^\"]*\"[^>]*>.*?</a>", re.IGNORECASE | re.DOTALL)
@@ -30,23 +35,42 @@ _NUMBER = re.compile(r"\s*(?:nr\.?\s*)?(\d{1,3})\s*[.)]?\s*", re.IGNORECASE)
 _TITLE_NOISE = re.compile(r"[^\w]+")
 
 
-def _linkify(escaped: str) -> str:
-    # Runs on HTML-escaped text, where & is &amp;: the href takes the address back unescaped.
-    return _URL.sub(lambda m: f'<a href="{html.escape(html.unescape(m.group(0)), quote=True)}">{m.group(0)}</a>', escaped)
+def _html_lines(text: str, titles: dict[str, str] | None = None) -> str:
+    # Addresses in running text are linked by their title or host name, never shown raw.
+    return "<br>".join("".join(_anchor(piece, href) for piece, href in structured.pieces(line, titles or {}))
+                       for line in text.split("\n"))
 
 
-def _html_lines(text: str) -> str:
-    return "<br>".join(_linkify(html.escape(line, quote=False)) for line in text.split("\n"))
+def _anchor(text: str, href: str | None) -> str:
+    shown = html.escape(text, quote=False)
+    return f'<a href="{html.escape(href, quote=True)}">{shown}</a>' if href else shown
+
+
+def _structured_html(message: dict) -> str | None:
+    """The HTML of an emergency, steps, contacts or sources part; None for running text."""
+    kind, items = message.get("kind"), message.get("items") or []
+    if kind == contract.KIND_EMERGENCY:
+        calls = "".join(f"<p>{_anchor(i['text'], i['href'])}</p>" for i in items if i.get("href"))
+        return f"<p><strong>{_html_lines(message['text'])}</strong></p>{calls}"
+    if not structured.is_listed(message):
+        return None
+    titles = structured.link_titles(message)
+    tag = "ol" if kind == contract.KIND_STEPS else "ul"
+    rows = "".join("<li>" + "".join(_anchor(text, href) for text, href in structured.item_pieces(i, titles)) + "</li>"
+                   for i in items)
+    heading = f"<p><strong>{html.escape(message['title'])}</strong></p>" if message.get("title") else ""
+    return f"{heading}<{tag}>{rows}</{tag}>"
 
 
 def content(message: dict, strings: MatrixStrings, first: int = 1) -> dict:
-    """One chat message ({"text", "buttons", "links"}) as an m.room.message content; its
-    choices are numbered from `first`."""
+    """One chat message ({"text", "buttons", "links"}, and "kind", "title", "items" when it is
+    a structured part) as an m.room.message content; its choices are numbered from `first`."""
     text = message["text"]
     body = [text]
-    parts = [f"<p>{_html_lines(text)}</p>"]
-    # Links whose address the text already shows are linked there; the others get a list.
-    extra = [link for link in message["links"] if link["url"] not in text]
+    parts = [_structured_html(message) or f"<p>{_html_lines(text, structured.link_titles(message))}</p>"]
+    # Links whose address the text (or a part's list) already shows are linked there; the
+    # others get a list.
+    extra = structured.extra_links(message)
     if extra:
         body.append("\n".join([strings.links_heading,
                                *(f"- {link['title'] or link['url']}: {link['url']}" for link in extra)]))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from gateway.matrix.config import (
     pickle_key,
 )
 from gateway.settings import Settings
+from knowledge import render
 
 BUTTONS = [{"title": "Gåvor och representation", "payload": "/gavor"},
            {"title": "Hot och våld", "payload": "/hot"}]
@@ -40,10 +42,57 @@ def test_links_are_real_links_once_each(strings):
              {"title": "Säkerhetsfunktionen", "url": "https://intra.example.se/sak"}]
     content = messages.content({"text": text, "buttons": [], "links": links}, strings)
     html = content["formatted_body"]
-    assert '<a href="https://bra.se/guide?a=1&amp;b=2">https://bra.se/guide?a=1&amp;b=2</a>' in html
-    assert html.count("bra.se/guide") == 2  # href and text of the one inline link, no second list item
+    # Linked by its title, never with the raw address as link text (issue 20).
+    assert '<a href="https://bra.se/guide?a=1&amp;b=2">Guiden</a>' in html
+    assert html.count("bra.se/guide") == 1  # the one inline link, no second list item
     assert '<li><a href="https://intra.example.se/sak">Säkerhetsfunktionen</a></li>' in html
     assert "- Säkerhetsfunktionen: https://intra.example.se/sak" in content["body"]
+
+
+def test_emergency_part_is_bold_with_a_tel_link(strings):
+    emergency = {"text": "Är du i fara? Ring 112.", "buttons": [], "links": [], "kind": "emergency",
+                 "title": "Akut fara", "items": [{"text": "Ring 112", "href": "tel:112"}]}
+    content = messages.content(emergency, strings)
+    assert content["body"] == "Är du i fara? Ring 112."
+    assert content["formatted_body"] == '<p><strong>Är du i fara? Ring 112.</strong></p><p><a href="tel:112">Ring 112</a></p>'
+
+
+def test_steps_are_an_ordered_list(strings):
+    steps = {"text": "Gör så här nu:\n1. Gå undan\n2. Larma", "buttons": [], "links": [], "kind": "steps",
+             "title": "Gör så här nu", "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}]}
+    content = messages.content(steps, strings)
+    assert content["formatted_body"] == "<p><strong>Gör så här nu</strong></p><ol><li>Gå undan</li><li>Larma</li></ol>"
+    assert content["body"] == steps["text"]
+
+
+def test_contacts_are_a_list_with_tel_and_mailto_links_and_no_raw_url(strings):
+    line = "HR – stöd. Telefon: 010-123 45 67. E-post: hr@example.se. Webb: https://intra.example.se/hr."
+    contacts = {"text": f"Vänd dig till:\n- {line}\n- Polisen.", "buttons": [], "kind": "contacts",
+                "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}], "title": "Vem kontaktar jag?",
+                "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}]}
+    html = messages.content(contacts, strings)["formatted_body"]
+    assert html.startswith("<p><strong>Vem kontaktar jag?</strong></p><ul><li>")
+    assert '<li><a href="tel:0101234567">HR</a> – stöd.' in html
+    assert '<a href="mailto:hr@example.se">hr@example.se</a>' in html
+    assert '<a href="https://intra.example.se/hr">HR-sidan</a>.' in html
+    assert '<li><a href="tel:11414">Polisen 114 14</a></li>' in html
+    assert ">https://" not in html and strings.links_heading not in html
+
+
+def test_sources_are_titled_links(strings):
+    url = "https://bra.se/guide"
+    sources = {"text": f"Läs mer:\n- Guiden (Brå, 2024): {url}", "buttons": [], "kind": "sources", "title": "Källor",
+               "links": [{"title": "Guiden", "url": url}], "items": [{"text": "Guiden (Brå, 2024)", "href": url}]}
+    html = messages.content(sources, strings)["formatted_body"]
+    assert html == f'<p><strong>Källor</strong></p><ul><li><a href="{url}">Guiden (Brå, 2024)</a></li></ul>'
+
+
+def test_every_topic_renders_without_a_raw_url_as_link_text(kb, strings):
+    for topic in kb.articles:
+        first, *rest = [messages.content(m, strings) for m in render.article_messages(kb, topic, emergency=True)]
+        assert '<a href="tel:112">' in first["formatted_body"]
+        for content in [first, *rest]:
+            assert not re.search(r">https?://", content["formatted_body"]), (topic, content["formatted_body"])
 
 
 def test_lines_stay_lines(strings):
