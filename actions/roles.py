@@ -35,7 +35,8 @@ def role_answer(kb: KnowledgeBase, role: str, topic: str | None) -> list[render.
     messages = [render.message(kb.phrases["role_confirmed"].format(role=kb.phrases["role_names"][role]))]
     if topic:
         article = kb.articles[topic]
-        section = render.audience_message(article, role)
+        # The answer before said the lead and the steps: the section does not repeat them.
+        section = render.audience_message(article, role, said=[article.summary, *article.steps])
         messages.append(section or render.message(kb.phrases["role_no_section"].format(title=article.title)))
     return messages
 

@@ -46,11 +46,25 @@ def _not_for(kb: KnowledgeBase, sentence: str, role: str | None) -> bool:
     return any(m.casefold() in sentence.casefold() for m in markers)
 
 
+def _reader_sentence(kb: KnowledgeBase, sentence: str, role: str | None) -> str:
+    """The sentence, or what comes before its first clause that is no advice for this reader:
+    "Ring 112 om du är i fara just nu, och berätta annars för din chef direkt." keeps its
+    112 line for a manager ("Ring 112 om du är i fara just nu.")."""
+    if not _not_for(kb, sentence, role):
+        return sentence
+    kept: list[str] = []
+    for clause in sentence.split(", "):
+        if _not_for(kb, clause, role):
+            break
+        kept.append(clause)
+    return ", ".join(kept).rstrip(" ,;:.") + "." if kept else ""
+
+
 def for_reader(kb: KnowledgeBase, text: str, role: str | None) -> str:
-    """`text` without the sentences that are no advice for this reader (see _not_for)."""
+    """`text` without what is no advice for this reader (see _not_for, _reader_sentence)."""
     if role != MANAGER:
         return text
-    return " ".join(s for s in sentences(text) if not _not_for(kb, s, role))
+    return " ".join(kept for kept in (_reader_sentence(kb, s, role) for s in sentences(text)) if kept)
 
 
 def part_title(kb: KnowledgeBase, kind: str) -> str | None:

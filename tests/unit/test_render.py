@@ -78,3 +78,14 @@ def test_a_manager_is_not_told_to_tell_their_manager_but_gets_the_managers_secti
             assert section == [], topic  # an emergency answer stays short
         elif article.audience_section("chef"):
             assert len(section) == 1, topic
+
+
+def test_a_manager_keeps_the_112_line_of_every_danger_topic(kb):
+    """Leaving out "berätta för din chef" must not take the 112 line with it: a lead such as
+    "Ring 112 om du är i fara, och berätta annars för din chef" keeps its first clause."""
+    danger = [t for t in kb.topics.values() if t.danger]
+    assert danger
+    for topic in danger:
+        lead = render.article_messages(kb, topic.id, role="chef")[0]
+        assert lead["kind"] == "lead" and "112" in lead["text"], (topic.id, lead)
+        assert not _TELLS_MANAGER.search(lead["text"]), (topic.id, lead["text"])
