@@ -4,6 +4,7 @@ rasa_sdk's own server, after the flow action classes are made from knowledge/flo
 registration walks the subclasses of Action, so they must exist before it starts, and making
 them here rather than when `actions` is imported keeps imports free of work.
 """
+
 from __future__ import annotations
 
 from rasa_sdk.__main__ import main as rasa_sdk_main

@@ -3,11 +3,13 @@
 The topic of the latest answer (the "current topic" follow-ups refer to) and the asker's role
 live in slots; the buttons offered are read from the tracker's bot events.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,7 +26,7 @@ def _session(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Events since the session started: an earlier session's topic is no context."""
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("event") in ("session_started", "restart"):
-            return events[index + 1:]
+            return events[index + 1 :]
     return events
 
 
@@ -142,6 +144,13 @@ def send(
 ) -> None:
     """reply.send with the asker's role (if known) and the classifier's ranking added for the
     statistics (the ranking is the top three shown when someone answers "Nej")."""
-    reply.send(dispatcher, messages, topic=topic, emergency=emergency, suggestions=suggestions,
-               audience=audience or text_value(tracker.get_slot(ROLE_SLOT)), feedback=feedback,
-               ranking=ranked_intents(tracker))
+    reply.send(
+        dispatcher,
+        messages,
+        topic=topic,
+        emergency=emergency,
+        suggestions=suggestions,
+        audience=audience or text_value(tracker.get_slot(ROLE_SLOT)),
+        feedback=feedback,
+        ranking=ranked_intents(tracker),
+    )

@@ -5,10 +5,11 @@ Every button carries the case (and the choice) it belongs to, so the action keep
 of its own. The cases are data in knowledge/dilemmas.yml. The turn's topic is the case's
 topic, so the statistics count practised cases per topic and nothing about the choice.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -33,8 +34,7 @@ def dilemmas() -> Dilemmas:
 
 
 def case_messages(d: Dilemmas, case: Case) -> list[render.Message]:
-    buttons = [{"title": c.text, "payload": start_payload(INTENT, {CASE: case.id, CHOICE: c.id})}
-               for c in case.choices]
+    buttons = [{"title": c.text, "payload": start_payload(INTENT, {CASE: case.id, CHOICE: c.id})} for c in case.choices]
     return [render.message(f"{d.texts['chat_intro']}\n{case.title}: {case.text}", buttons=buttons)]
 
 
@@ -49,19 +49,23 @@ def answer_messages(kb: KnowledgeBase, d: Dilemmas, case: Case, choice: Choice) 
     links = [{"title": article.title, "url": f"/kunskap/{case.topic}"}]
     questions = "\n".join([texts["questions_heading"], *(f"- {q}" for q in case.questions)])
     following = d.after(case.id)
-    buttons = [{"title": texts["next_button"], "payload": start_payload(INTENT, {CASE: following.id})},
-               {"title": texts["stop_button"], "payload": STOP_PAYLOAD}]
-    return [render.message("\n".join(parts), buttons=render.topic_buttons(kb, [case.topic]), links=links),
-            render.message(questions, buttons=buttons)]
+    buttons = [
+        {"title": texts["next_button"], "payload": start_payload(INTENT, {CASE: following.id})},
+        {"title": texts["stop_button"], "payload": STOP_PAYLOAD},
+    ]
+    return [
+        render.message("\n".join(parts), buttons=render.topic_buttons(kb, [case.topic]), links=links),
+        render.message(questions, buttons=buttons),
+    ]
 
 
 class ActionDilemmaPractice(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_dilemma_practice"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Show a case, or what the chosen answer means and the next case's button."""
         d = dilemmas()
         entities = conversation.latest_entities(tracker)

@@ -3,16 +3,17 @@
 Nothing is stored here beyond the conversation itself: the answer travels in the custom
 payload ({"lotsen": {"feedback": {"topic": ..., "helpful": ...}}}) for the gateway's statistics.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
-from actions.settings import knowledge_base
 from actions.safety import SafeAction
+from actions.settings import knowledge_base
 from knowledge import contract, render
 from knowledge.flows import start_payload
 from knowledge.loader import KnowledgeBase
@@ -23,6 +24,7 @@ HELPFUL = {"ja": True, "nej": False}
 
 def feedback_question(kb: KnowledgeBase, topic: str | None) -> render.Message:
     """The question with Ja/Nej buttons; each button carries the topic it is about."""
+
     def payload(value: str) -> str:
         return start_payload(INTENT, {"helpful": value, **({"feedback_topic": topic} if topic else {})})
 
@@ -30,8 +32,12 @@ def feedback_question(kb: KnowledgeBase, topic: str | None) -> render.Message:
         {"title": kb.phrases["feedback_yes_button"], "payload": payload("ja")},
         {"title": kb.phrases["feedback_no_button"], "payload": payload("nej")},
     ]
-    return render.message(kb.phrases["feedback_question"], buttons=buttons, kind=contract.KIND_FEEDBACK,
-                          title=render.part_title(kb, contract.KIND_FEEDBACK))
+    return render.message(
+        kb.phrases["feedback_question"],
+        buttons=buttons,
+        kind=contract.KIND_FEEDBACK,
+        title=render.part_title(kb, contract.KIND_FEEDBACK),
+    )
 
 
 def feedback_topic(value: Any, kb: KnowledgeBase) -> str | None:
@@ -39,7 +45,9 @@ def feedback_topic(value: Any, kb: KnowledgeBase) -> str | None:
     return value if isinstance(value, str) and value in kb.topics else None
 
 
-def record(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, topic: str | None, helpful: bool) -> None:
+def record(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase, topic: str | None, helpful: bool
+) -> None:
     """Thank the person; after a "Nej", offer a simpler answer or a human."""
     if helpful:
         messages = [render.message(kb.phrases["feedback_thanks"])]
@@ -53,12 +61,12 @@ def record(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase
 
 
 class ActionFeedback(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_feedback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Count whether the answer helped; typed feedback without a value gets the question."""
         kb = knowledge_base()
         entities = conversation.latest_entities(tracker)

@@ -6,28 +6,28 @@ outcomes are data in knowledge/flows.yml; the action classes are made from it wh
 server starts (`flow_action_classes`, called by `python -m actions`), so a new flow needs no
 Python module (docs/adr/0004).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from rasa_sdk import Action
-
 from actions import conversation
-from actions.feedback import HELPFUL, INTENT as FEEDBACK_INTENT, feedback_question, feedback_topic, record
+from actions.feedback import HELPFUL, feedback_question, feedback_topic, record
+from actions.feedback import INTENT as FEEDBACK_INTENT
 from actions.safety import SafeAction, SafeFormValidationAction
 from actions.settings import knowledge_base
 from knowledge import contract, render
 from knowledge.flows import EMERGENCY_INTENT, Flow, Flows, answers_from, answers_in_text, load_flows
-from knowledge.outcomes import outcome_messages
 from knowledge.loader import KnowledgeBase
+from knowledge.outcomes import outcome_messages
 
 # Messages that are never an answer to a question, whatever words they contain: an emergency
 # must leave the form (bot/rules), and asking to stop, for a human or to change role must work.
@@ -69,12 +69,12 @@ class FlowFormValidation(SafeFormValidationAction, ABC):
     def flow_name(self) -> str:
         """The flow's name in knowledge/flows.yml."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"validate_{self.flow_name}_form"
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         text = conversation.latest_text(tracker)
         intent = conversation.latest_intent(tracker)
         if not text or intent in NOT_ANSWERS:
@@ -85,21 +85,27 @@ class FlowFormValidation(SafeFormValidationAction, ABC):
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
+    ) -> list[dict[str, Any]]:
         """Keep only answers the question offers; anything else is asked again. An answer the
         flow's `finish_when` names (e.g. acute danger) ends the questions at once: the form
         finishes only when every slot is filled, so the rest get their first option; the flow's
         rules put that answer first, so it decides."""
         flow = flow_data().flows[self.flow_name]
         questions = flow.questions
-        events = [SlotSet(slot, value if conversation.text_value(value) in questions[slot].options else None)
-                  for slot, value in tracker.slots_to_validate().items() if slot in questions]
+        events = [
+            SlotSet(slot, value if conversation.text_value(value) in questions[slot].options else None)
+            for slot, value in tracker.slots_to_validate().items()
+            if slot in questions
+        ]
         finish_when = flow.extra.get("finish_when") or {}
         given = {e["name"]: e["value"] for e in events if e.get("value") is not None}
         if not any(given.get(slot) in values for slot, values in finish_when.items()):
             return events
-        rest = [SlotSet(slot, next(iter(q.options))) for slot, q in questions.items()
-                if slot not in given and tracker.get_slot(slot) is None]
+        rest = [
+            SlotSet(slot, next(iter(q.options)))
+            for slot, q in questions.items()
+            if slot not in given and tracker.get_slot(slot) is None
+        ]
         return events + rest
 
 
@@ -114,12 +120,12 @@ class AskQuestion(SafeAction, ABC):
     def slot(self) -> str:
         """The question's slot in knowledge/flows.yml."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.slot}"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Ask the next question of the guided conversation."""
         flow = flow_data().for_slot(self.slot)
         if flow is None:  # every ask action is made from a flow's question (flow_action_classes)
@@ -140,12 +146,12 @@ class FlowOutcome(SafeAction, ABC):
     def flow_name(self) -> str:
         """The flow's name in knowledge/flows.yml."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_{self.flow_name}_outcome"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Give the advice the answers lead to, with the reason, next step and sources."""
         kb = knowledge_base()
         flow = flow_data().flows[self.flow_name]
@@ -169,7 +175,9 @@ def flow_action_classes() -> tuple[type[Action], ...]:
     made: list[type[Action]] = []
     for flow in flow_data().flows.values():
         camel = "".join(part.title() for part in flow.name.split("_"))
-        made.append(type(f"Validate{camel}Form", (FlowFormValidation,), {"flow_name": flow.name, "__module__": __name__}))
+        made.append(
+            type(f"Validate{camel}Form", (FlowFormValidation,), {"flow_name": flow.name, "__module__": __name__})
+        )
         for slot in flow.questions:
             ask = "".join(part.title() for part in slot.split("_"))
             made.append(type(f"ActionAsk{ask}", (AskQuestion,), {"slot": slot, "__module__": __name__}))
@@ -183,8 +191,13 @@ def flow_action(name: str) -> Action:
     return actions[name]
 
 
-def send_outcome(dispatcher: CollectingDispatcher, tracker: Tracker, kb: KnowledgeBase,
-                 outcome: tuple[list[render.Message], str, bool], intro: str | None = None) -> None:
+def send_outcome(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    kb: KnowledgeBase,
+    outcome: tuple[list[render.Message], str, bool],
+    intro: str | None = None,
+) -> None:
     """An outcome, then "Hjälpte svaret?" (not after an emergency answer: 112 stays last)."""
     messages, topic, emergency = outcome
     if intro and not emergency:
@@ -195,12 +208,12 @@ def send_outcome(dispatcher: CollectingDispatcher, tracker: Tracker, kb: Knowled
 
 
 class ActionStartFlow(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_flow"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Start a flow afresh: forget its old answers, keep the ones this button carried."""
         flow = flow_data().flows.get(conversation.latest_intent(tracker) or "")
         if flow is None:
@@ -210,12 +223,12 @@ class ActionStartFlow(SafeAction):
 
 
 class ActionStopFlow(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_flow"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Leave the questions when the person asks to, and offer the quick-help topics."""
         kb = knowledge_base()
         active = conversation.active_form(tracker)
@@ -225,12 +238,12 @@ class ActionStopFlow(SafeAction):
 
 
 class ActionAnswerYesNo(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_yes_no"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """A typed "ja"/"nej": answer the yes/no question the bot just asked with buttons.
 
         "Är du i fara just nu?" goes first: a "ja" there must give 112 whatever else was asked.
@@ -256,6 +269,7 @@ class ActionAnswerYesNo(SafeAction):
             if intent == FEEDBACK_INTENT and HELPFUL.get(str(entities.get("helpful"))) is yes:
                 record(dispatcher, tracker, kb, feedback_topic(entities.get("feedback_topic"), kb), yes)
                 return []
-        conversation.send(dispatcher, tracker, [render.message(kb.phrases["yes_no_unclear"],
-                                                               buttons=render.quick_help_buttons(kb))])
+        conversation.send(
+            dispatcher, tracker, [render.message(kb.phrases["yes_no_unclear"], buttons=render.quick_help_buttons(kb))]
+        )
         return []

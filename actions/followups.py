@@ -5,9 +5,10 @@ outcome; "kan du förklara enklare?" and "var kan jag läsa mer?" use the curren
 "vem ska jag ringa?" (the topic intent kontaktvagar) is answered by topics.py with
 `contacts_messages` below when there is a current topic.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -16,8 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import conversation
 from actions.flows import flow_data, offer_message, outcome_messages, send_outcome
 from actions.roles import role_answer
-from actions.settings import knowledge_base
 from actions.safety import SafeAction
+from actions.settings import knowledge_base
 from knowledge import render
 from knowledge.flows import Flow, answers_from, answers_in_text
 from knowledge.loader import KnowledgeBase
@@ -34,8 +35,9 @@ def contacts_messages(kb: KnowledgeBase, topic: str) -> list[render.Message]:
     """Whom to contact about the current topic, with how and when; all contacts one click away."""
     article = kb.articles[topic]
     channels = kb.channels_for(article)
-    text = "\n".join([kb.phrases["contacts_for_topic"].format(title=article.title),
-                      *(f"- {c.how_to_reach()}" for c in channels)])
+    text = "\n".join(
+        [kb.phrases["contacts_for_topic"].format(title=article.title), *(f"- {c.how_to_reach()}" for c in channels)]
+    )
     links = [{"title": c.name, "url": c.url} for c in channels if c.url]
     buttons = [{"title": kb.phrases["all_contacts_button"], "payload": render.topic_payload(CONTACTS_TOPIC)}]
     return [render.message(text, buttons=buttons, links=links)]
@@ -55,12 +57,12 @@ def what_if_answers(flows, topic: str | None, text: str) -> tuple[Flow | None, d
 
 
 class ActionFollowupWhatIf(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_followup_what_if"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Answer "och om det är …?" by changing that answer of the current flow."""
         kb = knowledge_base()
         flows = flow_data()
@@ -76,7 +78,9 @@ class ActionFollowupWhatIf(SafeAction):
                 conversation.send(dispatcher, tracker, no_topic_messages(kb))
                 return []
             article = kb.articles[topic]
-            messages = [render.message(f"{kb.phrases['what_if_unclear'].format(title=article.title)}\n{article.simple}")]
+            messages = [
+                render.message(f"{kb.phrases['what_if_unclear'].format(title=article.title)}\n{article.simple}")
+            ]
             own = flows.for_topic(topic)
             if own:
                 messages.append(offer_message(own))
@@ -84,23 +88,26 @@ class ActionFollowupWhatIf(SafeAction):
             return []
         answers = {**answers_from(tracker.slots, flow), **found}
         if flow.is_complete(answers) and flow is flows.for_topic(topic):
-            send_outcome(dispatcher, tracker, kb, outcome_messages(kb, flow, answers), intro=kb.phrases["what_if_changed"])
+            send_outcome(
+                dispatcher, tracker, kb, outcome_messages(kb, flow, answers), intro=kb.phrases["what_if_changed"]
+            )
             return [SlotSet(slot, value) for slot, value in found.items()]
         # Not enough answers yet: a button that starts the flow with what we know.
         known = {s: v for s, v in answers.items() if v in flow.questions[s].options}
         button = {"title": kb.phrases["what_if_more_button"], "payload": flow.payload(known)}
-        conversation.send(dispatcher, tracker, [render.message(kb.phrases["what_if_more"], buttons=[button])],
-                          topic=flow.topic)
+        conversation.send(
+            dispatcher, tracker, [render.message(kb.phrases["what_if_more"], buttons=[button])], topic=flow.topic
+        )
         return []
 
 
 class ActionFollowupSimpler(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_followup_simpler"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Say the current topic's advice again in the simplest words."""
         kb = knowledge_base()
         topic = conversation.current_topic(tracker, kb.topics)
@@ -114,12 +121,12 @@ class ActionFollowupSimpler(SafeAction):
 
 
 class ActionFollowupReadMore(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_followup_read_more"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Give the current topic's sources and related topics; without one, the support material."""
         kb = knowledge_base()
         topic = conversation.current_topic(tracker, kb.topics)

@@ -1,14 +1,15 @@
 """Hand-off: "jag vill prata med en människa" → the organisation's contacts, how and when."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
-from actions.settings import knowledge_base
 from actions.safety import SafeAction
+from actions.settings import knowledge_base
 from knowledge import render
 from knowledge.loader import Channel, KnowledgeBase
 
@@ -26,19 +27,20 @@ def handoff_channels(kb: KnowledgeBase, topic: str | None) -> list[Channel]:
 
 def handoff_messages(kb: KnowledgeBase, topic: str | None) -> list[render.Message]:
     channels = handoff_channels(kb, topic)
-    text = "\n".join([kb.phrases["handoff_intro"], *(f"- {c.how_to_reach()}" for c in channels),
-                      "", kb.phrases["handoff_emergency"]])
+    text = "\n".join(
+        [kb.phrases["handoff_intro"], *(f"- {c.how_to_reach()}" for c in channels), "", kb.phrases["handoff_emergency"]]
+    )
     links = [{"title": c.name, "url": c.url} for c in channels if c.url]
     return [render.message(text, links=links)]
 
 
 class ActionHandoff(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Tell the person how and when to reach a human in their organisation."""
         kb = knowledge_base()
         topic = conversation.current_topic(tracker, kb.topics)

@@ -1,4 +1,5 @@
 """Send rendered messages through the dispatcher, plus the gateway's metadata payload."""
+
 from __future__ import annotations
 
 from typing import Any

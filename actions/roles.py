@@ -1,7 +1,9 @@
 """The asker's role (medarbetare, chef, verksamhetsutvecklare): asked once, remembered, changeable."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Text
+from collections.abc import Iterable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -9,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
 from actions.flows import flow_data
-from actions.settings import knowledge_base
 from actions.safety import SafeAction
+from actions.settings import knowledge_base
 from knowledge import contract, render
 from knowledge.flows import start_payload
 from knowledge.loader import AUDIENCES, KnowledgeBase
@@ -18,10 +20,15 @@ from knowledge.loader import AUDIENCES, KnowledgeBase
 INTENT = "set_role"
 
 
-def role_question(kb: KnowledgeBase, audiences: Iterable[str] = AUDIENCES, text_key: str = "role_question") -> render.Message:
+def role_question(
+    kb: KnowledgeBase, audiences: Iterable[str] = AUDIENCES, text_key: str = "role_question"
+) -> render.Message:
     wanted = set(audiences)
-    buttons = [{"title": kb.phrases["role_buttons"][a], "payload": start_payload(INTENT, {"role": a})}
-               for a in AUDIENCES if a in wanted]
+    buttons = [
+        {"title": kb.phrases["role_buttons"][a], "payload": start_payload(INTENT, {"role": a})}
+        for a in AUDIENCES
+        if a in wanted
+    ]
     return render.message(kb.phrases[text_key], buttons=buttons, kind=contract.KIND_QUESTION)
 
 
@@ -50,12 +57,12 @@ def stated_role(tracker: Tracker) -> str | None:
 
 
 class ActionSetRole(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_set_role"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Remember who is asking and show the current topic's advice for that role."""
         kb = knowledge_base()
         topic = conversation.current_topic(tracker, kb.topics)

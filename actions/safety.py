@@ -7,13 +7,14 @@ SafeFormValidationAction is wrapped once, here: on an exception the person gets 
 base's fallback answer (quick help and contacts) and the log gets the action's name and the
 exception's type, nothing else.
 """
+
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -46,13 +47,15 @@ async def _injected_delay(tracker: Tracker) -> None:
         await asyncio.sleep(SLOW_SECONDS)
 
 
-def remember_topic(events: List[Dict[Text, Any]], dispatcher: CollectingDispatcher,
-                   tracker: Tracker) -> List[Dict[Text, Any]]:
+def remember_topic(
+    events: list[dict[str, Any]], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]]:
     """The topic of what the action sent becomes the conversation's current topic (a slot), in
     this one place, so that no action has to remember to set it."""
     topic = conversation.topic_of(dispatcher.messages, knowledge_base().topics)
     already = topic == tracker.get_slot(conversation.TOPIC_SLOT) or any(
-        e.get("event") == "slot" and e.get("name") == conversation.TOPIC_SLOT for e in events or [])
+        e.get("event") == "slot" and e.get("name") == conversation.TOPIC_SLOT for e in events or []
+    )
     if topic is None or already:
         return events
     return [*(events or []), SlotSet(conversation.TOPIC_SLOT, topic)]
@@ -60,8 +63,9 @@ def remember_topic(events: List[Dict[Text, Any]], dispatcher: CollectingDispatch
 
 def answers_on_crash(run: Any) -> Any:
     @functools.wraps(run)
-    async def safe_run(self: Action, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def safe_run(
+        self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         try:
             _check_injected_fault(tracker)
             await _injected_delay(tracker)
@@ -81,11 +85,13 @@ def answers_on_crash(run: Any) -> Any:
 class _AnswersOnCrash:
     """Wraps the `run` each subclass ends up with (its own or an inherited one), once."""
 
+    run: Any  # rasa_sdk's Action (the other base) defines it; declared for the type checker
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        run = getattr(cls, "run")  # every concrete subclass has one (Action's or its own)
+        run = cls.run  # every concrete subclass has one (Action's or its own)
         if not getattr(run, _WRAPPED, False):
-            setattr(cls, "run", answers_on_crash(run))
+            cls.run = answers_on_crash(run)
 
 
 def is_crash_safe(action_class: type) -> bool:
@@ -96,7 +102,7 @@ class SafeAction(_AnswersOnCrash, Action, ABC):
     """rasa_sdk's Action whose run answers even when it fails."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
 
 
@@ -104,5 +110,5 @@ class SafeFormValidationAction(_AnswersOnCrash, FormValidationAction, ABC):
     """rasa_sdk's FormValidationAction whose run answers even when it fails."""
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain (validate_<form>)."""

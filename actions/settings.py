@@ -1,4 +1,5 @@
 """The action server's settings and knowledge base, read once per process on first use."""
+
 from __future__ import annotations
 
 import os

@@ -1,7 +1,8 @@
 """Answer a recognised topic from its knowledge-base article."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -12,15 +13,15 @@ from actions.feedback import feedback_question
 from actions.flows import flow_data, offer_is_a_question, offer_message
 from actions.followups import CONTACTS_TOPIC, contacts_messages
 from actions.roles import role_question, role_was_asked
-from actions.settings import knowledge_base
 from actions.safety import SafeAction
+from actions.settings import knowledge_base
 from knowledge import render
 from knowledge.loader import KnowledgeBase
 
 EMERGENCY_TOPIC = "akut_fara"
 
 
-def answered_topic(latest_message: Dict[str, Any], topic_ids) -> tuple[str | None, bool]:
+def answered_topic(latest_message: dict[str, Any], topic_ids) -> tuple[str | None, bool]:
     """Which article to show and whether the 112 line goes first.
 
     The engine's emergency override turns a message into `akut_fara` but keeps what the
@@ -35,12 +36,12 @@ def answered_topic(latest_message: Dict[str, Any], topic_ids) -> tuple[str | Non
 
 
 class ActionAnswerTopic(SafeAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_topic"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Give the person what to do now, whom to contact and where to read more."""
         kb = knowledge_base()
         topic, emergency = answered_topic(tracker.latest_message, kb.articles)
@@ -51,8 +52,12 @@ class ActionAnswerTopic(SafeAction):
             return []
         role, events = asker_role(tracker)
         current = conversation.current_topic(tracker, kb.topics)
-        if topic == CONTACTS_TOPIC and not emergency and conversation.latest_text(tracker) \
-                and current not in (None, CONTACTS_TOPIC):
+        if (
+            topic == CONTACTS_TOPIC
+            and not emergency
+            and conversation.latest_text(tracker)
+            and current not in (None, CONTACTS_TOPIC)
+        ):
             # "Vem ska jag ringa?" right after an answer is about that answer's topic.
             conversation.send(dispatcher, tracker, contacts_messages(kb, current), topic=current, audience=role)
             return events

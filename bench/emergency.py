@@ -19,6 +19,7 @@ requests or a duration); nothing leaves the machine.
 
 Usage: python -m bench.emergency [--requests 100] [--seconds 20] [--engine-instances N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,6 +89,7 @@ async def burst(url: str, sample: Sample, texts: list[str], requests: int, line:
     """`requests` turns, each in a new conversation, PEOPLE at a time."""
     queue = list(range(requests))
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client:
+
         async def person() -> None:
             while queue:
                 i = queue.pop()
@@ -124,10 +126,16 @@ async def under_load(url: str, mode: str, seconds: float, line: str, tag: str) -
                 i += 1
                 await asyncio.sleep(PAUSE)
 
-    load, _ = await asyncio.gather(run("vanlig", gateway_sender(url, prefix=f"bench-em-{tag}"), 64, duration=seconds),
-                                   reporter())
-    ordinary = Sample("64 användare", mode, "vanlig", latencies=load.latencies,
-                      engines={"rasa": load.requests - load.errors, "annat": load.errors})
+    load, _ = await asyncio.gather(
+        run("vanlig", gateway_sender(url, prefix=f"bench-em-{tag}"), 64, duration=seconds), reporter()
+    )
+    ordinary = Sample(
+        "64 användare",
+        mode,
+        "vanlig",
+        latencies=load.latencies,
+        engines={"rasa": load.requests - load.errors, "annat": load.errors},
+    )
     return [danger, ordinary]
 
 
@@ -159,8 +167,9 @@ def wait_engine_answers(url: str, timeout: float = 120) -> None:
     i = 0
     while time.monotonic() < deadline:
         try:
-            body = httpx.post(f"{url}/api/chat", json={"session_id": f"bench-em-thaw-{i:05d}", "text": ORDINARY[0]},
-                              timeout=30).json()
+            body = httpx.post(
+                f"{url}/api/chat", json={"session_id": f"bench-em-thaw-{i:05d}", "text": ORDINARY[0]}, timeout=30
+            ).json()
             if body.get("engine") == "rasa":
                 return
         except (httpx.HTTPError, ValueError):
@@ -177,19 +186,39 @@ def measure(stack: Stack, requests: int, ordinary: int, seconds: float, line: st
         restart_gateway(stack, immediate, engine_up=True)
         asyncio.run(burst(stack.url, Sample("uppvärmning", mode, "vanlig"), ORDINARY, 16, line, f"{tag}-warm"))
         samples.append(asyncio.run(reports(stack.url, Sample("uppe", mode, "akut"), requests, line, f"{tag}-up")))
-        samples.append(asyncio.run(burst(stack.url, Sample("uppe", mode, "vanlig"), ORDINARY, ordinary, line,
-                                         f"{tag}-up-vanlig")))
+        samples.append(
+            asyncio.run(burst(stack.url, Sample("uppe", mode, "vanlig"), ORDINARY, ordinary, line, f"{tag}-up-vanlig"))
+        )
         samples += asyncio.run(under_load(stack.url, mode, seconds, line, f"{tag}-load"))
         wait_engine_answers(stack.url)  # the queue has drained
         signal_engines(stack, signal.SIGSTOP)
         try:
             # Waiting for a frozen engine costs the whole engine timeout per report: fewer of them.
             slow = immediate != "true"
-            samples.append(asyncio.run(reports(stack.url, Sample("fryst (SIGSTOP)", mode, "akut"),
-                                               min(requests, SLOW_REPORTS) if slow else requests, line,
-                                               f"{tag}-frozen", warm_up=1 if slow else WARM_UP)))
-            samples.append(asyncio.run(burst(stack.url, Sample("fryst (SIGSTOP)", mode, "vanlig"), ORDINARY, ordinary,
-                                             line, f"{tag}-frozen-vanlig")))
+            samples.append(
+                asyncio.run(
+                    reports(
+                        stack.url,
+                        Sample("fryst (SIGSTOP)", mode, "akut"),
+                        min(requests, SLOW_REPORTS) if slow else requests,
+                        line,
+                        f"{tag}-frozen",
+                        warm_up=1 if slow else WARM_UP,
+                    )
+                )
+            )
+            samples.append(
+                asyncio.run(
+                    burst(
+                        stack.url,
+                        Sample("fryst (SIGSTOP)", mode, "vanlig"),
+                        ORDINARY,
+                        ordinary,
+                        line,
+                        f"{tag}-frozen-vanlig",
+                    )
+                )
+            )
         finally:
             signal_engines(stack, signal.SIGCONT)
         wait_engine_answers(stack.url)
@@ -199,25 +228,40 @@ def measure(stack: Stack, requests: int, ordinary: int, seconds: float, line: st
     for mode, immediate in MODES.items():
         tag = "now" if immediate == "true" else "before"
         restart_gateway(stack, immediate, engine_up=False)
-        samples.append(asyncio.run(reports(stack.url, Sample("dödad (SIGKILL)", mode, "akut"), requests, line,
-                                           f"{tag}-killed")))
-        samples.append(asyncio.run(burst(stack.url, Sample("dödad (SIGKILL)", mode, "vanlig"), ORDINARY, ordinary,
-                                         line, f"{tag}-killed-vanlig")))
+        samples.append(
+            asyncio.run(reports(stack.url, Sample("dödad (SIGKILL)", mode, "akut"), requests, line, f"{tag}-killed"))
+        )
+        samples.append(
+            asyncio.run(
+                burst(
+                    stack.url,
+                    Sample("dödad (SIGKILL)", mode, "vanlig"),
+                    ORDINARY,
+                    ordinary,
+                    line,
+                    f"{tag}-killed-vanlig",
+                )
+            )
+        )
     return samples
 
 
 def print_table(samples: list[Sample]) -> None:
     states = ["uppe", "64 användare", "fryst (SIGSTOP)", "dödad (SIGKILL)"]
-    print(f"\n{'motorn':<17}{'svar':<8}{'gatewayen':<29}{'antal':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'fel':>5}  svarade")
+    print(
+        f"\n{'motorn':<17}{'svar':<8}{'gatewayen':<29}{'antal':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'fel':>5}  svarade"
+    )
     for state in states:
         for kind in ("akut", "vanlig"):
             for mode in MODES:
                 for s in samples:
                     if (s.state, s.kind, s.mode) == (state, kind, mode):
                         engines = ", ".join(f"{k} {v}" for k, v in sorted(s.engines.items()))
-                        print(f"{state:<17}{kind:<8}{mode:<29}{len(s.latencies):>7}{s.pct(50):>9.1f}{s.pct(99):>9.1f}"
-                              f"{s.pct(100):>9.1f}{s.wrong:>5}  {engines}")
+                        print(
+                            f"{state:<17}{kind:<8}{mode:<29}{len(s.latencies):>7}{s.pct(50):>9.1f}{s.pct(99):>9.1f}"
+                            f"{s.pct(100):>9.1f}{s.wrong:>5}  {engines}"
+                        )
     print("\nMål: akut p99 ≤ 100 ms i alla fyra tillstånd med gatewayen som den är nu:")
     for state in states:
         for s in samples:
@@ -237,15 +281,24 @@ def main(argv: list[str] | None = None) -> int:
 
     line = load().phrases["emergency_line"]
     work = Path(tempfile.mkdtemp(prefix="lotsen-emergency-"))
-    stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(args.engine_instances)),
-                  actions_port=free_port(), app_python=sys.executable, log_dir=work / "logs", data_dir=work / "data",
-                  env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
+    stack = Stack(
+        port=free_port(),
+        rasa_ports=tuple(free_port() for _ in range(args.engine_instances)),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=work / "logs",
+        data_dir=work / "data",
+        env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"},
+    )
     try:
         stack.start()
         stack.wait_ready(timeout=300)
-        print(f"make bench-emergency: {args.engine_instances} Rasa-processer; per tillstånd och läge "
-              f"{args.requests} akuta meddelanden (en person, i tur och ordning) och {args.ordinary} vanliga frågor "
-              f"({PEOPLE} åt gången); 64 användare i {args.seconds:.0f} s", flush=True)
+        print(
+            f"make bench-emergency: {args.engine_instances} Rasa-processer; per tillstånd och läge "
+            f"{args.requests} akuta meddelanden (en person, i tur och ordning) och {args.ordinary} vanliga frågor "
+            f"({PEOPLE} åt gången); 64 användare i {args.seconds:.0f} s",
+            flush=True,
+        )
         samples = measure(stack, args.requests, args.ordinary, args.seconds, line)
     finally:
         signal_engines(stack, signal.SIGCONT)

@@ -15,6 +15,7 @@ order is rotated with --rounds > 1 so that no configuration always runs first.
 
 Usage: python -m bench.engine_cpu [--turns 600] [--concurrency 4] [--rounds 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,8 +91,14 @@ def wait_for_rasa(stack: Stack, timeout: float = 300) -> None:
 
 
 def measure(label: str, env: dict[str, str], count: int, concurrency: int, work: Path) -> dict:
-    stack = Stack(rasa_ports=(free_port(),), actions_port=free_port(), app_python=sys.executable,
-                  log_dir=work / "logs", data_dir=work / "data", env=env)
+    stack = Stack(
+        rasa_ports=(free_port(),),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=work / "logs",
+        data_dir=work / "data",
+        env=env,
+    )
     stack.start(only=("actions", "rasa"))
     try:
         wait_for_rasa(stack)
@@ -103,8 +110,14 @@ def measure(label: str, env: dict[str, str], count: int, concurrency: int, work:
         answered = asyncio.run(turns(url, count, concurrency, "cpu"))
         wall = time.monotonic() - started
         cpu = group_cpu_seconds(rasa) - cpu
-        return {"label": label, "answered": answered, "count": count, "cpu_ms": cpu * 1000 / count,
-                "rss_mb": group_rss_mb(rasa), "wall_rps": count / wall}
+        return {
+            "label": label,
+            "answered": answered,
+            "count": count,
+            "cpu_ms": cpu * 1000 / count,
+            "rss_mb": group_rss_mb(rasa),
+            "wall_rps": count / wall,
+        }
     finally:
         stack.stop()
 
@@ -122,16 +135,25 @@ def main(argv: list[str] | None = None) -> int:
         for label, env in CONFIGURATIONS[shift:] + CONFIGURATIONS[:shift]:
             r = measure(label, env, args.turns, args.concurrency, work / f"{round_}-{len(results[label])}-{label[:4]}")
             results[label].append(r)
-            print(f"omgång {round_ + 1}: {label:<24} Rasa-CPU {r['cpu_ms']:6.2f} ms/tur  RSS {r['rss_mb']:6.0f} MB  "
-                  f"{r['wall_rps']:6.1f} tur/s  svar {r['answered']}/{r['count']}", flush=True)
-    print(f"\nEn Rasa-process, {args.turns} turer × {args.rounds} omgångar, {args.concurrency} samtidigt "
-          "(samma körning; CPU = user + system ur /proc):")
-    print(f"{'konfiguration':<26}{'Rasa-CPU ms/tur (median)':>26}{'min':>8}{'max':>8}{'RSS MB':>9}{'tur/s på 1 kärna':>19}")
+            print(
+                f"omgång {round_ + 1}: {label:<24} Rasa-CPU {r['cpu_ms']:6.2f} ms/tur  RSS {r['rss_mb']:6.0f} MB  "
+                f"{r['wall_rps']:6.1f} tur/s  svar {r['answered']}/{r['count']}",
+                flush=True,
+            )
+    print(
+        f"\nEn Rasa-process, {args.turns} turer × {args.rounds} omgångar, {args.concurrency} samtidigt "
+        "(samma körning; CPU = user + system ur /proc):"
+    )
+    print(
+        f"{'konfiguration':<26}{'Rasa-CPU ms/tur (median)':>26}{'min':>8}{'max':>8}{'RSS MB':>9}{'tur/s på 1 kärna':>19}"
+    )
     for label, rows in results.items():
         cpu = [r["cpu_ms"] for r in rows]
         median = statistics.median(cpu)
-        print(f"{label:<26}{median:>26.2f}{min(cpu):>8.2f}{max(cpu):>8.2f}{max(r['rss_mb'] for r in rows):>9.0f}"
-              f"{1000 / median:>19.0f}")
+        print(
+            f"{label:<26}{median:>26.2f}{min(cpu):>8.2f}{max(cpu):>8.2f}{max(r['rss_mb'] for r in rows):>9.0f}"
+            f"{1000 / median:>19.0f}"
+        )
     return 0
 
 

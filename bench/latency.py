@@ -3,6 +3,7 @@
 Starts its own stack on free ports, warms it up, then measures a single user (sequential
 requests) and 16 concurrent users against both targets and prints the ratio gateway/Rasa.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,13 +30,18 @@ async def measure(stack: Stack) -> None:
     gw, rasa = gateway_sender(stack.url, "bench-gw"), rasa_sender(stack.rasa_url, "bench-rasa")
     await run("uppvärmning", gw, 4, requests_per_user=10)
     results = []
-    for users, kwargs in ((1, {"requests_per_user": SINGLE_REQUESTS}), (CONCURRENT_USERS, {"duration": CONCURRENT_SECONDS})):
+    for users, kwargs in (
+        (1, {"requests_per_user": SINGLE_REQUESTS}),
+        (CONCURRENT_USERS, {"duration": CONCURRENT_SECONDS}),
+    ):
         g = await run("gateway POST /api/chat", gw, users, **kwargs)
         r = await run("rasa /webhooks/rest/webhook", rasa, users, **kwargs)
         results += [g, r]
         print_table([g, r])
-        print(f"  kvot gateway/rasa: median {g.median_ms / r.median_ms:.2f}×, p95 {g.percentile(95) / r.percentile(95):.2f}×, "
-              f"anrop/s {g.rps / r.rps:.2f}×\n")
+        print(
+            f"  kvot gateway/rasa: median {g.median_ms / r.median_ms:.2f}×, p95 {g.percentile(95) / r.percentile(95):.2f}×, "
+            f"anrop/s {g.rps / r.rps:.2f}×\n"
+        )
     print("Sammanfattning:")
     print_table(results)
 
@@ -43,8 +49,15 @@ async def measure(stack: Stack) -> None:
 def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
     # One client address sends everything: the per-client rate limit would answer 429.
-    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
-                  log_dir=logs, data_dir=logs / "data", env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
+    stack = Stack(
+        port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=logs,
+        data_dir=logs / "data",
+        env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0"},
+    )
     stack.start()
     try:
         stack.wait_ready(timeout=240)

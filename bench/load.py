@@ -15,6 +15,7 @@ from the engine.
 Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor] [--skip-alternative]
                             [--skip-heavy]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ import httpx
 
 from bench.load_client import Result, gateway_sender, print_table, rasa_sender, run
 from tools.stack import LOOPBACK, ROOT, Stack, default_engine_instances
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -81,11 +83,19 @@ async def load(name: str, send, processes, users_list, seconds) -> list[tuple[Re
         # CPU per answered request does not depend on what else the machine runs (requests/s
         # does): with one core per Rasa process, Rasa's share is what bounds throughput.
         calls = max(result.requests, 1)
-        print("  CPU ms per anrop: " + ", ".join(
-            f"{p} {(cpu_after[p] - cpu_before[p]) * 1000 / calls:.2f}" for p in cpu_before), flush=True)
-        print("  minne MB före → efter: " + ", ".join(
-            f"{p} {before[p]:.0f} → {after[p]:.0f} ({(after[p] / before[p] - 1) * 100 if before[p] else 0:+.1f} %)"
-            for p in before), flush=True)
+        print(
+            "  CPU ms per anrop: "
+            + ", ".join(f"{p} {(cpu_after[p] - cpu_before[p]) * 1000 / calls:.2f}" for p in cpu_before),
+            flush=True,
+        )
+        print(
+            "  minne MB före → efter: "
+            + ", ".join(
+                f"{p} {before[p]:.0f} → {after[p]:.0f} ({(after[p] / before[p] - 1) * 100 if before[p] else 0:+.1f} %)"
+                for p in before
+            ),
+            flush=True,
+        )
     return rows
 
 
@@ -94,12 +104,24 @@ def start_anchor(workdir: Path, port: int) -> subprocess.Popen:
     rasa = str(ROOT / ".venv-engine" / "bin" / "rasa")
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
     t0 = time.monotonic()
-    subprocess.run([rasa, "init", "--no-prompt", "--init-dir", str(workdir)], cwd=workdir, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [rasa, "init", "--no-prompt", "--init-dir", str(workdir)],
+        cwd=workdir,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     print(f"Ankaret (rasa init, standardkonfiguration) tränat på {time.monotonic() - t0:.0f} s", flush=True)
     log = open(workdir / "rasa.log", "ab")  # noqa: SIM115 (lives as long as the process)
-    proc = subprocess.Popen([rasa, "run", "-i", LOOPBACK, "-p", str(port), "--model", "models"], cwd=workdir, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [rasa, "run", "-i", LOOPBACK, "-p", str(port), "--model", "models"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
@@ -126,27 +148,35 @@ def memory_summary(runs: list[tuple[str, float, list]]) -> None:
     """Per configuration: start to first engine answer, and per level requests/s beside the
     total memory of all its processes (the larger of before and after the level)."""
     print("\nMinne och genomströmning (samma körning; minne = RSS summerat över alla processer):")
-    print(f"{'konfiguration':<44}{'start → första motorsvar':>26}{'användare':>11}{'anrop/s':>9}{'minne totalt MB':>17}")
+    print(
+        f"{'konfiguration':<44}{'start → första motorsvar':>26}{'användare':>11}{'anrop/s':>9}{'minne totalt MB':>17}"
+    )
     for label, started, rows in runs:
         for i, (r, before, after) in enumerate(rows):
             start = f"{started:.1f} s" if i == 0 else ""
-            print(f"{label if i == 0 else '':<44}{start:>26}{r.users:>11}{r.rps:>9.1f}"
-                  f"{max(total_mb(before), total_mb(after)):>17.0f}")
+            print(
+                f"{label if i == 0 else '':<44}{start:>26}{r.users:>11}{r.rps:>9.1f}"
+                f"{max(total_mb(before), total_mb(after)):>17.0f}"
+            )
 
 
 def summary(ours: list, alternative: list, anchor: list, heavy: list | None = None) -> None:
     print("\nSammanfattning (samma körning):")
     print_table([r for r, _, _ in ours + alternative + (heavy or []) + anchor])
-    for (o, _, _), (a, _, _) in zip(ours, anchor):
-        print(f"  {o.users} användare: Påverkanslotsen {o.rps:.1f} anrop/s mot ankarets {a.rps:.1f} "
-              f"= {o.rps / a.rps if a.rps else float('inf'):.2f}×")
+    for (o, _, _), (a, _, _) in zip(ours, anchor, strict=False):
+        print(
+            f"  {o.users} användare: Påverkanslotsen {o.rps:.1f} anrop/s mot ankarets {a.rps:.1f} "
+            f"= {o.rps / a.rps if a.rps else float('inf'):.2f}×"
+        )
     for r, before, after in ours:
         process, percent = growth(before, after)
         print(f"  {r.users} användare: största minnestillväxt {percent:+.1f} % ({process}; mål ≤ 10 %)")
     if ours:
         process, percent = growth(ours[0][1], ours[-1][2])
-        print(f"  hela körningen (första nivåns start → sista nivåns slut): största minnestillväxt "
-              f"{percent:+.1f} % ({process}; mål ≤ 10 %)")
+        print(
+            f"  hela körningen (första nivåns start → sista nivåns slut): största minnestillväxt "
+            f"{percent:+.1f} % ({process}; mål ≤ 10 %)"
+        )
     errors = sum(r.errors for r, _, _ in ours)
     print(f"  fel i Påverkanslotsens nivåer: {errors} (mål 0)")
 
@@ -157,8 +187,9 @@ def first_engine_answer(url: str, started: float, timeout: float = 300) -> float
     i = 0
     while time.monotonic() < deadline:
         try:
-            body = httpx.post(f"{url}/api/chat", json={"session_id": f"load-first-{i:05d}", "text": "hej"},
-                              timeout=10).json()
+            body = httpx.post(
+                f"{url}/api/chat", json={"session_id": f"load-first-{i:05d}", "text": "hej"}, timeout=10
+            ).json()
             if body.get("engine") == "rasa":
                 return time.monotonic() - started
         except (httpx.HTTPError, ValueError):
@@ -168,18 +199,28 @@ def first_engine_answer(url: str, started: float, timeout: float = 300) -> float
     raise TimeoutError("motorn svarade inte")
 
 
-def measure_ours(label: str, users: list[int], seconds: float, engine_instances: int, work: Path,
-                 env: dict[str, str]) -> tuple[list, float]:
-    stack = Stack(port=free_port(), rasa_ports=tuple(free_port() for _ in range(engine_instances)),
-                  actions_port=free_port(), app_python=sys.executable, log_dir=work / "logs", data_dir=work / "data",
-                  env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", **env})
+def measure_ours(
+    label: str, users: list[int], seconds: float, engine_instances: int, work: Path, env: dict[str, str]
+) -> tuple[list, float]:
+    stack = Stack(
+        port=free_port(),
+        rasa_ports=tuple(free_port() for _ in range(engine_instances)),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=work / "logs",
+        data_dir=work / "data",
+        env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", **env},
+    )
     try:
         started = time.monotonic()
         stack.start()
         stack.wait_ready(timeout=240)
         first = first_engine_answer(stack.url, started)
-        print(f"{label} ({engine_instances} Rasa-processer), {seconds:.0f} s per nivå; "
-              f"start → första svar från motorn {first:.1f} s", flush=True)
+        print(
+            f"{label} ({engine_instances} Rasa-processer), {seconds:.0f} s per nivå; "
+            f"start → första svar från motorn {first:.1f} s",
+            flush=True,
+        )
         return asyncio.run(load(label, gateway_sender(stack.url), stack.processes, users, seconds)), first
     finally:
         stack.stop()
@@ -190,12 +231,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--users", default="16,64")
     parser.add_argument("--skip-anchor", action="store_true")
-    parser.add_argument("--skip-alternative", action="store_true",
-                        help="skip the run without the gateway's queue (LOTSEN_ENGINE_CONCURRENCY=0)")
-    parser.add_argument("--skip-heavy", action="store_true",
-                        help="skip the run with Rasa loaded as before issue 21 (LOTSEN_ENGINE_LEAN=0)")
-    parser.add_argument("--engine-instances", type=int, default=default_engine_instances(),
-                        help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)")
+    parser.add_argument(
+        "--skip-alternative",
+        action="store_true",
+        help="skip the run without the gateway's queue (LOTSEN_ENGINE_CONCURRENCY=0)",
+    )
+    parser.add_argument(
+        "--skip-heavy",
+        action="store_true",
+        help="skip the run with Rasa loaded as before issue 21 (LOTSEN_ENGINE_LEAN=0)",
+    )
+    parser.add_argument(
+        "--engine-instances",
+        type=int,
+        default=default_engine_instances(),
+        help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)",
+    )
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
@@ -205,13 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     alternative, anchor, heavy = [], [], []
     if not args.skip_heavy:
         label = "lotsen, Rasa med TensorFlow (LEAN=0, före #21)"
-        heavy, started = measure_ours(label, users, args.seconds, args.engine_instances, work / "heavy",
-                                      {"LOTSEN_ENGINE_LEAN": "0"})
+        heavy, started = measure_ours(
+            label, users, args.seconds, args.engine_instances, work / "heavy", {"LOTSEN_ENGINE_LEAN": "0"}
+        )
         runs.append((label, started, heavy))
     if not args.skip_alternative:
         label = "lotsen utan kö i gatewayen"
-        alternative, started = measure_ours(label, users, args.seconds, args.engine_instances,
-                                            work / "alternative", {"LOTSEN_ENGINE_CONCURRENCY": "0"})
+        alternative, started = measure_ours(
+            label, users, args.seconds, args.engine_instances, work / "alternative", {"LOTSEN_ENGINE_CONCURRENCY": "0"}
+        )
         runs.append((label, started, alternative))
     if not args.skip_anchor:
         anchor_dir = work / "anchor"
@@ -219,8 +272,15 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         proc = start_anchor(anchor_dir, port)
         try:
-            anchor = asyncio.run(load("ankare rasa init REST", rasa_sender(f"http://{LOOPBACK}:{port}"),
-                                      {"rasa": proc}, users, args.seconds))
+            anchor = asyncio.run(
+                load(
+                    "ankare rasa init REST",
+                    rasa_sender(f"http://{LOOPBACK}:{port}"),
+                    {"rasa": proc},
+                    users,
+                    args.seconds,
+                )
+            )
         finally:
             os.killpg(proc.pid, 15)
             proc.wait(timeout=30)

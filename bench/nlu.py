@@ -15,6 +15,7 @@ tuned, never on the held-out set.
 
 Run in the engine environment from the repository root: .venv-engine/bin/python -m bench.nlu
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,9 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import yaml
 
@@ -139,8 +140,11 @@ def read_heldout(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def read_examples_text(examples: str, intent: str) -> list[tuple[str, str]]:
-    return [(_ENTITY.sub(r"\1", line.strip()[2:].strip()), intent)
-            for line in examples.splitlines() if line.strip().startswith("- ")]
+    return [
+        (_ENTITY.sub(r"\1", line.strip()[2:].strip()), intent)
+        for line in examples.splitlines()
+        if line.strip().startswith("- ")
+    ]
 
 
 def training_examples() -> list[tuple[str, str]]:
@@ -158,12 +162,13 @@ def label_of(intent: str, topics: set[str]) -> str:
 
 # --- systems --------------------------------------------------------------------------------
 
+
 @dataclass
 class Prediction:
-    final: str                 # whose answer the person gets: a topic, out_of_scope, nlu_fallback …
-    ranking: list[str]         # the classifier's intents, best first, without nlu_fallback
+    final: str  # whose answer the person gets: a topic, out_of_scope, nlu_fallback …
+    ranking: list[str]  # the classifier's intents, best first, without nlu_fallback
     fallback_fired: bool = False
-    emergency: bool = False    # the answer starts with the 112 line
+    emergency: bool = False  # the answer starts with the 112 line
     confidences: list[tuple[str, float]] | None = None  # the ranking with confidences (classifiers)
 
 
@@ -178,14 +183,30 @@ class Trained:
 def _engine_env() -> dict[str, str]:
     # No training cache: every run trains from scratch, so training times are real, and the
     # shared .rasa/cache of the other developers is left alone.
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_MAX_CACHE_SIZE": "0",
-            "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "RASA_MAX_CACHE_SIZE": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": "ignore",
+    }
 
 
 def rasa_train(config: Path, out: Path, full: bool) -> tuple[float, Path]:
     if full:
-        cmd = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--domain", str(DOMAIN_DIR),
-               "--data", str(NLU_DIR), str(RULES_DIR)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            str(DOMAIN_DIR),
+            "--data",
+            str(NLU_DIR),
+            str(RULES_DIR),
+        ]
     else:
         cmd = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(NLU_DIR)]
     cmd += ["--out", str(out), "--fixed-model-name", "bench"]
@@ -232,11 +253,16 @@ def from_parse(parsed: dict, topics: set[str]) -> Prediction:
     # (actions/topics.py), or the akut_fara article when the classifier had no topic.
     original = (parsed.get("emergency") or {}).get("original_intent")
     final = original if intent == EMERGENCY and original in topics else intent
-    confidences = [(r["name"], float(r["confidence"])) for r in parsed.get("intent_ranking") or []
-                   if r["name"] != FALLBACK]
-    return Prediction(final=final, ranking=[name for name, _ in confidences],
-                      fallback_fired=bool(raw) and raw[0] == FALLBACK, emergency=intent == EMERGENCY,
-                      confidences=confidences)
+    confidences = [
+        (r["name"], float(r["confidence"])) for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK
+    ]
+    return Prediction(
+        final=final,
+        ranking=[name for name, _ in confidences],
+        fallback_fired=bool(raw) and raw[0] == FALLBACK,
+        emergency=intent == EMERGENCY,
+        confidences=confidences,
+    )
 
 
 def train_rasa(name: str, config: Path, tmp: Path, full: bool) -> Trained:
@@ -313,6 +339,7 @@ def train_bm25(tmp: Path, examples: list[tuple[str, str]]) -> Trained:
 
 # --- metrics --------------------------------------------------------------------------------
 
+
 @dataclass
 class Report:
     name: str
@@ -326,9 +353,9 @@ class Report:
 def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict[str, float]:
     scores = {}
     for cls in classes:
-        tp = sum(g == cls and p == cls for g, p in zip(gold, predicted))
-        fp = sum(g != cls and p == cls for g, p in zip(gold, predicted))
-        fn = sum(g == cls and p != cls for g, p in zip(gold, predicted))
+        tp = sum(g == cls and p == cls for g, p in zip(gold, predicted, strict=False))
+        fp = sum(g != cls and p == cls for g, p in zip(gold, predicted, strict=False))
+        fn = sum(g == cls and p != cls for g, p in zip(gold, predicted, strict=False))
         scores[cls] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
     return scores
 
@@ -360,16 +387,23 @@ class NeverDeadEnd:
         return self.suggestions.fuse([[t for t in p.ranking if t in self.topics], ranking])
 
 
-def evaluate(trained: Trained, heldout: list[tuple[str, list[str]]], emergencies: list[str], topics: list[str],
-             never_dead_end: NeverDeadEnd | None = None) -> Report:
+def evaluate(
+    trained: Trained,
+    heldout: list[tuple[str, list[str]]],
+    emergencies: list[str],
+    topics: list[str],
+    never_dead_end: NeverDeadEnd | None = None,
+) -> Report:
     """`heldout`: (text, acceptable intents with the primary one first). A question is in scope
     when its primary intent is a topic; any acceptable topic counts as right."""
     topic_set = set(topics)
     texts = [text for text, _ in heldout]
     predictions = trained.predict(texts)
     gold = [golds[0] for _, golds in heldout]
-    in_scope = [(set(golds), p, text) for (text, golds), p in zip(heldout, predictions) if golds[0] in topic_set]
-    oos = [(g, p, text) for (text, _), g, p in zip(heldout, gold, predictions) if g == OUT_OF_SCOPE]
+    in_scope = [
+        (set(golds), p, text) for (text, golds), p in zip(heldout, predictions, strict=False) if golds[0] in topic_set
+    ]
+    oos = [(g, p, text) for (text, _), g, p in zip(heldout, gold, predictions, strict=False) if g == OUT_OF_SCOPE]
     n_in = len(in_scope)
 
     def share(count: int, total: int) -> float:
@@ -378,7 +412,7 @@ def evaluate(trained: Trained, heldout: list[tuple[str, list[str]]], emergencies
     finals = [label_of(p.final, topic_set) for p in predictions]
     # The first of the ranking; counted right for F1 when it is any acceptable topic.
     top1 = []
-    for (_, golds), p in zip(heldout, predictions):
+    for (_, golds), p in zip(heldout, predictions, strict=False):
         first = label_of(p.ranking[0], topic_set) if p.ranking else OTHER
         top1.append(golds[0] if first in golds else first)
     unsure = [(g, p) for g, p, _ in in_scope if p.final == FALLBACK]
@@ -392,32 +426,46 @@ def evaluate(trained: Trained, heldout: list[tuple[str, list[str]]], emergencies
         "macro_f1": 100.0 * sum(f1.values()) / len(f1),
         "answered": share(sum(p.final in g for g, p, _ in in_scope), n_in),
         "unsure": share(len(unsure), n_in),
-        "unsure_hit": share(sum(bool(g & set([t for t in p.ranking if t in topic_set][:SUGGESTIONS])) for g, p in unsure),
-                            len(unsure)),
+        "unsure_hit": share(
+            sum(bool(g & set([t for t in p.ranking if t in topic_set][:SUGGESTIONS])) for g, p in unsure), len(unsure)
+        ),
         "wrong": share(sum(p.final not in g | {FALLBACK, OUT_OF_SCOPE} for g, p, _ in in_scope), n_in),
         "rejected": share(sum(p.final == OUT_OF_SCOPE for _, p, _ in in_scope), n_in),
         "oos_recall": share(oos_hits, len(oos)),
         "oos_precision": share(oos_hits, rejected_all),
         "oos_unsure": share(sum(p.final == FALLBACK for _, p, _ in oos), len(oos)),
         "emergency": share(sum(p.emergency for p in emergency_predictions), len(emergencies)),
-        "emergency_classifier": share(sum(not p.fallback_fired and p.ranking[:1] == [EMERGENCY]
-                                          for p in emergency_predictions), len(emergencies)),
-        "n_in": n_in, "n_oos": len(oos), "n_emergency": len(emergencies),
+        "emergency_classifier": share(
+            sum(not p.fallback_fired and p.ranking[:1] == [EMERGENCY] for p in emergency_predictions), len(emergencies)
+        ),
+        "n_in": n_in,
+        "n_oos": len(oos),
+        "n_emergency": len(emergencies),
     }
     if never_dead_end is not None and all(p.confidences is not None for p in predictions):
         offered = {text: never_dead_end.offered(text, p) for _, p, text in in_scope + oos}
         fused = {text: never_dead_end.fused(text, p) for _, p, text in in_scope}
-        numbers.update({
-            "right_any": share(sum(p.final in g or bool(g & set(offered[t])) for g, p, t in in_scope), n_in),
-            "dead_end": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in in_scope), n_in),
-            "rescued": share(sum(p.final == OUT_OF_SCOPE and bool(g & set(offered[t])) for g, p, t in in_scope), n_in),
-            "oos_recall_ned": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in oos), len(oos)),
-            "fused_top1": share(sum(fused[t][:1] != [] and fused[t][0] in g for g, _, t in in_scope), n_in),
-            "fused_top3": share(sum(bool(g & set(fused[t][:3])) for g, _, t in in_scope), n_in),
-        })
-    confused = Counter((g, t) for g, t in zip(gold, top1) if g != t).most_common(CONFUSED_PAIRS)
-    return Report(trained.name, numbers, {t: 100.0 * f1[t] for t in topics + [OUT_OF_SCOPE]}, confused,
-                  trained.seconds, trained.size_bytes)
+        numbers.update(
+            {
+                "right_any": share(sum(p.final in g or bool(g & set(offered[t])) for g, p, t in in_scope), n_in),
+                "dead_end": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in in_scope), n_in),
+                "rescued": share(
+                    sum(p.final == OUT_OF_SCOPE and bool(g & set(offered[t])) for g, p, t in in_scope), n_in
+                ),
+                "oos_recall_ned": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in oos), len(oos)),
+                "fused_top1": share(sum(fused[t][:1] != [] and fused[t][0] in g for g, _, t in in_scope), n_in),
+                "fused_top3": share(sum(bool(g & set(fused[t][:3])) for g, _, t in in_scope), n_in),
+            }
+        )
+    confused = Counter((g, t) for g, t in zip(gold, top1, strict=False) if g != t).most_common(CONFUSED_PAIRS)
+    return Report(
+        trained.name,
+        numbers,
+        {t: 100.0 * f1[t] for t in topics + [OUT_OF_SCOPE]},
+        confused,
+        trained.seconds,
+        trained.size_bytes,
+    )
 
 
 ROWS = [
@@ -446,13 +494,16 @@ ROWS = [
 def print_reports(reports: list[Report], topics: list[str], title: str, per_topic: bool = True) -> None:
     n = reports[0].numbers
     print(f"\n### {title}\n")
-    print(f"Held-out: {n['n_in']:.0f} in-scope questions ({len(topics)} topics), {n['n_oos']:.0f} out of scope, "
-          f"{n['n_emergency']:.0f} emergencies.\n")
+    print(
+        f"Held-out: {n['n_in']:.0f} in-scope questions ({len(topics)} topics), {n['n_oos']:.0f} out of scope, "
+        f"{n['n_emergency']:.0f} emergencies.\n"
+    )
     print("| metric | " + " | ".join(r.name for r in reports) + " |")
     print("|---|" + "---:|" * len(reports))
     for key, title in ROWS:
-        print(f"| {title} | " + " | ".join(f"{r.numbers[key]:.1f} %" if key in r.numbers else "–" for r in reports)
-              + " |")
+        print(
+            f"| {title} | " + " | ".join(f"{r.numbers[key]:.1f} %" if key in r.numbers else "–" for r in reports) + " |"
+        )
     print("| training time | " + " | ".join(f"{r.seconds:.1f} s" for r in reports) + " |")
     print("| model size | " + " | ".join(f"{r.size_bytes / 1e6:.2f} MB" for r in reports) + " |")
 
@@ -465,19 +516,25 @@ def print_reports(reports: list[Report], topics: list[str], title: str, per_topi
         print(f"| {topic} | " + " | ".join(f"{r.per_topic_f1[topic]:.0f}" for r in reports) + " |")
 
     for r in reports:
-        print(f"\nMost confused (gold → top-1), {r.name}: " +
-              ", ".join(f"{g} → {p} ×{c}" for (g, p), c in r.confused))
+        print(f"\nMost confused (gold → top-1), {r.name}: " + ", ".join(f"{g} → {p} ×{c}" for (g, p), c in r.confused))
 
 
 # Morphology and spelling options (bot/components/morphology.py), each our pipeline with the
 # component between the tokenizer and the featurizers; the lookup lemmatizer alone is "ours".
 MORPHOLOGY = {
     "hs-lemmas": ("ours + Hunspell lemmas", {"lemmas": True, "compounds": False, "spelling": "none"}),
-    "hs-compounds": ("ours + Hunspell lemmas + compound parts", {"lemmas": True, "compounds": True, "spelling": "none"}),
-    "hs-diacritics": ("ours + Hunspell lemmas + compounds + å/ä/ö restored",
-                      {"lemmas": True, "compounds": True, "spelling": "diacritics"}),
-    "hs-suggest": ("ours + Hunspell lemmas + compounds + Hunspell's spelling suggestion",
-                   {"lemmas": True, "compounds": True, "spelling": "suggest"}),
+    "hs-compounds": (
+        "ours + Hunspell lemmas + compound parts",
+        {"lemmas": True, "compounds": True, "spelling": "none"},
+    ),
+    "hs-diacritics": (
+        "ours + Hunspell lemmas + compounds + å/ä/ö restored",
+        {"lemmas": True, "compounds": True, "spelling": "diacritics"},
+    ),
+    "hs-suggest": (
+        "ours + Hunspell lemmas + compounds + Hunspell's spelling suggestion",
+        {"lemmas": True, "compounds": True, "spelling": "suggest"},
+    ),
 }
 SYSTEMS = ["ours", *MORPHOLOGY, "default", "bm25"]
 MORPHOLOGY_COMPONENT = "bot.components.morphology.SwedishMorphology"
@@ -513,8 +570,14 @@ def benchmark(systems: list[str], default_epochs: int | None = None) -> int:
     topics = topic_ids()
     heldouts = [("The team's held-out set (tests/data/nlu_heldout.yml)", read_heldout(HELDOUT), True)]
     if REAL_HELDOUT.exists():
-        heldouts.insert(0, ("Real questions, held out by website (tests/data/nlu_real_heldout.yml)",
-                            read_heldout(REAL_HELDOUT), False))
+        heldouts.insert(
+            0,
+            (
+                "Real questions, held out by website (tests/data/nlu_real_heldout.yml)",
+                read_heldout(REAL_HELDOUT),
+                False,
+            ),
+        )
     emergencies = [text for text, _ in read_examples([EMERGENCIES])]
     examples = training_examples()
     never_dead_end = NeverDeadEnd()
@@ -545,8 +608,10 @@ def benchmark(systems: list[str], default_epochs: int | None = None) -> int:
             results.append((title, reports, per_topic))
         print()
         print(DEFINITIONS)
-        print(f"Never a dead end: {never_dead_end.thresholds} (knowledge/suggestions.py); RRF k = "
-              f"{never_dead_end.suggestions.RRF_K}.")
+        print(
+            f"Never a dead end: {never_dead_end.thresholds} (knowledge/suggestions.py); RRF k = "
+            f"{never_dead_end.suggestions.RRF_K}."
+        )
         for title, reports, per_topic in results:
             print_reports(reports, topics, title, per_topic)
         print(f"\nWhole run: {time.perf_counter() - started:.0f} s")
@@ -556,6 +621,7 @@ def benchmark(systems: list[str], default_epochs: int | None = None) -> int:
 
 
 # --- cross-validation of the thresholds on the TRAINING data ---------------------------------
+
 
 def stratified_folds(examples: list[tuple[str, str]], k: int) -> list[list[tuple[str, str]]]:
     by_intent: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -578,7 +644,9 @@ def write_nlu(pairs: list[tuple[str, str]], path: Path) -> None:
     for text, intent in pairs:
         by_intent[intent].append(text)
     blocks = [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)} for i, texts in by_intent.items()]
-    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def fallback_decision(ranking: list[tuple[str, float]], threshold: float, ambiguity: float) -> str:
@@ -608,7 +676,7 @@ def cross_validate(config: Path, k: int) -> int:
             seconds = time.perf_counter() - start
             agent = Agent.load(model)
 
-            async def parse_all():
+            async def parse_all(agent=agent, test=test):  # this fold's, bound now
                 return [await agent.parse_message(text) for text, _ in test]
 
             # The gateway's search over the articles and this fold's TRAINING questions only.
@@ -618,11 +686,14 @@ def cross_validate(config: Path, k: int) -> int:
             for text, intent in train:
                 by_intent[intent].append(text)
             search = KnowledgeSearch(never_dead_end.kb, load_lemmas(), by_intent)
-            for (text, intent), parsed in zip(test, asyncio.run(parse_all())):
+            for (text, intent), parsed in zip(test, asyncio.run(parse_all()), strict=False):
                 ranking = [(r["name"], r["confidence"]) for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
                 results.append((intent, ranking))
                 searched.append(([h.topic for h in search.search(text, 2 * SUGGESTIONS)], search.scope_score(text)))
-            print(f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s", flush=True)
+            print(
+                f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s",
+                flush=True,
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -630,11 +701,15 @@ def cross_validate(config: Path, k: int) -> int:
     oos = [(g, r) for g, r in results if g == OUT_OF_SCOPE]
     top1 = 100.0 * sum(r[0][0] == g for g, r in in_scope) / len(in_scope)
     top3 = 100.0 * sum(g in [n for n, _ in r[:3]] for g, r in in_scope) / len(in_scope)
-    print(f"\n{k}-fold CV on the training data ({len(in_scope)} in scope, {len(oos)} out of scope): "
-          f"top-1 {top1:.1f} %, top-3 {top3:.1f} %\n")
-    print(f"Cost = (wrong answers + rejected in-scope questions + out-of-scope questions answered with a "
-          f"topic + {UNSURE_COST} × unsure answers) per 100 questions: a wrong article is the costly error, "
-          f"an 'unsure' costs one click on a button.\n")
+    print(
+        f"\n{k}-fold CV on the training data ({len(in_scope)} in scope, {len(oos)} out of scope): "
+        f"top-1 {top1:.1f} %, top-3 {top3:.1f} %\n"
+    )
+    print(
+        f"Cost = (wrong answers + rejected in-scope questions + out-of-scope questions answered with a "
+        f"topic + {UNSURE_COST} × unsure answers) per 100 questions: a wrong article is the costly error, "
+        f"an 'unsure' costs one click on a button.\n"
+    )
     print("| threshold | ambiguity | answered | unsure | wrong | rejected | oos recall | oos unsure | cost |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     best = None
@@ -647,15 +722,21 @@ def cross_validate(config: Path, k: int) -> int:
             unsure = sum(f == FALLBACK for _, f in finals) + sum(f == FALLBACK for f in oos_finals)
             oos_answered = sum(f not in (OUT_OF_SCOPE, FALLBACK) for f in oos_finals)
             cost = 100.0 * (wrong + rejected + oos_answered + UNSURE_COST * unsure) / (len(finals) + len(oos_finals))
-            print(f"| {threshold:.2f} | {ambiguity:.2f} | {pct(sum(f == g for g, f in finals), len(finals)):.1f} | "
-                  f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | {pct(wrong, len(finals)):.1f} | "
-                  f"{pct(rejected, len(finals)):.1f} | "
-                  f"{pct(sum(f == OUT_OF_SCOPE for f in oos_finals), len(oos_finals)):.1f} | "
-                  f"{pct(sum(f == FALLBACK for f in oos_finals), len(oos_finals)):.1f} | {cost:.1f} |")
-            if pct(sum(f == FALLBACK for _, f in finals), len(finals)) <= MAX_UNSURE and (best is None or cost < best[0]):
+            print(
+                f"| {threshold:.2f} | {ambiguity:.2f} | {pct(sum(f == g for g, f in finals), len(finals)):.1f} | "
+                f"{pct(sum(f == FALLBACK for _, f in finals), len(finals)):.1f} | {pct(wrong, len(finals)):.1f} | "
+                f"{pct(rejected, len(finals)):.1f} | "
+                f"{pct(sum(f == OUT_OF_SCOPE for f in oos_finals), len(oos_finals)):.1f} | "
+                f"{pct(sum(f == FALLBACK for f in oos_finals), len(oos_finals)):.1f} | {cost:.1f} |"
+            )
+            if pct(sum(f == FALLBACK for _, f in finals), len(finals)) <= MAX_UNSURE and (
+                best is None or cost < best[0]
+            ):
                 best = (cost, threshold, ambiguity)
-    print(f"\nLowest cost with at most {MAX_UNSURE:.0f} % of in-scope questions unsure: {best[0]:.1f} at "
-          f"threshold {best[1]:.2f}, ambiguity_threshold {best[2]:.2f}")
+    print(
+        f"\nLowest cost with at most {MAX_UNSURE:.0f} % of in-scope questions unsure: {best[0]:.1f} at "
+        f"threshold {best[1]:.2f}, ambiguity_threshold {best[2]:.2f}"
+    )
     never_dead_end_grid(results, searched, topics, never_dead_end)
     return 0
 
@@ -671,7 +752,7 @@ def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: Nev
         for oos_sure in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01):
             thresholds = Thresholds(search_min=search_min, oos_sure=oos_sure)
             dead = rescued = n_in = oos_kept = n_oos = 0
-            for (gold, ranking), (found, score) in zip(results, searched):
+            for (gold, ranking), (found, score) in zip(results, searched, strict=False):
                 final = fallback_decision(ranking, fallback["threshold"], fallback["ambiguity_threshold"])
                 offered = never_dead_end.suggestions.suggestions(final, ranking, found, score, topics, thresholds)
                 if gold in topics:
@@ -684,11 +765,14 @@ def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: Nev
             # A dead end for an in-scope question costs 1, three needless buttons for an
             # out-of-scope question UNSURE_COST (a click), per 100 questions.
             cost = 100.0 * (dead + UNSURE_COST * (n_oos - oos_kept)) / (n_in + n_oos)
-            rows.append((cost, search_min, oos_sure, 100.0 * dead / n_in, 100.0 * rescued / n_in,
-                         100.0 * oos_kept / n_oos))
+            rows.append(
+                (cost, search_min, oos_sure, 100.0 * dead / n_in, 100.0 * rescued / n_in, 100.0 * oos_kept / n_oos)
+            )
     print("\nNever a dead end on the same folds (search index without the fold's questions):\n")
-    print("| search_min | oos_sure | in scope rejected without buttons | rejected, right topic among buttons "
-          "| out-of-scope recall | cost |")
+    print(
+        "| search_min | oos_sure | in scope rejected without buttons | rejected, right topic among buttons "
+        "| out-of-scope recall | cost |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for cost, search_min, oos_sure, dead, rescued, kept in rows:
         print(f"| {search_min:.1f} | {oos_sure:.2f} | {dead:.1f} % | {rescued:.1f} % | {kept:.1f} % | {cost:.2f} |")
@@ -698,12 +782,17 @@ def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: Nev
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help=f"comma-separated subset of {','.join(SYSTEMS)} (default: all)")
+    parser.add_argument(
+        "--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)} (default: all)"
+    )
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
-    parser.add_argument("--default-epochs", type=int, metavar="N",
-                        help="train Rasa's default config with N epochs instead of 100 (a reduced run; say so)")
+    parser.add_argument(
+        "--default-epochs",
+        type=int,
+        metavar="N",
+        help="train Rasa's default config with N epochs instead of 100 (a reduced run; say so)",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)  # the configs name build/spacy/sv and the data relative to the repository
     os.environ.update({k: v for k, v in _engine_env().items() if k.startswith(("RASA_", "TF_"))})

@@ -8,11 +8,13 @@ which the gateway reads with contract.decode_answer. POST /webhooks/lotsen/webho
 {"sender": "<session id>", "message": "<text or /intent payload>"}; registered in
 bot/credentials.yml.
 """
+
 from __future__ import annotations
 
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,21 +30,21 @@ class StructuredOutput(CollectingOutputChannel):
     """Collects the turn's bot utterances as Rasa hands them over, one dict each."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return contract.CHANNEL_NAME
 
     def __init__(self) -> None:
         super().__init__()
-        self.messages: List[Dict[Text, Any]] = []
+        self.messages: list[dict[str, Any]] = []
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         # Whole, in order: CollectingOutputChannel would split the text and the custom part apart.
         self.messages.append(dict(message))
 
 
 class StructuredInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return contract.CHANNEL_NAME
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -57,8 +59,9 @@ class StructuredInput(InputChannel):
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
-                return response.json({"error": {"code": "invalid_request", "message": "sender and message"}},
-                                     status=400)
+                return response.json(
+                    {"error": {"code": "invalid_request", "message": "sender and message"}}, status=400
+                )
             collector = StructuredOutput()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))

@@ -6,9 +6,8 @@ form and actions (`Flows.rasa_domain`) and the three rules (`Flows.rasa_rules`).
 `rasa data validate` and bench/nlu.py all read the config, so they all see the same flows, and
 a new flow needs no domain or rule file (docs/adr/0004).
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -26,7 +25,9 @@ class FlowsImporter(RasaFileImporter):
     def get_domain(self) -> Domain:
         return super().get_domain().merge(Domain.from_dict(load_flows().rasa_domain()))
 
-    def get_stories(self, exclusion_percentage: Optional[int] = None) -> StoryGraph:
+    def get_stories(self, exclusion_percentage: int | None = None) -> StoryGraph:
         stories = super().get_stories(exclusion_percentage)
         reader = YAMLStoryReader(self.get_domain(), source_name=str(FLOWS_FILE))
-        return stories.merge(StoryGraph(reader.read_from_parsed_yaml({"version": "3.1", "rules": load_flows().rasa_rules()})))
+        return stories.merge(
+            StoryGraph(reader.read_from_parsed_yaml({"version": "3.1", "rules": load_flows().rasa_rules()}))
+        )

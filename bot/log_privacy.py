@@ -17,43 +17,72 @@ the engine's logging is rebuilt here:
 
 `install()` is called by bot/serve.py before Rasa's main runs; nothing happens at import.
 """
+
 from __future__ import annotations
 
 import logging
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any
 
 REMOVED = "[borttaget]"
 
 # rasa.utils.log_utils._anonymizer's list (Rasa 3.6.21) and the REST channel's "text": every
 # key under which Rasa's structured records carry what a person wrote, or data built from it.
-USER_TEXT_KEYS = frozenset({
-    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
-    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
-    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
-    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
-    "json_message", "metadata", "entities", "slots", "tracker", "events",
-})
+USER_TEXT_KEYS = frozenset(
+    {
+        "text",
+        "response_text",
+        "user_text",
+        "slot_values",
+        "parse_data_text",
+        "parse_data_entities",
+        "prediction_events",
+        "tracker_latest_message",
+        "prefilled_slots",
+        "message",
+        "response",
+        "slot_candidates",
+        "rasa_event",
+        "rasa_events",
+        "tracker_states",
+        "current_states",
+        "old_states",
+        "successes",
+        "current_entity",
+        "next_entity",
+        "states",
+        "entity",
+        "token_text",
+        "user_message",
+        "json_message",
+        "metadata",
+        "entities",
+        "slots",
+        "tracker",
+        "events",
+    }
+)
 PARSE_WARNING = r"Failed to parse arguments"
 
-ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
-def drop_user_text(_logger: Any, _name: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+def drop_user_text(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: the values of user-text keys are replaced, the keys stay."""
     for key in USER_TEXT_KEYS.intersection(event_dict):
         event_dict[key] = REMOVED
     return event_dict
 
 
-def _frames(tb: Optional[TracebackType]) -> List[str]:
+def _frames(tb: TracebackType | None) -> list[str]:
     return [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(tb)]
 
 
-def _exc_info(value: Any) -> Optional[ExcInfo]:
+def _exc_info(value: Any) -> ExcInfo | None:
     if value is True:
         value = sys.exc_info()
     if isinstance(value, BaseException):
@@ -63,7 +92,7 @@ def _exc_info(value: Any) -> Optional[ExcInfo]:
     return None
 
 
-def exception_type_only(_logger: Any, _name: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+def exception_type_only(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: `exc_info` becomes {"type", "frames"}; no message, no locals."""
     info = _exc_info(event_dict.pop("exc_info", None))
     if info is not None:
@@ -87,11 +116,13 @@ def _is_renderer(processor: Any) -> bool:
     """Rasa's final processors: the console or JSON renderer and the dict tracebacks."""
     import structlog
 
-    return isinstance(processor, (structlog.dev.ConsoleRenderer, structlog.processors.JSONRenderer,
-                                  structlog.processors.ExceptionRenderer))
+    return isinstance(
+        processor,
+        (structlog.dev.ConsoleRenderer, structlog.processors.JSONRenderer, structlog.processors.ExceptionRenderer),
+    )
 
 
-def private_processors(configured: List[Any]) -> List[Any]:
+def private_processors(configured: list[Any]) -> list[Any]:
     """Rasa's processors with user text dropped first and one private JSON rendering last."""
     import structlog
 

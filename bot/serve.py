@@ -14,18 +14,18 @@ is refused when the tracker store named in the endpoints file cannot be loaded: 
 would warn and keep conversations in memory only, silently losing them at the next restart and
 ignoring the redaction and retention rules.
 """
+
 from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, Optional
 
 from bot import log_privacy, patches
 
 LEAN_SWITCH = "LOTSEN_ENGINE_LEAN"
 
 
-def lean_wanted(environ: Optional[Dict[str, str]] = None) -> bool:
+def lean_wanted(environ: dict[str, str] | None = None) -> bool:
     """On unless LOTSEN_ENGINE_LEAN is 0/false/no/off, or stock Rasa is wanted."""
     environ = os.environ if environ is None else environ
     if patches.stock_wanted(environ):

@@ -4,6 +4,7 @@
 otherwise a blank `sv` pipeline with the lookup lemmatizer from spacy-lookups-data.
 Run: python -m bot.spacy_pipeline [TARGET]
 """
+
 from __future__ import annotations
 
 import sys

@@ -17,6 +17,7 @@ bot/patches/tracker_cache.py instead, a subclass that keeps these rules (serving
 
 Configured in bot/endpoints.yml (`type: bot.tracker_store.RedactingSQLTrackerStore`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,10 +25,9 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, ClassVar, Dict, Optional, Text
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
-
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -84,21 +84,21 @@ def redact_event(event: Any) -> None:
 class RedactingSQLTrackerStore(SQLTrackerStore):
     # Rasa builds the class the endpoints file names; bot.patches.tracker_cache.apply() sets
     # this to its cached subclass, so that one endpoints file serves stock and patched Rasa.
-    serving_class: ClassVar[Optional[type]] = None
+    serving_class: ClassVar[type | None] = None
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "RedactingSQLTrackerStore":
+    def __new__(cls, *args: Any, **kwargs: Any) -> RedactingSQLTrackerStore:
         if cls is RedactingSQLTrackerStore and RedactingSQLTrackerStore.serving_class is not None:
             cls = RedactingSQLTrackerStore.serving_class
         return super().__new__(cls)
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        event_broker: Optional[EventBroker] = None,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
         retention_days: float = 30,
         purge_interval: float = 3600,
         purge_timer: bool = True,
-        **kwargs: Dict[Text, Any],
+        **kwargs: dict[str, Any],
     ) -> None:
         if kwargs.get("dialect") == "sqlite" and kwargs.get("db") and kwargs["db"] != ":memory:":
             private_file(Path(str(kwargs["db"])))
@@ -130,8 +130,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         # check_same_thread off: the purge timer's thread checks connections out of the same
         # pool (the pool hands each connection to one thread at a time).
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
-                                       connect_args={"check_same_thread": False})
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4, connect_args={"check_same_thread": False}
+        )
 
         @sa.event.listens_for(self.engine, "connect")
         def _wal(dbapi_connection: Any, _record: Any) -> None:
@@ -159,7 +160,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             redact_event(event)
         await super().save(tracker)
 
-    def _forget_cached(self, sender_id: Optional[Text] = None, from_timer: bool = False) -> None:
+    def _forget_cached(self, sender_id: str | None = None, from_timer: bool = False) -> None:
         """Called when stored events are deleted (one conversation, or all old ones): a store
         that keeps trackers in memory drops them here. This one keeps none."""
 
@@ -168,7 +169,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         latest = tracker.latest_message
         return bool(latest and (latest.intent or {}).get("name") == FORGET_INTENT)
 
-    def delete(self, sender_id: Text) -> int:
+    def delete(self, sender_id: str) -> int:
         """Delete every stored event of one conversation; returns how many."""
         self._forget_cached(sender_id)
         with self.session_scope() as session:
@@ -184,7 +185,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             with self.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def purge(self, now: Optional[float] = None, from_timer: bool = False) -> int:
+    def purge(self, now: float | None = None, from_timer: bool = False) -> int:
         """Delete events older than the retention period; returns how many."""
         cutoff = (now or time.time()) - self.retention_days * DAY
         self._forget_cached(from_timer=from_timer)

@@ -6,6 +6,7 @@ Every file in the NLU folder counts, nlu_data/reviewed.yml (the questions assign
 /statistik/granska) included. `--nlu DIR --out DIR` trains from another copy of the NLU
 data into another folder (the review loop's end-to-end test).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,20 @@ from pathlib import Path
 MODEL_DIR = Path("models")
 MODEL_NAME = "lotsen"
 NLU_DIR = Path("nlu_data")
-INPUTS = ("bot/config.yml", "bot/domain", "bot/rules", "bot/components", "build/spacy/sv/KIND", "knowledge/emergency_lexicon.yml", "knowledge/emergency.py",
-          # The flows' domain and rules are derived from these at training time (bot/flows_importer.py).
-          "knowledge/flows.yml", "knowledge/flows.schema.json", "knowledge/flows.py", "bot/flows_importer.py")
+INPUTS = (
+    "bot/config.yml",
+    "bot/domain",
+    "bot/rules",
+    "bot/components",
+    "build/spacy/sv/KIND",
+    "knowledge/emergency_lexicon.yml",
+    "knowledge/emergency.py",
+    # The flows' domain and rules are derived from these at training time (bot/flows_importer.py).
+    "knowledge/flows.yml",
+    "knowledge/flows.schema.json",
+    "knowledge/flows.py",
+    "bot/flows_importer.py",
+)
 
 
 def fingerprint(nlu_dir: Path = NLU_DIR) -> str:
@@ -44,10 +56,21 @@ def train(force: bool = False, nlu_dir: Path = NLU_DIR, model_dir: Path = MODEL_
         print(f"Modellen är aktuell: {model}")
         return model
     cmd = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "bot/config.yml", "--domain", "bot/domain",
-        "--data", str(nlu_dir), "bot/rules",
-        "--out", str(model_dir), "--fixed-model-name", MODEL_NAME,
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        "bot/config.yml",
+        "--domain",
+        "bot/domain",
+        "--data",
+        str(nlu_dir),
+        "bot/rules",
+        "--out",
+        str(model_dir),
+        "--fixed-model-name",
+        MODEL_NAME,
     ]
     subprocess.run(cmd, check=True)
     stamp.write_text(current + "\n")

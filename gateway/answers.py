@@ -3,11 +3,14 @@
 The 112 line never depends on the engine: the gateway runs the same emergency safety net on
 every text and puts the line first itself when the engine did not.
 """
+
 from __future__ import annotations
 
 import re
+
 from gateway.search import KnowledgeSearch
-from knowledge import contract, render, suggestions as never_dead_end
+from knowledge import contract, render
+from knowledge import suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase
 
 EMERGENCY_TOPIC = "akut_fara"
@@ -29,8 +32,9 @@ def ensure_emergency_first(kb: KnowledgeBase, messages: list[dict]) -> list[dict
 SEARCH_SUGGESTIONS = 3
 
 
-def fallback_answer(kb: KnowledgeBase, text: str | None, payload: str | None, flagged: bool,
-                    search: KnowledgeSearch | None = None) -> dict:
+def fallback_answer(
+    kb: KnowledgeBase, text: str | None, payload: str | None, flagged: bool, search: KnowledgeSearch | None = None
+) -> dict:
     """The engine is down, slow or silent: answer from the knowledge base (and its search).
     `flagged`: the gateway's emergency lexicon found danger in the text."""
     topic = payload_topic(kb, payload)
@@ -50,8 +54,9 @@ def fallback_answer(kb: KnowledgeBase, text: str | None, payload: str | None, fl
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 
-def engine_answer(kb: KnowledgeBase, raw: object, flagged: bool, text: str | None = None,
-                  search: KnowledgeSearch | None = None) -> dict | None:
+def engine_answer(
+    kb: KnowledgeBase, raw: object, flagged: bool, text: str | None = None, search: KnowledgeSearch | None = None
+) -> dict | None:
     """The engine's answer (bot/channel.py's JSON), or None when it said nothing usable (e.g.
     action server down). `flagged`: the gateway's emergency lexicon found danger in the text.
     When the classifier was unsure or rejected the question, the knowledge search has its say
@@ -71,9 +76,15 @@ def engine_answer(kb: KnowledgeBase, raw: object, flagged: bool, text: str | Non
     emergency = bool(meta.get("emergency")) or flagged
     if emergency:
         messages = ensure_emergency_first(kb, messages)
-    return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions,
-            "feedback": engine_feedback(kb, meta), "audience": engine_audience(meta),
-            "review": engine_review(kb, meta)}
+    return {
+        "messages": messages,
+        "topic": topic,
+        "emergency": emergency,
+        "suggestions": suggestions,
+        "feedback": engine_feedback(kb, meta),
+        "audience": engine_audience(meta),
+        "review": engine_review(kb, meta),
+    }
 
 
 def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch) -> list[str]:
@@ -81,8 +92,11 @@ def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: Knowle
     when the engine's answer stands: the classifier answered, or the question is out of scope."""
     if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
         return []
-    ranking = [(str(r[0]), float(r[1])) for r in nlu.get("ranking") or []
-               if isinstance(r, list) and len(r) == 2 and isinstance(r[1], (int, float))]
+    ranking = [
+        (str(r[0]), float(r[1]))
+        for r in nlu.get("ranking") or []
+        if isinstance(r, list) and len(r) == 2 and isinstance(r[1], (int, float))
+    ]
     found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
     return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
 
@@ -101,8 +115,12 @@ def late_part(answer: dict | None, shown: dict) -> dict | None:
     messages = [m for m in answer["messages"] if _words(m["text"]) not in seen]
     if not messages:
         return None
-    return {"messages": messages, "topic": answer.get("topic"), "emergency": answer.get("emergency", False),
-            "suggestions": answer.get("suggestions") or []}
+    return {
+        "messages": messages,
+        "topic": answer.get("topic"),
+        "emergency": answer.get("emergency", False),
+        "suggestions": answer.get("suggestions") or [],
+    }
 
 
 def engine_feedback(kb: KnowledgeBase, meta: dict) -> dict | None:

@@ -1,4 +1,5 @@
 """POST /api/chat: one turn of the conversation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,10 +8,10 @@ import logging
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from gateway import errors
 from gateway.answers import engine_answer, fallback_answer, late_part, payload_topic
 from gateway.deps import AppState, State
 from gateway.engine import EngineUnavailable
-from gateway import errors
 from gateway.errors import ApiError
 from gateway.schemas import ChatRequest, ChatResponse, ErrorResponse, SessionId
 from gateway.session_keys import issue_session_id
@@ -34,15 +35,19 @@ def payload_allowed(state: AppState, session_id: str, payload: str) -> bool:
 
 def signed_messages(state: AppState, session_id: str, messages: list[dict]) -> list[dict]:
     """The messages with every button payload but a topic's signed for this session."""
+
     def sign(payload: str) -> str:
         return payload if payload_topic(state.kb, payload) else state.buttons.sign(session_id, payload)
 
-    return [{**m, "buttons": [{**b, "payload": sign(b["payload"])} for b in m["buttons"]]} if m["buttons"] else m
-            for m in messages]
+    return [
+        {**m, "buttons": [{**b, "payload": sign(b["payload"])} for b in m["buttons"]]} if m["buttons"] else m
+        for m in messages
+    ]
 
 
-async def answer_turn(state: AppState, session_id: str, text: str | None = None, payload: str | None = None,
-                      channel: str = "api") -> dict:
+async def answer_turn(
+    state: AppState, session_id: str, text: str | None = None, payload: str | None = None, channel: str = "api"
+) -> dict:
     """One turn for any channel (widget, API, Teams): the engine's answer or the fallback.
 
     Returns the ChatResponse fields except session_id, plus "feedback" and "audience" (for
@@ -84,16 +89,24 @@ async def answer_turn(state: AppState, session_id: str, text: str | None = None,
         answer = fallback_answer(state.kb, text, payload, flagged, state.search)
     # A late answer no client fetched goes before this turn's answer: it came first.
     late, still = await state.late_answers.take(session_id)
-    return _finish(state, session_id, answer, engine, channel, text, late=still,
-                   earlier=late["messages"] if late else [])
+    return _finish(
+        state, session_id, answer, engine, channel, text, late=still, earlier=late["messages"] if late else []
+    )
 
 
-def _finish(state: AppState, session_id: str, answer: dict, engine: str, channel: str, text: str | None,
-            late: bool, earlier: list[dict] | None = None) -> dict:
+def _finish(
+    state: AppState,
+    session_id: str,
+    answer: dict,
+    engine: str,
+    channel: str,
+    text: str | None,
+    late: bool,
+    earlier: list[dict] | None = None,
+) -> dict:
     """Sign the answer's buttons, put a late answer's messages (signed already) first, count it."""
     messages = (earlier or []) + signed_messages(state, session_id, answer["messages"])
-    result = {"feedback": None, "audience": None, **answer, "messages": messages, "engine": engine,
-              "late_answer": late}
+    result = {"feedback": None, "audience": None, **answer, "messages": messages, "engine": engine, "late_answer": late}
     state.statistics.record_turn(result, channel=channel, text=text, session=session_id)
     return result
 
@@ -110,7 +123,7 @@ async def _late_answer(state: AppState, session_id: str, message: str, shown: di
         added = late_part(engine_answer(state.kb, raw, True), shown)
     except (EngineUnavailable, TimeoutError):
         pass  # the person has the 112 answer; the next turn goes to the engine again
-    except Exception as exc:  # a background task: nobody else would see it fail
+    except Exception as exc:  # noqa: BLE001 – a background task: nobody else would see it fail
         log.error("motorns senare svar misslyckades: %s", type(exc).__name__)
     finally:
         if added:
@@ -118,7 +131,7 @@ async def _late_answer(state: AppState, session_id: str, message: str, shown: di
         await state.late_answers.deliver(session_id, added)
 
 
-def late_response(session_id: str, late: dict | None, still: bool) -> "ChatResponse":
+def late_response(session_id: str, late: dict | None, still: bool) -> ChatResponse:
     """A late answer in the chat API's shape ("engine": "rasa"); no messages when nothing came."""
     late = late or {"messages": [], "topic": None, "emergency": False, "suggestions": []}
     return ChatResponse(session_id=session_id, **late, engine="rasa", late_answer=still)
@@ -127,8 +140,12 @@ def late_response(session_id: str, late: dict | None, still: bool) -> "ChatRespo
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
-    responses={400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-               429: {"model": ErrorResponse}},
+    responses={
+        400: {"model": ErrorResponse},
+        413: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+    },
 )
 async def chat(request: ChatRequest, state: State) -> ChatResponse:
     """Answer a question or a button click, from the engine or, when it fails, the knowledge base."""

@@ -1,20 +1,20 @@
 """Per-process state the routes share, held on app.state and reached through dependencies."""
+
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
-from typing_extensions import Annotated
 
+from gateway.assets import StaticAssets
 from gateway.engine import EngineClient
 from gateway.late_answers import LateAnswers, MemoryLateAnswers
 from gateway.search import KnowledgeSearch
 from gateway.security import LoginLockout
-from gateway.assets import StaticAssets
-from gateway.signing import ButtonSigner
 from gateway.settings import Settings
+from gateway.signing import ButtonSigner
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
 
@@ -33,8 +33,8 @@ class AppState:
     buttons: ButtonSigner
     assets: StaticAssets
     search: KnowledgeSearch
-    pages: "KnowledgePages"
-    statistics: "StatisticsRecorder"
+    pages: KnowledgePages
+    statistics: StatisticsRecorder
     # The server secret (gateway/session_keys.py): keys channel session ids, issued session ids
     # and button payloads.
     secret: bytes = b""

@@ -1,4 +1,5 @@
 """Every client mistake answers {"error": {"code", "message"}} with a Swedish message."""
+
 from __future__ import annotations
 
 import functools
@@ -6,7 +7,6 @@ import logging
 from pathlib import Path
 
 import yaml
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,7 +51,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
     kind = first.get("type", "")
     if kind == "json_invalid":
         return 400, "invalid_json", text("invalid_json")
-    if kind in ("model_type", "model_attributes_type", "dict_type") or (first.get("loc") == ("body",) and kind == "missing"):
+    if kind in ("model_type", "model_attributes_type", "dict_type") or (
+        first.get("loc") == ("body",) and kind == "missing"
+    ):
         return 422, "invalid_request", text("not_an_object")
     if kind == "text_or_payload":
         return 422, "invalid_request", text("text_or_payload")
@@ -72,7 +74,6 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, text(code), getattr(exc, "headers", None))
-
 
 
 class TypeOnlyErrors:

@@ -1,4 +1,5 @@
 """GET /healthz: is the gateway up, and can it reach the engine and the action server?"""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

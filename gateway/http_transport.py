@@ -9,6 +9,7 @@ aiohttp's errors become the httpx errors the engine client reasons about: a refu
 timed-out connection means the message never reached Rasa (safe to send elsewhere), a read
 timeout or a dropped connection means it may have.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             # Idle connections are dropped after 2 s, before Rasa's server (Sanic, 5 s) closes
             # them: reusing a connection the server is closing at that moment would fail a turn.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=2), auto_decompress=True)
+                connector=aiohttp.TCPConnector(limit=self._limit, keepalive_timeout=2), auto_decompress=True
+            )
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -39,13 +41,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         timeout = aiohttp.ClientTimeout(total=None, connect=t.get("connect"), sock_read=t.get("read"))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         try:
-            async with self._client().request(request.method, str(request.url), headers=headers,
-                                              data=await request.aread(), timeout=timeout,
-                                              allow_redirects=False) as response:
+            async with self._client().request(
+                request.method,
+                str(request.url),
+                headers=headers,
+                data=await request.aread(),
+                timeout=timeout,
+                allow_redirects=False,
+            ) as response:
                 content = await response.read()
                 return httpx.Response(
-                    response.status, content=content, request=request,
-                    headers=[(k, v) for k, v in response.headers.items() if k.lower() not in _DROP])
+                    response.status,
+                    content=content,
+                    request=request,
+                    headers=[(k, v) for k, v in response.headers.items() if k.lower() not in _DROP],
+                )
         except aiohttp.ConnectionTimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
         except aiohttp.ClientConnectorError as exc:

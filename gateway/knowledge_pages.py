@@ -2,15 +2,16 @@
 plus GET /api/search for other clients. Pages are rendered from Jinja2 templates with
 autoescaping; article Markdown goes through markdown-it-py with raw HTML disabled.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
-from typing_extensions import Annotated
 
 from gateway.deps import State
 from gateway.schemas import ErrorResponse
@@ -44,16 +45,23 @@ class KnowledgePages:
 
     def index(self, query: str = "") -> str:
         titles = self.kb.phrases["group_titles"]
-        groups = [{"key": key, "title": titles.get(key, key), "articles": articles}
-                  for key, articles in self.kb.groups().items()]
+        groups = [
+            {"key": key, "title": titles.get(key, key), "articles": articles}
+            for key, articles in self.kb.groups().items()
+        ]
         hits = [self.kb.articles[h.topic] for h in self.search.search(query, limit=5)] if query else []
-        return self._render("index.html", groups=groups, query=query, hits=hits, tools=self.kb.phrases.get("page_tools"))
+        return self._render(
+            "index.html", groups=groups, query=query, hits=hits, tools=self.kb.phrases.get("page_tools")
+        )
 
     def article(self, topic_id: str) -> str:
         article = self.kb.articles[topic_id]
         return self._render(
-            "article.html", article=article, body_html=self.bodies[topic_id],
-            channels=self.kb.channels_for(article), group_title=self.kb.phrases["group_titles"].get(article.group, ""),
+            "article.html",
+            article=article,
+            body_html=self.bodies[topic_id],
+            channels=self.kb.channels_for(article),
+            group_title=self.kb.phrases["group_titles"].get(article.group, ""),
             related=[self.kb.articles[r] for r in article.related],
             record=self.record if topic_id == self.record_topic else None,
         )
@@ -93,8 +101,11 @@ async def process_review(state: State) -> HTMLResponse:
     return HTMLResponse(state.pages.process_review_page())
 
 
-@router.get("/kunskap/{topic_id}", response_class=HTMLResponse,
-            responses={404: {"description": "Ämnet finns inte (HTML-sida på svenska)", "content": {"text/html": {}}}})
+@router.get(
+    "/kunskap/{topic_id}",
+    response_class=HTMLResponse,
+    responses={404: {"description": "Ämnet finns inte (HTML-sida på svenska)", "content": {"text/html": {}}}},
+)
 async def knowledge_article(topic_id: str, state: State) -> HTMLResponse:
     """One article: what to do now, contacts, sections per audience, sources."""
     if topic_id not in state.kb.articles:
@@ -109,8 +120,13 @@ async def search(state: State, q: Annotated[str, Query(min_length=1, max_length=
     return {
         "query": q,
         "results": [
-            {"id": h.topic, "title": state.kb.articles[h.topic].title, "summary": state.kb.articles[h.topic].summary,
-             "score": h.score, "url": f"/kunskap/{h.topic}"}
+            {
+                "id": h.topic,
+                "title": state.kb.articles[h.topic].title,
+                "summary": state.kb.articles[h.topic].summary,
+                "score": h.score,
+                "url": f"/kunskap/{h.topic}",
+            }
             for h in hits
         ],
     }

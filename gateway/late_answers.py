@@ -11,6 +11,7 @@ Kept behind the LateAnswers interface: this process's memory for a single gatewa
 that answered the message keeps the engine's turn, and POST /api/chat/late-answer may reach
 any other one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,8 +73,9 @@ class MemoryLateAnswers:
     """LateAnswers in this process: bounded (least recently used session goes first) and
     expiring: for a single gateway process."""
 
-    def __init__(self, ttl_seconds: float = 600.0, max_sessions: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, ttl_seconds: float = 600.0, max_sessions: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._ttl = ttl_seconds
         self._max = max_sessions
         self._clock = clock
@@ -182,7 +184,7 @@ class RedisLateAnswers:
     type and does nothing (no late answer), as when the engine does not answer.
     """
 
-    def __init__(self, redis: "Redis", ttl_seconds: int = 600) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int = 600) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
         self._deliver = redis.register_script(_DELIVER)
@@ -192,8 +194,11 @@ class RedisLateAnswers:
 
     @staticmethod
     def _keys(session_id: str) -> list[str]:
-        return [redis_key("late-expected", session_id), redis_key("late-answers", session_id),
-                redis_key("late-signal", session_id)]
+        return [
+            redis_key("late-expected", session_id),
+            redis_key("late-answers", session_id),
+            redis_key("late-signal", session_id),
+        ]
 
     @staticmethod
     def _failed(step: str, exc: Exception) -> None:

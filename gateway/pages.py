@@ -1,4 +1,5 @@
 """The demo intranet page and the widget script."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
@@ -17,8 +18,11 @@ async def demo_page(state: State) -> HTMLResponse:
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_js(state: State) -> Response:
-    return Response(state.assets.widget_js, media_type="text/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        state.assets.widget_js,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/static/page.css", include_in_schema=False)

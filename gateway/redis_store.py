@@ -2,6 +2,7 @@
 
 Without it every replica keeps these in its own memory, which is right for one gateway process.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ def redis_key(kind: str, session_id: str) -> str:
     return f"{PREFIX}:{kind}:{digest}"
 
 
-def connect(url: str) -> "Redis":
+def connect(url: str) -> Redis:
     """One client (a connection pool) per process; it connects on first use."""
     from redis.asyncio import Redis
 

@@ -1,11 +1,11 @@
 """The chat API's request and response shapes: a contract other clients build on."""
+
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
-from typing_extensions import Annotated
 
 # Channel connectors (Teams, Matrix) derive their sessions as "<channel>-<HMAC>"
 # (gateway.session_keys): the public API may neither continue nor clear those.
@@ -33,7 +33,7 @@ class ChatRequest(BaseModel):
     payload: Payload | None = None
 
     @model_validator(mode="after")
-    def _text_or_payload(self) -> "ChatRequest":
+    def _text_or_payload(self) -> ChatRequest:
         if (self.text is None) == (self.payload is None):
             # The message people get is gateway/errors.sv.yml's "text_or_payload" (gateway/errors.py).
             raise PydanticCustomError("text_or_payload", "either 'text' or 'payload' is required")

@@ -8,6 +8,7 @@ The title counts three times: a word in the title says more than one in the body
 article's document also holds the NLU training questions for its topic: they carry the words
 people actually use ("julklapp", "facebook", "repad bil") that the articles may not.
 """
+
 from __future__ import annotations
 
 import functools
@@ -73,7 +74,7 @@ def char_ngrams(tokens: list[str]) -> list[str]:
             continue
         padded = f"#{fold(token)}#"
         for n in NGRAMS:
-            grams.extend(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
+            grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
     return grams
 
 
@@ -89,14 +90,16 @@ class KnowledgeSearch:
         self._ids = list(kb.articles)
         docs = []
         for article in kb.articles.values():
-            text = " ".join([article.title] * TITLE_WEIGHT + [article.summary, *article.steps, plain_text(article.body),
-                             *examples.get(article.id, [])])
+            text = " ".join(
+                [article.title] * TITLE_WEIGHT
+                + [article.summary, *article.steps, plain_text(article.body), *examples.get(article.id, [])]
+            )
             docs.append(words(text))
         self._lemma_index = self._index([self._lemmatise(d) for d in docs])
         self._char_index = self._index([char_ngrams(d) for d in docs])
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "KnowledgeSearch":
+    def build(cls, kb: KnowledgeBase) -> KnowledgeSearch:
         return cls(kb, load_lemmas(), load_examples())
 
     @staticmethod
@@ -121,7 +124,9 @@ class KnowledgeSearch:
         tokens = words(query)
         if not tokens:
             return []
-        total = self._scores(self._lemma_index, self._lemmatise(tokens)) + self._scores(self._char_index, char_ngrams(tokens))
+        total = self._scores(self._lemma_index, self._lemmatise(tokens)) + self._scores(
+            self._char_index, char_ngrams(tokens)
+        )
         order = np.argsort(-total, kind="stable")[:limit]
         return [Hit(self._ids[i], round(float(total[i]), 4)) for i in order if total[i] > 0]
 

@@ -3,6 +3,7 @@
 Plain ASGI rather than BaseHTTPMiddleware: these run on every request, and the extra task
 and body buffering of BaseHTTPMiddleware cost latency under load.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,9 +32,17 @@ def _error_body(code: str, message: str) -> bytes:
 
 async def _send_error(send: Send, status: int, code: str, message: str, headers: list | None = None) -> None:
     body = _error_body(code, message)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(headers or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -46,11 +55,19 @@ def content_security_policy(frame_ancestors: list[str], style_hashes: list[str])
     # No 'unsafe-inline' anywhere: pages load /static/page.css and /widget.js; the widget's
     # injected <style> is allowed by its exact hash.
     ancestors = " ".join(frame_ancestors) if frame_ancestors else "'self'"
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self' " + " ".join(style_hashes),
-        "img-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
-        "form-action 'self'", f"frame-ancestors {ancestors}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' " + " ".join(style_hashes),
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
 
 
 # Pages behind a login are never framed, whatever LOTSEN_FRAME_ANCESTORS allows for the rest
@@ -67,8 +84,11 @@ class SecurityHeaders:
             (b"cross-origin-opener-policy", b"same-origin"),
         ]
         self.headers = [(b"content-security-policy", csp.encode()), *common]
-        self.unframeable = [(b"content-security-policy", (unframeable_csp or csp).encode()),
-                            (b"x-frame-options", b"DENY"), *common]
+        self.unframeable = [
+            (b"content-security-policy", (unframeable_csp or csp).encode()),
+            (b"x-frame-options", b"DENY"),
+            *common,
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -155,7 +175,7 @@ LIMITED_PATHS = ("/api/chat", "/api/search", "/api/session/clear", "/healthz", "
 LIMITED_QUERY_PATHS = ("/kunskap",)
 
 
-def limits_storage(redis_url: str | None) -> "Storage":
+def limits_storage(redis_url: str | None) -> Storage:
     """Where the rate limits and login lockouts count (the `limits` library): Redis when
     LOTSEN_REDIS_URL is set, so that every gateway replica counts the same client once;
     this process's memory otherwise."""
@@ -163,12 +183,17 @@ def limits_storage(redis_url: str | None) -> "Storage":
 
     if redis_url:
         # redis-py's asyncio client (as the turn locks and late answers use), not coredis.
-        return RedisStorage("async+" + redis_url, implementation="redispy", wrap_exceptions=True,
-                            key_prefix="lotsen-limits", socket_connect_timeout=2.0)
+        return RedisStorage(
+            "async+" + redis_url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix="lotsen-limits",
+            socket_connect_timeout=2.0,
+        )
     return MemoryStorage()
 
 
-def window(per_minute: int, burst: int) -> "RateLimitItem":
+def window(per_minute: int, burst: int) -> RateLimitItem:
     """`burst` requests per `burst / rate` seconds: at most `burst` at once and, over a minute,
     about `per_minute` – the two promises of the settings, in one window."""
     from limits import RateLimitItemPerSecond
@@ -185,8 +210,15 @@ class RateLimit:
     per request and limits' memory storage prunes them with a thread hop per client.
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, storage: "Storage | None" = None,
-                 paths: tuple[str, ...] = LIMITED_PATHS, query_paths: tuple[str, ...] = LIMITED_QUERY_PATHS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        burst: int,
+        storage: Storage | None = None,
+        paths: tuple[str, ...] = LIMITED_PATHS,
+        query_paths: tuple[str, ...] = LIMITED_QUERY_PATHS,
+    ) -> None:
         from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
         self.app = app
@@ -209,8 +241,9 @@ class RateLimit:
         except StorageError as exc:
             # Redis is down: let the request through (the engine queue still bounds the load)
             # rather than refuse everyone, a person in danger included.
-            log.warning("hastighetsgränsen i Redis svarar inte (%s); begäran släpps igenom",
-                        type(exc.storage_error).__name__)
+            log.warning(
+                "hastighetsgränsen i Redis svarar inte (%s); begäran släpps igenom", type(exc.storage_error).__name__
+            )
             return 0.0
         return max(1.0, stats.reset_time - time.time())
 
@@ -227,8 +260,13 @@ class RateLimit:
         client = client_key((scope.get("client") or ("okänd", 0))[0])
         wait = await self._take(client)
         if wait:
-            await _send_error(send, 429, "rate_limited", errors.text("rate_limited"),
-                              [(b"retry-after", str(math.ceil(wait)).encode())])
+            await _send_error(
+                send,
+                429,
+                "rate_limited",
+                errors.text("rate_limited"),
+                [(b"retry-after", str(math.ceil(wait)).encode())],
+            )
             return
         await self.app(scope, receive, send)
 
@@ -242,8 +280,9 @@ class LoginLockout:
     Counted in `storage` (limits_storage), so a lockout holds on every replica.
     """
 
-    def __init__(self, attempts: int = 5, window: float = 900.0, lockout: float = 900.0,
-                 storage: "Storage | None" = None) -> None:
+    def __init__(
+        self, attempts: int = 5, window: float = 900.0, lockout: float = 900.0, storage: Storage | None = None
+    ) -> None:
         self.attempts = attempts
         self.window = max(1, math.ceil(window))
         self.lockout = max(1, math.ceil(lockout))
@@ -251,7 +290,7 @@ class LoginLockout:
         self.clock = time.time
 
     @property
-    def storage(self) -> "Storage":
+    def storage(self) -> Storage:
         if self._storage is None:  # made on first use: no work when the app is built
             self._storage = limits_storage(None)
         return self._storage

@@ -5,6 +5,7 @@ it would let any of them continue, read or clear the session through /api/chat. 
 HMAC under a server secret instead: LOTSEN_SECRET_KEY, or a random key generated once into
 the data directory (mode 0600) so that it survives restarts without configuration.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ A POST with the id in the body rather than DELETE /api/session/{id}: the id stay
 (GET, POST) need no new method. The engine deletes its stored events too (FORGET_PAYLOAD); the widget starts
 a new session id after clearing, so the old conversation is not continued either way.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
@@ -24,8 +25,12 @@ class ClearRequest(BaseModel):
     session_id: SessionId
 
 
-@router.post("/api/session/clear", status_code=204, response_class=Response,
-             responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+@router.post(
+    "/api/session/clear",
+    status_code=204,
+    response_class=Response,
+    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
 async def clear_session(request: ClearRequest, state: State) -> Response:
     """Forget what the gateway and the engine hold of this conversation; clearing twice is fine."""
     await state.late_answers.forget(request.session_id)

@@ -1,12 +1,13 @@
 """The gateway's settings: one object per process, read once from LOTSEN_* variables."""
+
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 class Settings(BaseSettings):
@@ -103,6 +104,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_names(cls, value):
         return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
     @field_validator("allowed_origins", "frame_ancestors")
     @classmethod
     def _one_directive(cls, value: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ session is refused in another, and refused once older than LOTSEN_SESSION_TTL_SE
 payloads ("/gavor") stay as they are: anyone may ask for a topic (the quick-help menu offers
 them before any conversation), so signing them would protect nothing.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ web page and e-mail address as well as its phone: then its name (before the dash
 item's own link (tel: first) and the rest stays text with the addresses linked – as the widget
 does (web_widget/widget.js), so an answer reads the same in every channel.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ def pieces(text: str, titles: dict[str, str]) -> list[Piece]:
         raw = match.group(0).rstrip(_TRAILING)
         mail = "@" in raw and "://" not in raw
         label = raw if mail else titles.get(raw) or urlsplit(raw).hostname or raw
-        out += [(text[last:match.start()], None), (label, f"mailto:{raw}" if mail else raw)]
+        out += [(text[last : match.start()], None), (label, f"mailto:{raw}" if mail else raw)]
         last = match.start() + len(raw)
     out.append((text[last:], None))
     return [piece for piece in out if piece[0]]
@@ -68,4 +69,6 @@ def hrefs(message: dict) -> set[str]:
 def extra_links(message: dict) -> list[dict]:
     """The message's links that its text (or, for a listed part, its items) does not show."""
     shown = hrefs(message) if is_listed(message) else set()
-    return [link for link in message.get("links") or [] if link["url"] not in shown and link["url"] not in message["text"]]
+    return [
+        link for link in message.get("links") or [] if link["url"] not in shown and link["url"] not in message["text"]
+    ]

@@ -1,12 +1,13 @@
 """GET /api/topics and /api/topics/{id}: the knowledge base for other clients."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from gateway.deps import State
 from gateway import errors
+from gateway.deps import State
 from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
 from knowledge.loader import ELECTED_HEADING, SIGNS_HEADING, KnowledgeBase
@@ -47,7 +48,8 @@ async def list_topics(state: State) -> dict:
         "organisation": kb.organisation.name,
         "topics": [
             {"id": a.id, "title": a.title, "group": a.group, "summary": a.summary}
-            for group in kb.groups().values() for a in group
+            for group in kb.groups().values()
+            for a in group
         ],
     }
 
@@ -58,4 +60,3 @@ async def get_topic(topic_id: str, state: State) -> dict:
     if topic_id not in state.kb.articles:
         raise ApiError(404, "unknown_topic", errors.text("unknown_topic"))
     return article_json(state.kb, topic_id)
-

@@ -6,6 +6,7 @@ bypass the button allow-list (forged feedback counts, injected slots) and make R
 whole unredacted text in a warning when the intent is unknown. Button payloads travel
 separately (`payload`) and are checked against what was offered.
 """
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ and usable in a stressful moment (content-brief.md §0a, issue 14):
 - knowledge/flows.yml has the shape of knowledge/flows.schema.json and names topics and
   channels that exist (the engine derives the flows' domain, rules and actions from it).
 """
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,11 @@ def readable_words(text: str) -> int:
 
 def first_message_words(kb: KnowledgeBase, topic_id: str) -> int:
     """The lead and the steps: what a client shows at once (the rest sits behind controls)."""
-    return sum(readable_words(m["text"]) for m in render.article_messages(kb, topic_id)
-               if m["kind"] in (contract.KIND_LEAD, contract.KIND_STEPS))
+    return sum(
+        readable_words(m["text"])
+        for m in render.article_messages(kb, topic_id)
+        if m["kind"] in (contract.KIND_LEAD, contract.KIND_STEPS)
+    )
 
 
 def first_answer_words(kb: KnowledgeBase, topic_id: str) -> int:
@@ -64,8 +68,11 @@ def first_answer_words(kb: KnowledgeBase, topic_id: str) -> int:
 
 def _content_words(text: str) -> set[str]:
     """Numbers whole, other words cut to four letters: a crude stem, so "chef" meets "chefen"."""
-    return {t if t[0].isdigit() else t[:4] for t in _TOKEN.findall(text.lower())
-            if t not in _FILLER and (t[0].isdigit() or len(t) > 2)}
+    return {
+        t if t[0].isdigit() else t[:4]
+        for t in _TOKEN.findall(text.lower())
+        if t not in _FILLER and (t[0].isdigit() or len(t) > 2)
+    }
 
 
 def repeats(lead: str, step: str) -> bool:

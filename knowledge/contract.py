@@ -16,6 +16,7 @@ payload of its own (encode_turn). Rasa stores both in the tracker and hands them
 channel (bot/channel.py), which keeps every utterance whole and answers the gateway with
 answer(): {"messages": [...], "meta": {...}}. The gateway reads that with decode_answer().
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,7 @@ KIND_SOURCES = "sources"
 KIND_QUESTION = "question"
 KIND_FEEDBACK = "feedback"
 KIND_TEXT = "text"
-KINDS = (KIND_EMERGENCY, KIND_LEAD, KIND_STEPS, KIND_CONTACTS, KIND_SOURCES, KIND_QUESTION, KIND_FEEDBACK,
-         KIND_TEXT)
+KINDS = (KIND_EMERGENCY, KIND_LEAD, KIND_STEPS, KIND_CONTACTS, KIND_SOURCES, KIND_QUESTION, KIND_FEEDBACK, KIND_TEXT)
 
 Message = dict[str, Any]
 
@@ -52,16 +52,29 @@ def item(text: str, href: str | None = None) -> dict[str, Any]:
 
 
 def tel_href(phone: str) -> str:
-    """"114 14" → "tel:11414", "010-730 90 00" → "tel:0107309000": what a phone dials."""
+    """ "114 14" → "tel:11414", "010-730 90 00" → "tel:0107309000": what a phone dials."""
     return "tel:" + _NOT_DIALLED.sub("", phone)
 
 
-def message(text: str, buttons: list[dict] | None = None, links: list[dict] | None = None, *,
-            kind: str = KIND_TEXT, title: str | None = None, items: list[dict] | None = None) -> Message:
+def message(
+    text: str,
+    buttons: list[dict] | None = None,
+    links: list[dict] | None = None,
+    *,
+    kind: str = KIND_TEXT,
+    title: str | None = None,
+    items: list[dict] | None = None,
+) -> Message:
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
-    return {"text": text, "buttons": buttons or [], "links": links or [], "kind": kind, "title": title,
-            "items": items or []}
+    return {
+        "text": text,
+        "buttons": buttons or [],
+        "links": links or [],
+        "kind": kind,
+        "title": title,
+        "items": items or [],
+    }
 
 
 def _text(value: Any) -> str | None:
@@ -69,18 +82,39 @@ def _text(value: Any) -> str | None:
 
 
 def _buttons(raw: Any) -> list[dict]:
-    return [{"title": str(b.get("title", "")), "payload": str(b["payload"])}
-            for b in raw or [] if isinstance(b, dict) and b.get("payload")] if isinstance(raw, list) else []
+    return (
+        [
+            {"title": str(b.get("title", "")), "payload": str(b["payload"])}
+            for b in raw or []
+            if isinstance(b, dict) and b.get("payload")
+        ]
+        if isinstance(raw, list)
+        else []
+    )
 
 
 def _links(raw: Any) -> list[dict]:
-    return [{"title": str(link.get("title", "")), "url": str(link["url"])}
-            for link in raw or [] if isinstance(link, dict) and link.get("url")] if isinstance(raw, list) else []
+    return (
+        [
+            {"title": str(link.get("title", "")), "url": str(link["url"])}
+            for link in raw or []
+            if isinstance(link, dict) and link.get("url")
+        ]
+        if isinstance(raw, list)
+        else []
+    )
 
 
 def _items(raw: Any) -> list[dict]:
-    return [item(i["text"], str(i["href"]) if i.get("href") else None)
-            for i in raw or [] if isinstance(i, dict) and isinstance(i.get("text"), str)] if isinstance(raw, list) else []
+    return (
+        [
+            item(i["text"], str(i["href"]) if i.get("href") else None)
+            for i in raw or []
+            if isinstance(i, dict) and isinstance(i.get("text"), str)
+        ]
+        if isinstance(raw, list)
+        else []
+    )
 
 
 def checked_message(raw: Any) -> Message | None:
@@ -89,14 +123,23 @@ def checked_message(raw: Any) -> Message | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw["text"]:
         return None
     kind = raw["kind"] if isinstance(raw.get("kind"), str) and raw["kind"] in KINDS else KIND_TEXT
-    return message(raw["text"], _buttons(raw.get("buttons")), _links(raw.get("links")), kind=kind,
-                   title=_text(raw.get("title")), items=_items(raw.get("items")))
+    return message(
+        raw["text"],
+        _buttons(raw.get("buttons")),
+        _links(raw.get("links")),
+        kind=kind,
+        title=_text(raw.get("title")),
+        items=_items(raw.get("items")),
+    )
 
 
 def encode_message(msg: Message) -> dict[str, Any]:
     """The keyword arguments of rasa_sdk's dispatcher.utter_message for one message."""
-    return {"text": msg["text"], "buttons": msg["buttons"] or None,
-            "json_message": {META_KEY: {"part": {f: msg.get(f) for f in PART_FIELDS}}}}
+    return {
+        "text": msg["text"],
+        "buttons": msg["buttons"] or None,
+        "json_message": {META_KEY: {"part": {f: msg.get(f) for f in PART_FIELDS}}},
+    }
 
 
 def encode_turn(meta: dict[str, Any]) -> dict[str, Any]:
@@ -127,8 +170,13 @@ def answer(bot_messages: list[dict[str, Any]]) -> dict[str, Any]:
         if turn is not None:
             meta = turn
         part = _ours(bot_message).get("part")
-        checked = checked_message({**(part if isinstance(part, dict) else {}), "text": bot_message.get("text"),
-                                   "buttons": bot_message.get("buttons")})
+        checked = checked_message(
+            {
+                **(part if isinstance(part, dict) else {}),
+                "text": bot_message.get("text"),
+                "buttons": bot_message.get("buttons"),
+            }
+        )
         if checked:
             messages.append(checked)
     return {"messages": messages, "meta": meta}

@@ -3,6 +3,7 @@
 Pure Python (PyYAML only): the engine's action asks the cases in the chat, the gateway prints
 them on /kunskap/ova. The Swedish text lives in knowledge/dilemmas.yml.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,8 +76,9 @@ def load_dilemmas(path: Path | None = None) -> Dilemmas:
     cases = []
     for raw in data.get("cases") or []:
         where = f"dilemmas.{raw.get('id')}"
-        choices = tuple(Choice(str(c["id"]), str(c["text"]), bool(c.get("right")), str(c["why"]))
-                        for c in raw.get("choices") or [])
+        choices = tuple(
+            Choice(str(c["id"]), str(c["text"]), bool(c.get("right")), str(c["why"])) for c in raw.get("choices") or []
+        )
         if not 2 <= len(choices) <= 4:
             problems.append(f"{where}: 2–4 val behövs")
         if not any(c.right for c in choices):
@@ -88,8 +90,17 @@ def load_dilemmas(path: Path | None = None) -> Dilemmas:
                 problems.append(f"{where}: '{key}' saknas")
         if not raw.get("questions"):
             problems.append(f"{where}: 'questions' saknas")
-        cases.append(Case(str(raw.get("id")), str(raw.get("topic")), str(raw.get("title")), str(raw.get("case", "")).strip(),
-                          choices, str(raw.get("rule")), tuple(str(q) for q in raw.get("questions") or ())))
+        cases.append(
+            Case(
+                str(raw.get("id")),
+                str(raw.get("topic")),
+                str(raw.get("title")),
+                str(raw.get("case", "")).strip(),
+                choices,
+                str(raw.get("rule")),
+                tuple(str(q) for q in raw.get("questions") or ()),
+            )
+        )
     if len({c.id for c in cases}) != len(cases):
         problems.append("dilemmas: två fall har samma id")
     if len(cases) < 12:

@@ -11,13 +11,13 @@ The words live in emergency_lexicon.yml (data that staff can review), not here. 
 token and dictionary lookups keep it far below 1 ms per message. Nothing is read at import
 time: load with EmergencyDetector.from_file().
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from itertools import chain
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -25,7 +25,7 @@ DEFAULT_LEXICON = Path(__file__).with_name("emergency_lexicon.yml")
 
 # A token pattern is a tuple of alternatives ("han|hon"), each (mode, text) with mode
 # "exact", "prefix", "suffix" or "contains".
-Pattern = Tuple[Tuple[str, str], ...]
+Pattern = tuple[tuple[str, str], ...]
 
 
 def _pattern(raw: str, normalise) -> Pattern:
@@ -43,8 +43,15 @@ def _pattern(raw: str, normalise) -> Pattern:
 
 def _matches(pattern: Pattern, token: str) -> bool:
     for mode, core in pattern:
-        if (token == core if mode == "exact" else token.startswith(core) if mode == "prefix"
-                else token.endswith(core) if mode == "suffix" else core in token):
+        if (
+            token == core
+            if mode == "exact"
+            else token.startswith(core)
+            if mode == "prefix"
+            else token.endswith(core)
+            if mode == "suffix"
+            else core in token
+        ):
             return True
     return False
 
@@ -52,12 +59,12 @@ def _matches(pattern: Pattern, token: str) -> bool:
 class _Group:
     """All entries of one lexicon section (strong, threat or urgency), indexed for speed."""
 
-    def __init__(self, section: Dict[str, List[str]] | None, normalise) -> None:
-        self.exact: Dict[str, List[str]] = {}     # single token, whole-word: one dict lookup
-        self.prefix: Dict[str, List[str]] = {}    # single token, stem: lookup per stem length
-        self.others: List[Tuple[Pattern, str]] = []  # contains/suffix: few, scanned
-        self.phrases: Dict[str, List[Tuple[List[Pattern], str]]] = {}  # by exact first token
-        self.loose_phrases: List[Tuple[List[Pattern], str]] = []  # first token not exact
+    def __init__(self, section: dict[str, list[str]] | None, normalise) -> None:
+        self.exact: dict[str, list[str]] = {}  # single token, whole-word: one dict lookup
+        self.prefix: dict[str, list[str]] = {}  # single token, stem: lookup per stem length
+        self.others: list[tuple[Pattern, str]] = []  # contains/suffix: few, scanned
+        self.phrases: dict[str, list[tuple[list[Pattern], str]]] = {}  # by exact first token
+        self.loose_phrases: list[tuple[list[Pattern], str]] = []  # first token not exact
         for group, entries in (section or {}).items():
             for entry in entries or []:
                 if not isinstance(entry, str):  # YAML turned it into a number/bool: fix the file
@@ -78,8 +85,8 @@ class _Group:
                         index.setdefault(core, []).append(entry)
         self.prefix_lengths = sorted({len(stem) for stem in self.prefix})
 
-    def find(self, tokens: List[str]) -> List[str]:
-        hits: List[str] = []
+    def find(self, tokens: list[str]) -> list[str]:
+        hits: list[str] = []
         for i, tok in enumerate(tokens):
             hits += self.exact.get(tok, ())
             for n in self.prefix_lengths:
@@ -88,7 +95,7 @@ class _Group:
                 hits += self.prefix.get(tok[:n], ())
             hits += [entry for pat, entry in self.others if _matches(pat, tok)]
             for pats, entry in chain(self.phrases.get(tok, ()), self.loose_phrases):
-                rest = tokens[i:i + len(pats)]
+                rest = tokens[i : i + len(pats)]
                 if len(rest) == len(pats) and all(map(_matches, pats, rest)):
                     hits.append(entry)
         return hits
@@ -111,11 +118,11 @@ class EmergencyDetector:
             raise ValueError("emergency lexicon has no strong terms; refusing an empty safety net")
 
     @classmethod
-    def from_file(cls, path: Optional[str] = None) -> "EmergencyDetector":
+    def from_file(cls, path: str | None = None) -> EmergencyDetector:
         with open(path or DEFAULT_LEXICON, encoding="utf-8") as fh:
             return cls(yaml.safe_load(fh) or {})
 
-    def normalise(self, text: str) -> List[str]:
+    def normalise(self, text: str) -> list[str]:
         """Lower-case, fold å/ä/ö and other accents, drop punctuation, collapse 'hjäääälp'."""
         text = str(text).lower().translate(self._fold)
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -126,7 +133,7 @@ class EmergencyDetector:
             text = re.sub(r"([a-z])\1+", r"\1", text)  # letters only: "112" stays "112"
         return text.split()
 
-    def detect(self, text: str) -> List[str]:
+    def detect(self, text: str) -> list[str]:
         """The lexicon entries that matched; an empty list means no emergency."""
         if not text:
             return []

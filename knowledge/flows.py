@@ -6,14 +6,16 @@ its shape in knowledge/flows.schema.json (checked on every load). Each flow's Ra
 rules are derived here (`Flows.rasa_domain`, `Flows.rasa_rules`) and added to the training data by
 bot/flows_importer.py; actions/flows.py makes its action classes (docs/adr/0004).
 """
+
 from __future__ import annotations
 
 import json
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import jsonschema
 import yaml
@@ -56,8 +58,10 @@ class Cues:
 
     def __post_init__(self) -> None:
         # Specificity is the number of words: "prata med min chef" says more than "chef".
-        patterns = {v: tuple((len(normalise(c.rstrip("*")).split()), _cue_pattern(c)) for c in cues)
-                    for v, cues in self.by_value.items()}
+        patterns = {
+            v: tuple((len(normalise(c.rstrip("*")).split()), _cue_pattern(c)) for c in cues)
+            for v, cues in self.by_value.items()
+        }
         object.__setattr__(self, "_patterns", patterns)
 
     def match(self, text: str) -> str | None:
@@ -142,9 +146,15 @@ class Flow:
         The answers stay in their slots after the outcome (influence_conversation false: they
         never steer the rules), so that "och om det är en leverantör?" can change one of them.
         """
-        slots = {slot: {"type": "categorical", "values": list(q.options), "influence_conversation": False,
-                        "mappings": [{"type": "from_entity", "entity": slot}]}
-                 for slot, q in self.questions.items()}
+        slots = {
+            slot: {
+                "type": "categorical",
+                "values": list(q.options),
+                "influence_conversation": False,
+                "mappings": [{"type": "from_entity", "entity": slot}],
+            }
+            for slot, q in self.questions.items()
+        }
         return {
             "intents": [self.name],
             "entities": list(self.questions),
@@ -156,18 +166,36 @@ class Flow:
     def rasa_rules(self) -> list[dict[str, Any]]:
         """Start the flow, give the outcome when the form is done, leave it on an emergency."""
         return [
-            {"rule": f"start the flow {self.name}",
-             "steps": [{"intent": self.name}, {"action": "action_start_flow"}, {"action": self.form},
-                       {"active_loop": self.form}]},
+            {
+                "rule": f"start the flow {self.name}",
+                "steps": [
+                    {"intent": self.name},
+                    {"action": "action_start_flow"},
+                    {"action": self.form},
+                    {"active_loop": self.form},
+                ],
+            },
             # Without a condition on purpose: the form may also finish at once, when the button
             # that started it carried every answer (e.g. "Är du i fara just nu? Ja").
-            {"rule": f"give the outcome of the flow {self.name} when every question is answered",
-             "steps": [{"action": self.form}, {"active_loop": None}, {"slot_was_set": [{"requested_slot": None}]},
-                       {"action": self.outcome_action}]},
-            {"rule": f"an emergency leaves the flow {self.name} at once",
-             "condition": [{"active_loop": self.form}],
-             "steps": [{"intent": EMERGENCY_INTENT}, {"action": "action_answer_topic"},
-                       {"action": "action_deactivate_loop"}, {"active_loop": None}]},
+            {
+                "rule": f"give the outcome of the flow {self.name} when every question is answered",
+                "steps": [
+                    {"action": self.form},
+                    {"active_loop": None},
+                    {"slot_was_set": [{"requested_slot": None}]},
+                    {"action": self.outcome_action},
+                ],
+            },
+            {
+                "rule": f"an emergency leaves the flow {self.name} at once",
+                "condition": [{"active_loop": self.form}],
+                "steps": [
+                    {"intent": EMERGENCY_INTENT},
+                    {"action": "action_answer_topic"},
+                    {"action": "action_deactivate_loop"},
+                    {"active_loop": None},
+                ],
+            },
         ]
 
     def payload(self, answers: Mapping[str, str] | None = None) -> str:
@@ -266,8 +294,11 @@ def _question(slot: str, raw: Any, where: str, problems: list[str]) -> Question 
     options: dict[str, Option] = {}
     cues: dict[str, tuple[str, ...]] = {}
     for value, opt in (raw.get("options") or {}).items():
-        if not _expect(isinstance(opt, dict) and isinstance(opt.get("title"), str),
-                       f"{where}.options.{value}: 'title' saknas", problems):
+        if not _expect(
+            isinstance(opt, dict) and isinstance(opt.get("title"), str),
+            f"{where}.options.{value}: 'title' saknas",
+            problems,
+        ):
             continue
         options[str(value)] = Option(str(value), opt["title"], opt.get("label") or opt["title"])
         cues[str(value)] = tuple(str(c) for c in opt.get("cues") or [])
@@ -277,8 +308,16 @@ def _question(slot: str, raw: Any, where: str, problems: list[str]) -> Question 
     for key in ("affirm", "deny"):
         if raw.get(key) is not None:
             _expect(raw[key] in options, f"{where}: '{key}' ({raw[key]}) är inget svarsalternativ", problems)
-    return Question(slot=slot, label=str(raw.get("label", "")), text=str(raw.get("text", "")), options=options,
-                    cues=Cues(cues), affirm=raw.get("affirm"), deny=raw.get("deny"), topic=raw.get("topic"))
+    return Question(
+        slot=slot,
+        label=str(raw.get("label", "")),
+        text=str(raw.get("text", "")),
+        options=options,
+        cues=Cues(cues),
+        affirm=raw.get("affirm"),
+        deny=raw.get("deny"),
+        topic=raw.get("topic"),
+    )
 
 
 def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
@@ -297,8 +336,11 @@ def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
     for i, b in enumerate(offer.get("buttons") or []):
         answers = {str(k): str(v) for k, v in (b.get("answers") or {}).items()}
         for slot, value in answers.items():
-            _expect(slot in questions and value in questions[slot].options,
-                    f"{where}.offer.buttons[{i}]: svaret {slot}={value} finns inte", problems)
+            _expect(
+                slot in questions and value in questions[slot].options,
+                f"{where}.offer.buttons[{i}]: svaret {slot}={value} finns inte",
+                problems,
+            )
         buttons.append(OfferButton(str(b.get("title", "")), answers))
     _expect(bool(buttons), f"{where}.offer: 'buttons' saknas", problems)
     rules = tuple(raw.get("rules") or ())
@@ -313,16 +355,25 @@ def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
         if "verdict" in rule:
             _expect(rule["verdict"] in verdicts, f"{where}.rules[{i}]: domen {rule['verdict']!r} saknas", problems)
     extra = {k: v for k, v in raw.items() if k not in ("topic", "offer", "questions", "rules")}
-    return Flow(name=name, topic=str(raw.get("topic", "")), offer_text=str(offer.get("text", "")),
-                offer_buttons=tuple(buttons), questions=questions, rules=rules, extra=extra)
+    return Flow(
+        name=name,
+        topic=str(raw.get("topic", "")),
+        offer_text=str(offer.get("text", "")),
+        offer_buttons=tuple(buttons),
+        questions=questions,
+        rules=rules,
+        extra=extra,
+    )
 
 
 def schema_problems(data: Any) -> list[str]:
     """Where flows.yml does not have the shape knowledge/flows.schema.json describes."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    return [f"{'.'.join(str(p) for p in error.absolute_path) or '(filen)'}: {error.message}"
-            for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{'.'.join(str(p) for p in error.absolute_path) or '(filen)'}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def load_flows(path: Path | None = None) -> Flows:
@@ -356,8 +407,9 @@ def load_flows(path: Path | None = None) -> Flows:
     return Flows(role_cues=roles["cues"], role_names=roles["names"], flows=flows)
 
 
-def answers_in_text(flow: Flow, text: str, requested: str | None = None, yes: bool | None = None,
-                    include_yes_no: bool = False) -> dict[str, str]:
+def answers_in_text(
+    flow: Flow, text: str, requested: str | None = None, yes: bool | None = None, include_yes_no: bool = False
+) -> dict[str, str]:
     """The answers a typed message gives.
 
     The requested question is answered by its cues or, failing those, by a plain yes/no

@@ -4,6 +4,7 @@ Pure Python (PyYAML only): the knowledge pages render the form from it, the chat
 the topics in `offered_from` link to it, and Teams builds its Adaptive Card from it. Nothing
 here ever sees what a person writes into the record.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

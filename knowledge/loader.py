@@ -4,6 +4,7 @@ Pure Python (standard library + PyYAML) on purpose: the engine's action server r
 Python 3.10 with Rasa's pinned libraries, the gateway on 3.11+ with pydantic 2, and both
 must read exactly the same data through exactly the same rules.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -163,7 +164,9 @@ def load_topics(path: Path, problems: list[str]) -> dict[str, Topic]:
             danger = item.get("danger", False)
             if not isinstance(danger, bool):
                 problems.append(f"{path}: {tid}: fältet 'danger' ska vara true eller false")
-            topics[tid] = Topic(tid, item["title"], group, tuple(item["audiences"]), item.get("scope", ""), danger is True)
+            topics[tid] = Topic(
+                tid, item["title"], group, tuple(item["audiences"]), item.get("scope", ""), danger is True
+            )
     return topics
 
 
@@ -340,9 +343,20 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
     if len(problems) > n_before or topic is None or not isinstance(reviewed, dt.date):
         return None
     return Article(
-        id=aid, title=title, group=topic.group, audiences=tuple(audiences), summary=summary, simple=simple,
-        steps=tuple(s.strip() for s in steps), channels=tuple(channels), related=tuple(related),
-        sources=tuple(sources), reviewed=reviewed, owner=owner, body=body, sections=sections,
+        id=aid,
+        title=title,
+        group=topic.group,
+        audiences=tuple(audiences),
+        summary=summary,
+        simple=simple,
+        steps=tuple(s.strip() for s in steps),
+        channels=tuple(channels),
+        related=tuple(related),
+        sources=tuple(sources),
+        reviewed=reviewed,
+        owner=owner,
+        body=body,
+        sections=sections,
     )
 
 
@@ -352,7 +366,9 @@ def load(root: Path | None = None, organisation_file: Path | None = None) -> Kno
     problems: list[str] = []
     topics = load_topics(root / "topics.yml", problems)
     national = load_channels(root / "national_channels.yml", problems, national=True)
-    organisation = load_organisation(Path(organisation_file) if organisation_file else root / "organisation.yml", problems)
+    organisation = load_organisation(
+        Path(organisation_file) if organisation_file else root / "organisation.yml", problems
+    )
     phrases = _read_yaml(root / "phrases.yml", problems) or {}
 
     articles: dict[str, Article] = {}
@@ -373,7 +389,9 @@ def load(root: Path | None = None, organisation_file: Path | None = None) -> Kno
         where = str(root / "articles" / f"{article.id}.md")
         for key in article.channels:
             if key not in known_channels:
-                problems.append(f"{where}: fältet 'channels': kanalen {key!r} finns inte i organisationsfilen eller bland de nationella")
+                problems.append(
+                    f"{where}: fältet 'channels': kanalen {key!r} finns inte i organisationsfilen eller bland de nationella"
+                )
         for rid in article.related:
             if rid not in topics:
                 problems.append(f"{where}: fältet 'related': {rid!r} är inget ämnes-id")
@@ -381,4 +399,6 @@ def load(root: Path | None = None, organisation_file: Path | None = None) -> Kno
                 problems.append(f"{where}: fältet 'related' pekar på sig själv")
     if problems or organisation is None:
         raise KnowledgeError(problems or ["organisationsfilen saknas"])
-    return KnowledgeBase(topics=topics, articles=articles, organisation=organisation, national=national, phrases=phrases)
+    return KnowledgeBase(
+        topics=topics, articles=articles, organisation=organisation, national=national, phrases=phrases
+    )

@@ -5,12 +5,15 @@ flow's rules, verdicts, checklist texts) and knowledge/phrases.yml (the headings
 only puts them in order. The engine's actions (actions/flows.py, actions/followups.py) send
 what it returns.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from knowledge import render
-from knowledge.flows import EMERGENCY_INTENT as EMERGENCY_TOPIC, Flow, known_values  # a topic's intent is its id
+from knowledge.flows import EMERGENCY_INTENT as EMERGENCY_TOPIC  # a topic's intent is its id
+from knowledge.flows import Flow, known_values
 from knowledge.loader import KnowledgeBase
 
 # Parts of one message are joined by a single line break: Rasa's REST channel splits a text
@@ -26,7 +29,9 @@ def answers_summary(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -
     return render.message("\n".join([kb.phrases["answers_heading"], *lines, *([hint] if hint else [])]))
 
 
-def outcome_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> tuple[list[render.Message], str, bool]:
+def outcome_messages(
+    kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]
+) -> tuple[list[render.Message], str, bool]:
     """The flow's outcome for these answers: (messages, topic, emergency).
 
     The advice first (verdict, reason, steps as topic buttons, next step), then whom to

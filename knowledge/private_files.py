@@ -4,6 +4,7 @@ SQLite creates a database with the process's umask (usually 0644: readable by ev
 user) and gives its -wal and -shm files the database file's mode. So the file is created
 here first, 0600, in a directory that only the owner can enter, before SQLite opens it.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,11 +4,13 @@ Pure Python (PyYAML only): the gateway renders /kunskap/granska from it; the bro
 web_widget/process_review.js does the prioritising, so the answers stay in the browser. The
 same ranking is here too, for the tests and any other client.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -37,8 +39,15 @@ class ProcessReview:
             answer = self.data["answers"].get(answers.get(q["id"], ""))
             score = answer["likelihood"] * q["weight"] if answer else 0
             if score and self.level(score):
-                rows.append({"id": q["id"], "score": score, "level": self.level(score),
-                             "risk": q["risk"], "measure": q["measure"]})
+                rows.append(
+                    {
+                        "id": q["id"],
+                        "score": score,
+                        "level": self.level(score),
+                        "risk": q["risk"],
+                        "measure": q["measure"],
+                    }
+                )
         return sorted(rows, key=lambda r: -r["score"])
 
 

@@ -1,4 +1,5 @@
 """LIX readability for Swedish text, computed on the article body as a reader sees it."""
+
 from __future__ import annotations
 
 import re

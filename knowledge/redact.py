@@ -20,13 +20,14 @@ Caught, each replaced by its label:
 A name that is neither cued nor common will slip through: this is best effort, so the
 retention limit still applies to everything stored. `make redaction-report` measures it.
 """
+
 from __future__ import annotations
 
 import functools
 import ipaddress
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -54,7 +55,9 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # +46 or 0046 or 0, then an area/mobile code and 5–9 more digits, grouped by spaces, dashes,
 # slashes or dots; a fallback for what phonenumbers does not accept as a valid number.
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{2,3}|00\d{2,3}|0)[ -]?(?:\(0\)[ -]?)?[1-9](?:[ /–-]?\d){5,11}(?!\d)")
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
+_IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])"
+)
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\d-])\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,7}(?![\d-])")
@@ -65,27 +68,35 @@ _ACCOUNT_CUES = re.compile(
 )
 # Swedish plates: three letters (no I, Q, V, Å, Ä, Ö), two digits and a digit or letter.
 _REGISTRATION = re.compile(r"\b[A-HJ-PR-UW-Z]{3} ?\d{2}[A-HJ-PR-UW-Z0-9]\b")
-_STREET_SUFFIX = (r"(?:gatan|vägen|väg|gata|gränd|gränden|stigen|allén|allé|torget|torg|backe|backen|plan|leden|"
-                  r"kajen|promenaden|stråket|gången|slingan|ringen)")
-_STREET = re.compile(rf"\b(?:(?:Östra|Västra|Norra|Södra|Stora|Lilla|östra|västra|norra|södra|stora|lilla)\s+)?"
-                     rf"[A-ZÅÄÖa-zåäö][a-zåäöé]+{_STREET_SUFFIX}\s+\d+(?:\s?[A-Za-z]\b)?")
+_STREET_SUFFIX = (
+    r"(?:gatan|vägen|väg|gata|gränd|gränden|stigen|allén|allé|torget|torg|backe|backen|plan|leden|"
+    r"kajen|promenaden|stråket|gången|slingan|ringen)"
+)
+_STREET = re.compile(
+    rf"\b(?:(?:Östra|Västra|Norra|Södra|Stora|Lilla|östra|västra|norra|södra|stora|lilla)\s+)?"
+    rf"[A-ZÅÄÖa-zåäö][a-zåäöé]+{_STREET_SUFFIX}\s+\d+(?:\s?[A-Za-z]\b)?"
+)
 _FLAT = re.compile(r"(?i:\b(?:lgh|lägenhet|lägenhetsnummer)\.?\s*(?:nr\.?\s*)?\d{3,4}\b)")
 _BOX = re.compile(r"\b(?:Box|box)\s+\d+\b")
 _POSTCODE = re.compile(r"\b\d{3}\s?\d{2}(?=\s+[A-ZÅÄÖ][a-zåäö]+)")
-_CUE_WORDS = (r"jag heter|heter|mitt namn är|namnet är|namn:|hans namn är|hennes namn är|som heter|kallas|"
-              r"han heter|hon heter|kollegan|kollega|chefen|handläggaren|klienten|brukaren")
+_CUE_WORDS = (
+    r"jag heter|heter|mitt namn är|namnet är|namn:|hans namn är|hennes namn är|som heter|kallas|"
+    r"han heter|hon heter|kollegan|kollega|chefen|handläggaren|klienten|brukaren"
+)
 # After a cue, one or two words in any case are a name, unless they are ordinary words.
 _CUE = re.compile(rf"(?i:\b(?:{_CUE_WORDS}))\s+([\wåäöéü-]+(?:\s+[\wåäöéü-]+)?)")
 _CAPITALISED = r"[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
 # Words that follow a cue ("kollegan som …", "heter det") and are no name.
-_NOT_NAMES = frozenset("""
+_NOT_NAMES = frozenset(
+    """
 och att det den de du jag han hon hen man vi ni dom som är var har hade inte så nu då här där
 vad hur när vilken vilket vilka något någon ingen alla mig dig honom henne oss er sig sin sitt
 en ett på i om med till från för av ut in upp efter sedan också bara redan även ju väl nog
 ska skulle kan kunde vill ville måste får fick blir blev sa sade säger hotar hotade ringer
 ringde skrev skriver kom kommer gick går mejlar mejlade sms:ar följer följde sitter står
 min mitt mina din ditt dina hans hennes deras vår vårt våra nya gamla ny gammal också
-""".split())
+""".split()
+)
 # Cues that are job titles or roles ("klienten", "chefen"), and "kallas" ("det kallas jäv"):
 # only a capitalised word after them is a name ("klienten Kalle" but not "klienten ringer").
 _ROLE_CUES = frozenset({"kollegan", "kollega", "chefen", "handläggaren", "klienten", "brukaren", "kallas"})
@@ -157,7 +168,9 @@ def _phones(text: str) -> str:
     import phonenumbers
 
     # VALID: a number that exists in the numbering plan (dates, order numbers and 112 do not).
-    found = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "SE", leniency=phonenumbers.Leniency.VALID)]
+    found = [
+        (m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "SE", leniency=phonenumbers.Leniency.VALID)
+    ]
     for start, end in reversed(found):
         text = text[:start] + PHONE + text[end:]
     return _PHONE.sub(PHONE, text)
@@ -175,7 +188,7 @@ def _cued_name(match: re.Match) -> str:
         kept.append(word)
     if not kept:
         return match.group(0)
-    rest = match.group(1)[len(" ".join(kept)):] if match.group(1).startswith(" ".join(kept)) else ""
+    rest = match.group(1)[len(" ".join(kept)) :] if match.group(1).startswith(" ".join(kept)) else ""
     return cue + NAME + rest
 
 
@@ -186,10 +199,10 @@ def _cued_names(text: str) -> str:
     while (match := _CUE.search(text, pos)) is not None:
         replaced = _cued_name(match)
         if replaced == match.group(0):
-            out.append(text[pos:match.start(1)])
+            out.append(text[pos : match.start(1)])
             pos = match.start(1)
             continue
-        out.append(text[pos:match.start()] + replaced)
+        out.append(text[pos : match.start()] + replaced)
         pos = match.end()
     out.append(text[pos:])
     return "".join(out)
@@ -223,9 +236,13 @@ def _common_names(text: str) -> str:
             end = i
             while end + 1 < len(words) and end - i < 2:
                 following = words[end + 1]
-                gap = text[words[end].end():following.start()]
+                gap = text[words[end].end() : following.start()]
                 name = following.group(0)
-                if not gap or not gap.isspace() or not (_CAPITALISED_WORD.fullmatch(name) or name.lower() in lower_surnames):
+                if (
+                    not gap
+                    or not gap.isspace()
+                    or not (_CAPITALISED_WORD.fullmatch(name) or name.lower() in lower_surnames)
+                ):
                     break
                 end += 1
             spans.append((words[i].start(), words[end].end()))

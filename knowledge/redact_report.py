@@ -4,6 +4,7 @@ For each category: how many of its values were removed (caught), and how many al
 own label (a bank account must say [kontonummer], not [telefonnummer]); and how many messages
 without personal data came back unchanged. tests/unit/test_redact.py holds the floors.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,19 @@ from knowledge import redact as r
 
 SET_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "redaction_set.yml"
 LABELS = {
-    "personnummer": r.PERSONNUMMER, "telefon": r.PHONE, "e-post": r.EMAIL, "adress": r.ADDRESS,
-    "postnummer": r.POSTCODE, "namn": r.NAME, "registreringsnummer": r.REGISTRATION, "kontonummer": r.ACCOUNT,
-    "bankgiro": r.BANKGIRO, "plusgiro": r.PLUSGIRO, "swish": r.SWISH, "kortnummer": r.CARD, "iban": r.IBAN,
+    "personnummer": r.PERSONNUMMER,
+    "telefon": r.PHONE,
+    "e-post": r.EMAIL,
+    "adress": r.ADDRESS,
+    "postnummer": r.POSTCODE,
+    "namn": r.NAME,
+    "registreringsnummer": r.REGISTRATION,
+    "kontonummer": r.ACCOUNT,
+    "bankgiro": r.BANKGIRO,
+    "plusgiro": r.PLUSGIRO,
+    "swish": r.SWISH,
+    "kortnummer": r.CARD,
+    "iban": r.IBAN,
     "ip-adress": r.IP_ADDRESS,
 }
 _PARTS = re.compile(r"[\wåäöÅÄÖé@.+:-]+")
@@ -40,8 +51,9 @@ def leaked(value: str, redacted: str) -> bool:
         core = part.strip(".,:-")
         letters = sum(ch.isalpha() for ch in core)
         digits = sum(ch.isdigit() for ch in core)
-        if (letters >= 3 or digits >= 3) and re.search(rf"(?<![\wåäö]){re.escape(core)}(?![\wåäö])", redacted,
-                                                         re.IGNORECASE):
+        if (letters >= 3 or digits >= 3) and re.search(
+            rf"(?<![\wåäö]){re.escape(core)}(?![\wåäö])", redacted, re.IGNORECASE
+        ):
             return True
     return False
 

@@ -5,16 +5,17 @@ whether or not the engine is up. A message is a plain dict in the shape of knowl
 {"text", "buttons", "links", "kind", "title", "items"}. Text carries everything (URLs inline too)
 for channels that read nothing else; `kind` and `items` give the same content as structure.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
 
 from knowledge import contract
 from knowledge.contract import Message, item, message, tel_href
-from knowledge.loader import AUDIENCE_HEADINGS, Article, Channel, KnowledgeBase
 from knowledge.incident_record import IncidentRecord, load_incident_record
+from knowledge.loader import AUDIENCE_HEADINGS, Article, Channel, KnowledgeBase
 
 __all__ = ["Message", "message"]
 
@@ -99,8 +100,12 @@ def lead_message(article: Article, kb: KnowledgeBase | None = None, role: str | 
 
 
 def steps_message(kb: KnowledgeBase, article: Article, role: str | None = None) -> Message:
-    return message(steps_text(kb, article, role), kind=contract.KIND_STEPS, title=part_title(kb, contract.KIND_STEPS),
-                   items=[item(step) for step in reader_steps(kb, article, role)])
+    return message(
+        steps_text(kb, article, role),
+        kind=contract.KIND_STEPS,
+        title=part_title(kb, contract.KIND_STEPS),
+        items=[item(step) for step in reader_steps(kb, article, role)],
+    )
 
 
 def channel_href(channel: Channel) -> str | None:
@@ -113,31 +118,41 @@ def channel_href(channel: Channel) -> str | None:
     return channel.url
 
 
-def channels_message(kb: KnowledgeBase, keys: Iterable[str], heading_key: str = "channels_heading",
-                     role: str | None = None) -> Message:
+def channels_message(
+    kb: KnowledgeBase, keys: Iterable[str], heading_key: str = "channels_heading", role: str | None = None
+) -> Message:
     # A channel whose line is no advice for this reader ("Din närmaste chef – Berätta för din
     # chef …" for a manager) is left out.
     channels = [c for c in (kb.channel(k) for k in keys) if not _not_for(kb, c.how_to_reach(), role)]
     lines = [c.how_to_reach() for c in channels]
     text = "\n".join([kb.phrases[heading_key], *(f"- {line}" for line in lines)])
     links = [{"title": c.name, "url": c.url} for c in channels if c.url]
-    items = [item(line, channel_href(c)) for c, line in zip(channels, lines)]
-    return message(text, links=links, kind=contract.KIND_CONTACTS, title=part_title(kb, contract.KIND_CONTACTS),
-                   items=items)
+    items = [item(line, channel_href(c)) for c, line in zip(channels, lines, strict=True)]
+    return message(
+        text, links=links, kind=contract.KIND_CONTACTS, title=part_title(kb, contract.KIND_CONTACTS), items=items
+    )
 
 
 def sources_message(kb: KnowledgeBase, article: Article) -> Message:
     lines = [f"- {s.title} ({s.publisher}, {s.year}): {s.url}" for s in article.sources]
     links = [{"title": s.title, "url": s.url} for s in article.sources]
     items = [item(f"{s.title} ({s.publisher}, {s.year})", s.url) for s in article.sources]
-    return message("\n".join([kb.phrases["sources_heading"], *lines]), links=links, kind=contract.KIND_SOURCES,
-                   title=part_title(kb, contract.KIND_SOURCES), items=items)
+    return message(
+        "\n".join([kb.phrases["sources_heading"], *lines]),
+        links=links,
+        kind=contract.KIND_SOURCES,
+        title=part_title(kb, contract.KIND_SOURCES),
+        items=items,
+    )
 
 
 def emergency_message(kb: KnowledgeBase) -> Message:
-    return message(kb.phrases["emergency_line"], kind=contract.KIND_EMERGENCY,
-                   title=part_title(kb, contract.KIND_EMERGENCY),
-                   items=[item(kb.phrases["emergency_call"], channel_href(kb.channel(EMERGENCY_CHANNEL)))])
+    return message(
+        kb.phrases["emergency_line"],
+        kind=contract.KIND_EMERGENCY,
+        title=part_title(kb, contract.KIND_EMERGENCY),
+        items=[item(kb.phrases["emergency_call"], channel_href(kb.channel(EMERGENCY_CHANNEL)))],
+    )
 
 
 def _unsaid(section: str, said: set[str]) -> str:
@@ -147,7 +162,7 @@ def _unsaid(section: str, said: set[str]) -> str:
     for line in section.split("\n"):
         mark = _LIST_MARK.match(line)
         prefix = mark.group(0) if mark else ""
-        kept = [s for s in sentences(line[len(prefix):]) if sentence_key(s) not in said]
+        kept = [s for s in sentences(line[len(prefix) :]) if sentence_key(s) not in said]
         if kept or not prefix:
             lines.append(prefix + " ".join(kept))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
@@ -169,7 +184,9 @@ def incident_record() -> IncidentRecord:
     return load_incident_record()
 
 
-def article_messages(kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None) -> list[Message]:
+def article_messages(
+    kb: KnowledgeBase, topic_id: str, emergency: bool = False, role: str | None = None
+) -> list[Message]:
     """The answer for a topic: what to do now first, then whom to contact, then sources.
 
     With `emergency`, the 112 line comes first whatever the topic is: a false alarm costs a

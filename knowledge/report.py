@@ -5,6 +5,7 @@ check next. "1:a medd." is the first message (lead + steps), "1:a svar" everythi
 one question; both are counted as a person reads them (see knowledge.check). Exit status 1
 when an article is above the LIX limit, a first message is too long or a review is overdue.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,18 +49,33 @@ def main(argv: list[str]) -> int:
         if age > REVIEW_MAX_DAYS:
             flags.append(f"granskad för {age} dagar sedan")
         problems += bool(flags)
-        rows.append((topic_id, value, word_count(plain_text(a.body)), first, answer, len(a.steps),
-                     len(a.sources), a.reviewed.isoformat(), ", ".join(flags) or "ok"))
+        rows.append(
+            (
+                topic_id,
+                value,
+                word_count(plain_text(a.body)),
+                first,
+                answer,
+                len(a.steps),
+                len(a.sources),
+                a.reviewed.isoformat(),
+                ", ".join(flags) or "ok",
+            )
+        )
     header = ("ämne", "LIX", "ord", "1:a medd.", "1:a svar", "steg", "källor", "granskad", "status")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
     median = statistics.median(values)
     over = sum(n > FIRST_ANSWER_TARGET_WORDS for n in answers)
-    print(f"\n{len(rows)} artiklar. LIX median {median:.1f} (mål ≤ {LIX_MEDIAN_TARGET}), "
-          f"min {min(values):.1f}, max {max(values):.1f}. Att åtgärda: {problems}.")
-    print(f"Första svaret: median {statistics.median(answers):.0f} ord, max {max(answers)} "
-          f"(mål ≤ {FIRST_ANSWER_TARGET_WORDS}; {over} ämnen över).")
+    print(
+        f"\n{len(rows)} artiklar. LIX median {median:.1f} (mål ≤ {LIX_MEDIAN_TARGET}), "
+        f"min {min(values):.1f}, max {max(values):.1f}. Att åtgärda: {problems}."
+    )
+    print(
+        f"Första svaret: median {statistics.median(answers):.0f} ord, max {max(answers)} "
+        f"(mål ≤ {FIRST_ANSWER_TARGET_WORDS}; {over} ämnen över)."
+    )
     return 1 if problems or median > LIX_MEDIAN_TARGET else 0
 
 

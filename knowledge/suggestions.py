@@ -12,6 +12,7 @@ The rankings are fused by reciprocal-rank fusion (Cormack et al. 2009): it needs
 calibration between an SVM's confidences and BM25 scores, only the order of each.
 Pure Python (the engine's and the app's environments both import it).
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
@@ -62,9 +63,16 @@ def search_in_scope(search_score: float, thresholds: Thresholds = THRESHOLDS) ->
     return search_score >= thresholds.search_min
 
 
-def suggestions(intent: str | None, classifier_ranking: Sequence[tuple[str, float]],
-                search_ranking: Sequence[str], search_score: float, topics: Collection[str],
-                thresholds: Thresholds = THRESHOLDS, count: int = SUGGESTIONS, k: int = RRF_K) -> list[str]:
+def suggestions(
+    intent: str | None,
+    classifier_ranking: Sequence[tuple[str, float]],
+    search_ranking: Sequence[str],
+    search_score: float,
+    topics: Collection[str],
+    thresholds: Thresholds = THRESHOLDS,
+    count: int = SUGGESTIONS,
+    k: int = RRF_K,
+) -> list[str]:
     """The topics to offer as buttons for a question the classifier did not answer.
 
     `intent`: the classifier's final intent (after FallbackClassifier); `classifier_ranking`:
@@ -85,8 +93,13 @@ def suggestions(intent: str | None, classifier_ranking: Sequence[tuple[str, floa
     return fuse([ranked, found], k=k, limit=count)
 
 
-def degraded_suggestions(search_ranking: Sequence[str], search_score: float, topics: Collection[str],
-                         thresholds: Thresholds = THRESHOLDS, count: int = SUGGESTIONS) -> list[str]:
+def degraded_suggestions(
+    search_ranking: Sequence[str],
+    search_score: float,
+    topics: Collection[str],
+    thresholds: Thresholds = THRESHOLDS,
+    count: int = SUGGESTIONS,
+) -> list[str]:
     """Without the engine there is no classifier: the search's best topics when it sees
     something in scope, else [] (the quick-help menu)."""
     if not search_in_scope(search_score, thresholds):

@@ -6,6 +6,7 @@ library: shapes are tested point by point and each pixel averages 4×4 samples (
 
 The picture: a speech bubble (a conversation) holding a compass needle (the pilot, "lotsen").
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SAMPLES = 4  # per axis and pixel
 
-BLUE = (0x0B, 0x4F, 0x8A)   # teams/app.yml accent_color: the tile behind the colour icon
+BLUE = (0x0B, 0x4F, 0x8A)  # teams/app.yml accent_color: the tile behind the colour icon
 WHITE = (0xFF, 0xFF, 0xFF)
 AMBER = (0xF2, 0xB7, 0x05)
 
@@ -34,7 +35,7 @@ def in_round_rect(x: float, y: float, x0: float, y0: float, x1: float, y1: float
 
 def in_convex(x: float, y: float, points: list[Point]) -> bool:
     sign = 0
-    for (ax, ay), (bx, by) in zip(points, points[1:] + points[:1]):
+    for (ax, ay), (bx, by) in zip(points, points[1:] + points[:1], strict=False):
         cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
         if cross:
             if sign and (cross > 0) != (sign > 0):
@@ -46,8 +47,8 @@ def in_convex(x: float, y: float, points: list[Point]) -> bool:
 def needle(cx: float, cy: float, length: float, width: float, degrees: float) -> tuple[list[Point], list[Point]]:
     """A compass needle as two triangles (north half, south half), turned clockwise."""
     a = math.radians(degrees)
-    ux, uy = math.sin(a), -math.cos(a)      # towards north
-    vx, vy = -uy, ux                          # across
+    ux, uy = math.sin(a), -math.cos(a)  # towards north
+    vx, vy = -uy, ux  # across
     tip_n = (cx + ux * length, cy + uy * length)
     tip_s = (cx - ux * length, cy - uy * length)
     left = (cx - vx * width, cy - vy * width)
@@ -86,7 +87,9 @@ def render(size: int, units: float, paint) -> bytes:
             r = g = b = a = 0.0
             for sy in range(SAMPLES):
                 for sx in range(SAMPLES):
-                    (cr, cg, cb), alpha = paint((px + (sx + 0.5) / SAMPLES) * scale, (py + (sy + 0.5) / SAMPLES) * scale)
+                    (cr, cg, cb), alpha = paint(
+                        (px + (sx + 0.5) / SAMPLES) * scale, (py + (sy + 0.5) / SAMPLES) * scale
+                    )
                     r, g, b, a = r + cr * alpha, g + cg * alpha, b + cb * alpha, a + alpha
             n = SAMPLES * SAMPLES
             if a:
@@ -101,7 +104,12 @@ def png(size: int, rgba_rows: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rgba_rows, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rgba_rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def main(out: Path = HERE) -> int:

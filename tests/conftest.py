@@ -4,6 +4,7 @@ The stack (trained model, Rasa, action server, gateway on free ports) starts onc
 session and is shared by every end-to-end test (tests/e2e, tests/widget, tests/teams …).
 A test that stops a part must start it again before it ends (Stack.restart).
 """
+
 from __future__ import annotations
 
 import socket
@@ -40,7 +41,6 @@ def kb():
     return load()
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,12 +74,22 @@ def stack(tmp_path_factory, embed_origin):
         pytest.fail("Ingen tränad modell: kör make test (den tränar först).")
     logs = tmp_path_factory.mktemp("stack-logs")
     data = tmp_path_factory.mktemp("stack-data")
-    s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
-              log_dir=logs, data_dir=data,
-              # Every test shares one client address: the rate limiter has its own unit tests.
-              # A turn whose text holds the crash marker makes its action fail (tests/e2e/test_privacy.py).
-              env={"LOTSEN_ALLOWED_ORIGINS": embed_origin, "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
-                   "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER, "LOTSEN_TEST_SLOW_MARKER": SLOW_MARKER})
+    s = Stack(
+        port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=logs,
+        data_dir=data,
+        # Every test shares one client address: the rate limiter has its own unit tests.
+        # A turn whose text holds the crash marker makes its action fail (tests/e2e/test_privacy.py).
+        env={
+            "LOTSEN_ALLOWED_ORIGINS": embed_origin,
+            "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+            "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER,
+            "LOTSEN_TEST_SLOW_MARKER": SLOW_MARKER,
+        },
+    )
     start_or_show_logs(s, timeout=240)
     yield s
     s.stop()

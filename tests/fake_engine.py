@@ -1,4 +1,5 @@
 """The engine's answers at the HTTP level, for unit tests that stand in for it (app env)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -6,6 +6,7 @@ is the least a homeserver needs to serve the client API: SQLite, one plain-HTTP 
 limits high enough that a test's burst of messages is never throttled. Users are registered
 through the shared-secret admin API, as an administrator would with register_new_matrix_user.
 """
+
 from __future__ import annotations
 
 import base64
@@ -64,10 +65,16 @@ class Homeserver:
             "server_name": self.server_name,
             "public_baseurl": f"{self.url}/",
             "pid_file": str(d / "homeserver.pid"),
-            "listeners": [{
-                "port": self.port, "bind_addresses": [LOOPBACK], "type": "http", "tls": False,
-                "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}],
-            }],
+            "listeners": [
+                {
+                    "port": self.port,
+                    "bind_addresses": [LOOPBACK],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
             "database": {"name": "sqlite3", "args": {"database": str(self.database)}},
             "log_config": str(d / "log.config"),
             "media_store_path": str(d / "media"),
@@ -100,8 +107,15 @@ class Homeserver:
             "version": 1,
             "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s %(request)s %(message)s"}},
             "filters": {"context": {"()": "synapse.logging.context.LoggingContextFilter", "request": ""}},
-            "handlers": {"file": {"class": "logging.FileHandler", "filename": str(self.log_file),
-                                  "formatter": "plain", "filters": ["context"], "encoding": "utf-8"}},
+            "handlers": {
+                "file": {
+                    "class": "logging.FileHandler",
+                    "filename": str(self.log_file),
+                    "formatter": "plain",
+                    "filters": ["context"],
+                    "encoding": "utf-8",
+                }
+            },
             "loggers": {"synapse.storage.SQL": {"level": "WARNING"}},
             "root": {"level": self.log_level, "handlers": ["file"]},
             "disable_existing_loggers": False,
@@ -128,7 +142,10 @@ class Homeserver:
         with open(self.directory / "stdout.log", "ab") as out:
             self.process = subprocess.Popen(
                 [str(python), "-m", "synapse.app.homeserver", "--config-path", str(config)],
-                cwd=self.directory, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=self.directory,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
                 env={**os.environ, "SYNAPSE_NO_TLS": "1"},
             )
         self.wait_ready(timeout)
@@ -153,11 +170,20 @@ class Homeserver:
         endpoint = f"{self.url}/_synapse/admin/v1/register"
         nonce = httpx.get(endpoint, timeout=10).json()["nonce"]
         mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
-        mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                 b"admin" if admin else b"notadmin"]))
-        response = httpx.post(endpoint, timeout=30, json={
-            "nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac.hexdigest(),
-        })
+        mac.update(
+            b"\x00".join([nonce.encode(), localpart.encode(), password.encode(), b"admin" if admin else b"notadmin"])
+        )
+        response = httpx.post(
+            endpoint,
+            timeout=30,
+            json={
+                "nonce": nonce,
+                "username": localpart,
+                "password": password,
+                "admin": admin,
+                "mac": mac.hexdigest(),
+            },
+        )
         response.raise_for_status()
         return response.json()
 

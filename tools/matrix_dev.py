@@ -4,6 +4,7 @@ For trying the Matrix bot by hand with any Matrix client (Element Desktop or Web
 machine. Everything lives in a fresh temporary directory and is gone after Ctrl-C: the
 homeserver, its accounts and the bot's keys.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,21 +41,32 @@ def main(argv: list[str] | None = None) -> int:
         bot_password, your_password = secrets.token_urlsafe(16), secrets.token_urlsafe(9)
         bot = homeserver.register("lotsen", bot_password)
         you = homeserver.register("du", your_password)
-        stack = Stack(port=args.port, rasa_port=args.rasa_port, actions_port=args.actions_port,
-                      data_dir=work / "data", log_dir=work / "logs",
-                      env={"LOTSEN_MATRIX_HOMESERVER": homeserver.url, "LOTSEN_MATRIX_USER_ID": bot["user_id"],
-                           "LOTSEN_MATRIX_PASSWORD": bot_password})
+        stack = Stack(
+            port=args.port,
+            rasa_port=args.rasa_port,
+            actions_port=args.actions_port,
+            data_dir=work / "data",
+            log_dir=work / "logs",
+            env={
+                "LOTSEN_MATRIX_HOMESERVER": homeserver.url,
+                "LOTSEN_MATRIX_USER_ID": bot["user_id"],
+                "LOTSEN_MATRIX_PASSWORD": bot_password,
+            },
+        )
         stack.start()
         stack.wait_ready()
-        print(f"""
+        print(
+            f"""
 Påverkanslotsen svarar på {stack.url} och i Matrix.
   Hemserver:  {homeserver.url}  (Synapse på {LOOPBACK}, inga andra servrar)
-  Logga in:   {you['user_id']}  lösenord {your_password}
+  Logga in:   {you["user_id"]}  lösenord {your_password}
               (Element: "Logga in" → "Redigera" hemserver → {homeserver.url})
-  Chatta:     starta en direktchatt med {bot['user_id']} – krypterad, som Element gör som standard.
-  Loggar:     {work / 'logs'}  och  {homeserver.log_file}
+  Chatta:     starta en direktchatt med {bot["user_id"]} – krypterad, som Element gör som standard.
+  Loggar:     {work / "logs"}  och  {homeserver.log_file}
 Ctrl-C stoppar allt och tar bort {work}.
-""", flush=True)
+""",
+            flush=True,
+        )
         while all(p.poll() is None for p in stack.processes.values()) and homeserver.process.poll() is None:
             time.sleep(0.5)
         print("Något avslutades oväntat. Stoppar resten.", file=sys.stderr)

@@ -5,6 +5,7 @@ names real load balancers).
 
     python -m tools.round_robin --port 8080 http://127.0.0.1:8001 http://127.0.0.1:8002
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,9 @@ def build_app(upstreams: list[str]) -> web.Application:
         forwarded = request.headers.get("X-Forwarded-For")
         headers["X-Forwarded-For"] = f"{forwarded}, {request.remote}" if forwarded else (request.remote or "")
         body = await request.read()
-        async with request.app["http"].request(request.method, upstreams[index] + request.path_qs, headers=headers,
-                                               data=body, allow_redirects=False) as upstream:
+        async with request.app["http"].request(
+            request.method, upstreams[index] + request.path_qs, headers=headers, data=body, allow_redirects=False
+        ) as upstream:
             payload = await upstream.read()
             out = {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP}
             out[UPSTREAM_HEADER] = str(index)
@@ -52,8 +54,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("upstreams", nargs="+")
     args = parser.parse_args(argv)
-    web.run_app(build_app([u.rstrip("/") for u in args.upstreams]), host="127.0.0.1", port=args.port,
-                print=None, access_log=None)
+    web.run_app(
+        build_app([u.rstrip("/") for u in args.upstreams]),
+        host="127.0.0.1",
+        port=args.port,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

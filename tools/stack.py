@@ -4,6 +4,7 @@
 its own process group so that stopping reaches everything it spawned (no orphans), and the
 engine processes are bound to 127.0.0.1 whatever the gateway's host is.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,49 @@ LOOPBACK = "127.0.0.1"
 # What the engine processes (Rasa, action server) get from the environment: the system's basics,
 # their own settings and the endpoints files' variables; nothing else (no LOTSEN_TEAMS_*,
 # LOTSEN_STATISTICS_*, LOTSEN_SECRET_KEY, LOTSEN_MATRIX_*).
-ENGINE_ENV_NAMES = frozenset({
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "NO_COLOR", "COLUMNS",
-    "LD_LIBRARY_PATH", "REQUESTS_CA_BUNDLE", "MPLCONFIGDIR", "FORCE_JSON_LOGGING", "LOG_LEVEL",
-    "LOG_LEVEL_LIBRARIES", "LOTSEN_ACTIONS_PORT", "LOTSEN_ACTIONS_URL", "LOTSEN_DATA_DIR",
-    "LOTSEN_RETENTION_DAYS", "LOTSEN_ORGANISATION_FILE", "LOTSEN_STOCK_RASA",
-})
-ENGINE_ENV_PREFIXES = ("LC_", "PYTHON", "SANIC_", "RASA_", "TF_", "OMP_", "MKL_", "OPENBLAS_", "MALLOC_",
-                       "SSL_CERT_", "LOTSEN_PG_", "LOTSEN_REDIS_", "LOTSEN_ENGINE_", "LOTSEN_TEST_")
+ENGINE_ENV_NAMES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TERM",
+        "NO_COLOR",
+        "COLUMNS",
+        "LD_LIBRARY_PATH",
+        "REQUESTS_CA_BUNDLE",
+        "MPLCONFIGDIR",
+        "FORCE_JSON_LOGGING",
+        "LOG_LEVEL",
+        "LOG_LEVEL_LIBRARIES",
+        "LOTSEN_ACTIONS_PORT",
+        "LOTSEN_ACTIONS_URL",
+        "LOTSEN_DATA_DIR",
+        "LOTSEN_RETENTION_DAYS",
+        "LOTSEN_ORGANISATION_FILE",
+        "LOTSEN_STOCK_RASA",
+    }
+)
+ENGINE_ENV_PREFIXES = (
+    "LC_",
+    "PYTHON",
+    "SANIC_",
+    "RASA_",
+    "TF_",
+    "OMP_",
+    "MKL_",
+    "OPENBLAS_",
+    "MALLOC_",
+    "SSL_CERT_",
+    "LOTSEN_PG_",
+    "LOTSEN_REDIS_",
+    "LOTSEN_ENGINE_",
+    "LOTSEN_TEST_",
+)
 
 
 def engine_env(env: dict[str, str]) -> dict[str, str]:
@@ -91,8 +127,20 @@ class Stack:
         engine = self.engine_venv / "bin"
         rasa = {
             name: [
-                str(engine / "python"), "-m", "bot.serve", "run", "--model", str(self.model),
-                "--endpoints", self.endpoints, "--credentials", "bot/credentials.yml", "-i", LOOPBACK, "-p", str(port),
+                str(engine / "python"),
+                "-m",
+                "bot.serve",
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                self.endpoints,
+                "--credentials",
+                "bot/credentials.yml",
+                "-i",
+                LOOPBACK,
+                "-p",
+                str(port),
             ]
             for name, port in zip(self.engine_names, self.engine_ports, strict=True)
         }
@@ -100,8 +148,16 @@ class Stack:
             "actions": [str(engine / "python"), "-m", "actions", "--actions", "actions", "-p", str(self.actions_port)],
             **rasa,
             "gateway": [
-                self.app_python, "-m", "uvicorn", "--factory", "gateway.main:create_app",
-                "--host", self.host, "--port", str(self.port), "--no-server-header",
+                self.app_python,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "gateway.main:create_app",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--no-server-header",
                 # No access log: it would hold every client's address (personal data) and
                 # /statistik tokens in query strings, and cost CPU on every request.
                 "--no-access-log",
@@ -144,7 +200,12 @@ class Stack:
                 out = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed in stop)
                 self._logs.append(out)
             self.processes[name] = subprocess.Popen(
-                cmd, cwd=ROOT, env=env if name == "gateway" else engine, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+                cmd,
+                cwd=ROOT,
+                env=env if name == "gateway" else engine,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                start_new_session=True,
             )
 
     def health(self) -> dict:
@@ -169,8 +230,11 @@ class Stack:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{name} avslutades med kod {proc.returncode}")
             h = self.health()
-            if h.get("engine") == "up" and h.get("actions") == "up" and \
-                    all(self.instance_up(n) for n in self.engine_names if n in self.processes):
+            if (
+                h.get("engine") == "up"
+                and h.get("actions") == "up"
+                and all(self.instance_up(n) for n in self.engine_names if n in self.processes)
+            ):
                 return
             time.sleep(0.5)
         raise TimeoutError(f"tjänsterna svarade inte inom {timeout:.0f} s: {self.health()}")
@@ -222,9 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.engine_instances < 1:
         parser.error("--engine-instances måste vara minst 1")
-    stack = Stack(host=args.host, port=args.port, rasa_port=args.rasa_port, actions_port=args.actions_port,
-                  engine_instances=args.engine_instances,
-                  data_dir=Path(os.environ.get("LOTSEN_DATA_DIR") or ROOT / "var"))
+    stack = Stack(
+        host=args.host,
+        port=args.port,
+        rasa_port=args.rasa_port,
+        actions_port=args.actions_port,
+        engine_instances=args.engine_instances,
+        data_dir=Path(os.environ.get("LOTSEN_DATA_DIR") or ROOT / "var"),
+    )
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
@@ -235,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         stack.wait_ready()
-        print(f"\nPåverkanslotsen svarar på {stack.url}  (startade på {time.monotonic() - started:.0f} s; Ctrl-C stoppar)\n", flush=True)
+        print(
+            f"\nPåverkanslotsen svarar på {stack.url}  (startade på {time.monotonic() - started:.0f} s; Ctrl-C stoppar)\n",
+            flush=True,
+        )
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(0.5)
         dead = [n for n, p in stack.processes.items() if p.poll() is not None]

@@ -5,9 +5,10 @@ a false alarm only costs a 112 line before the normal answer. The classifier's o
 kept under `emergency.original_intent` so the answer action can follow the 112 line with the
 answer the person actually asked for.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -31,19 +32,19 @@ class EmergencyOverride(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmergencyOverride":
+    ) -> EmergencyOverride:
         return cls(EmergencyDetector.from_file())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             # Button payloads ("/gavor") are explicit choices, not descriptions of danger.
             if not text or text.startswith("/"):
                 continue

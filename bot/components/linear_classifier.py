@@ -17,14 +17,14 @@ building scipy matrices or Rasa's combined features: a question touches ~100 of 
 columns, and the matrix path was half of Rasa's parsing time under load (docs/deploy.md).
 tests/engine/test_linear_classifier.py checks that both paths give the same confidences.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -43,28 +43,35 @@ MODEL_FILE = "linear_classifier.npz"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Featurizer]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
-            "C": 1.0,                     # inverse regularisation strength
-            "class_weight": "balanced",   # or null: every example counts the same
-            "sublinear_tf": True,         # log(1 + count) instead of the count
-            "temperature": 0.15,          # softmax(decision / temperature) -> confidence
+            "C": 1.0,  # inverse regularisation strength
+            "class_weight": "balanced",  # or null: every example counts the same
+            "sublinear_tf": True,  # log(1 + count) instead of the count
+            "temperature": 0.15,  # softmax(decision / temperature) -> confidence
             "max_iter": 5000,
             "random_state": 42,
             "ranking_length": 10,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 weights: Optional[np.ndarray] = None, intercepts: Optional[np.ndarray] = None,
-                 classes: Optional[List[str]] = None, idf: Optional[np.ndarray] = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        weights: np.ndarray | None = None,
+        intercepts: np.ndarray | None = None,
+        classes: list[str] | None = None,
+        idf: np.ndarray | None = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         if self.config["temperature"] <= 0:
             raise ValueError("LinearIntentClassifier: temperature must be > 0")
@@ -73,13 +80,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.weights, self.intercepts, self.classes, self.idf = weights, intercepts, classes or [], idf
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
         return cls(config, model_storage, resource)
 
     # --- features -------------------------------------------------------------------------
     @staticmethod
-    def _raw_features(messages: List[Message]) -> sp.csr_matrix:
+    def _raw_features(messages: list[Message]) -> sp.csr_matrix:
         rows = []
         for message in messages:
             sparse = message.get_sparse_features(TEXT)[1]  # [1]: sentence-level features
@@ -109,8 +121,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         labels = [e.get(INTENT) for e in examples]
         document_frequency = np.asarray((X > 0).sum(axis=0)).ravel()
         self.idf = np.log((1 + X.shape[0]) / (1 + document_frequency)) + 1.0  # sklearn's smooth idf
-        svm = LinearSVC(C=self.config["C"], class_weight=self.config["class_weight"],
-                        max_iter=self.config["max_iter"], random_state=self.config["random_state"])
+        svm = LinearSVC(
+            C=self.config["C"],
+            class_weight=self.config["class_weight"],
+            max_iter=self.config["max_iter"],
+            random_state=self.config["random_state"],
+        )
         svm.fit(self._weighted(X), labels)
         self.classes = [str(c) for c in svm.classes_]
         if len(self.classes) == 2:  # liblinear returns one row for two classes
@@ -123,23 +139,41 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
-            np.savez(directory / MODEL_FILE, weights=self.weights, intercepts=self.intercepts,
-                     classes=np.array(self.classes), idf=self.idf)
+            np.savez(
+                directory / MODEL_FILE,
+                weights=self.weights,
+                intercepts=self.intercepts,
+                classes=np.array(self.classes),
+                idf=self.idf,
+            )
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 with np.load(directory / MODEL_FILE, allow_pickle=False) as data:
-                    return cls(config, model_storage, resource, data["weights"], data["intercepts"],
-                               [str(c) for c in data["classes"]], data["idf"])
+                    return cls(
+                        config,
+                        model_storage,
+                        resource,
+                        data["weights"],
+                        data["intercepts"],
+                        [str(c) for c in data["classes"]],
+                        data["idf"],
+                    )
         except (ValueError, FileNotFoundError):
             logger.debug("LinearIntentClassifier: no trained model stored, starting untrained.")
             return cls(config, model_storage, resource)
 
     # --- prediction -------------------------------------------------------------------------
-    def confidences(self, messages: List[Message]) -> np.ndarray:
+    def confidences(self, messages: list[Message]) -> np.ndarray:
         decision = self._weighted(self._raw_features(messages)) @ self.weights.T + self.intercepts
         scaled = np.asarray(decision) / self.config["temperature"]
         scaled -= scaled.max(axis=1, keepdims=True)
@@ -147,7 +181,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return exp / exp.sum(axis=1, keepdims=True)
 
     @staticmethod
-    def _sentence_columns(message: Message) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    def _sentence_columns(message: Message) -> tuple[np.ndarray, np.ndarray] | None:
         """(columns, counts) of the message's sentence features, laid out as _raw_features lays
         them out (sparse features in the order the featurizers added them); None when the
         message has dense or repeated columns, which take the matrix path."""
@@ -185,7 +219,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         exp = np.exp(scaled)
         return exp / exp.sum()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self.weights is None or not messages:
             return messages
         for message in messages:

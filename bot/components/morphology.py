@@ -15,6 +15,7 @@ CountVectorsFeaturizers read, use_lemma) from the Swedish Hunspell dictionary (P
   long word), `none` leaves it.
 `make bench-nlu` compares the options with the lookup lemmatizer alone (docs/nlu-benchmark.md).
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,7 @@ import itertools
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -49,17 +50,17 @@ def default_dictionary_dir() -> Path:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SwedishMorphology(GraphComponent):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"lemmas": True, "compounds": True, "spelling": "diacritics", "dictionary_dir": None}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         # None declared: Rasa checks the names as modules (hunspell) when validating and as
         # distributions (chunspell) when fingerprinting, and no one name passes both. A
         # missing library fails in __init__ with its own ImportError.
         return []
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         from hunspell import Hunspell
 
         if config["spelling"] not in SPELLING:
@@ -73,8 +74,13 @@ class SwedishMorphology(GraphComponent):
         self.lemma = functools.lru_cache(maxsize=100_000)(self._lemma)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SwedishMorphology":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SwedishMorphology:
         return cls(config)
 
     def _known(self, word: str) -> bool:
@@ -96,11 +102,11 @@ class SwedishMorphology(GraphComponent):
         variants = []
         for letters in itertools.product(*(_DIACRITICS[word[i]] for i in positions)):
             chars = list(word)
-            for i, letter in zip(positions, letters):
+            for i, letter in zip(positions, letters, strict=False):
                 chars[i] = letter
             variants.append("".join(chars))
         # Fewest changed letters first: "hembesok" → "hembesök", not a rarer word.
-        variants.sort(key=lambda v: sum(a != b for a, b in zip(v, word)))
+        variants.sort(key=lambda v: sum(a != b for a, b in zip(v, word, strict=False)))
         return next((v for v in variants[1:] if self._known(v)), word)
 
     def _lemma(self, word: str, fallback: str) -> str:
@@ -120,7 +126,7 @@ class SwedishMorphology(GraphComponent):
         for token in message.get(TOKENS_NAMES[TEXT]) or []:
             token.lemma = self.lemma(token.text, token.lemma or token.text)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._process(message)
         return messages

@@ -10,18 +10,18 @@ Upgrading Rasa: run `tests/engine/test_patches*.py` first; they compare each pat
 Rasa code it replaces and fail when that code has moved or changed. A patch whose RASA_VERSION
 is not the installed version is still applied, with a warning at start.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 from types import ModuleType
-from typing import Dict, Optional, Tuple
 
 STOCK_SWITCH = "LOTSEN_STOCK_RASA"
 
 # In the order they are applied; lean_start's import half runs earlier (bot/serve.py), since it
 # must come before Rasa is first imported.
-NAMES: Tuple[str, ...] = (
+NAMES: tuple[str, ...] = (
     "graph_runner",
     "rule_lookup",
     "action_result_check",
@@ -33,19 +33,19 @@ NAMES: Tuple[str, ...] = (
 log = logging.getLogger(__name__)
 
 
-def stock_wanted(environ: Optional[Dict[str, str]] = None) -> bool:
+def stock_wanted(environ: dict[str, str] | None = None) -> bool:
     """On only when LOTSEN_STOCK_RASA is 1/true/yes/on."""
     value = (os.environ if environ is None else environ).get(STOCK_SWITCH, "").strip().lower()
     return value in ("1", "true", "yes", "on")
 
 
-def modules() -> Tuple[ModuleType, ...]:
+def modules() -> tuple[ModuleType, ...]:
     import importlib
 
     return tuple(importlib.import_module(f"{__name__}.{name}") for name in NAMES)
 
 
-def apply_all(lean: bool = True) -> Tuple[str, ...]:
+def apply_all(lean: bool = True) -> tuple[str, ...]:
     """Apply every patch (lean_start's loading half only when `lean`); returns their names."""
     from importlib.metadata import version
 
@@ -56,8 +56,12 @@ def apply_all(lean: bool = True) -> Tuple[str, ...]:
         if name == "lean_start" and not lean:
             continue
         if module.RASA_VERSION != installed:
-            log.warning("bot.patches.%s was written for Rasa %s, installed is %s: run its tests",
-                        name, module.RASA_VERSION, installed)
+            log.warning(
+                "bot.patches.%s was written for Rasa %s, installed is %s: run its tests",
+                name,
+                module.RASA_VERSION,
+                installed,
+            )
         module.apply()
         applied.append(name)
     return tuple(applied)

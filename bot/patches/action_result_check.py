@@ -7,14 +7,16 @@ with the validator compiled once. Measured gain: Rasa's CPU per message −42 % 
 "Throughput"). The check of the reply is the same; only the schema's own check runs once.
 Drop when Rasa compiles its validator once itself (not so up to 3.6.21).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Text
+from collections.abc import Callable
+from typing import Any
 
 RASA_VERSION = "3.6.21"
 
 
-def compiled_action_result_check(spec: Dict[Text, Any], docs_url: str) -> Callable[[Any, Dict[Text, Any]], bool]:
+def compiled_action_result_check(spec: dict[str, Any], docs_url: str) -> Callable[[Any, dict[str, Any]], bool]:
     """A drop-in for RemoteAction._validate_action_result with the validator built once."""
     from jsonschema import ValidationError
     from jsonschema.validators import validator_for
@@ -23,7 +25,7 @@ def compiled_action_result_check(spec: Dict[Text, Any], docs_url: str) -> Callab
     validator_class.check_schema(spec)
     validator = validator_class(spec)
 
-    def validate_action_result(_action: Any, result: Dict[Text, Any]) -> bool:
+    def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
         try:
             validator.validate(result)
         except ValidationError as e:

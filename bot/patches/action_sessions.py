@@ -7,10 +7,12 @@ message). The kept session writes the request body with ujson (dumps_json): 90 â
 CPU within noise; docs/deploy.md, "Throughput"); it saves a TCP handshake per custom action.
 Drop when EndpointConfig keeps its session across requests itself (not so up to 3.6.21).
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Dict
+from collections.abc import Callable
+from typing import Any
 
 import ujson  # a C module that Rasa itself depends on: cheap to import, used on every action call
 
@@ -47,18 +49,25 @@ def kept_alive_sessions() -> Callable[[Any], _KeptSession]:
     import aiohttp
     from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 
-    sessions: Dict[Any, Any] = {}
+    sessions: dict[Any, Any] = {}
 
     def session(config: Any) -> _KeptSession:
         key = (id(asyncio.get_running_loop()), config.url, repr(config.headers), repr(config.basic_auth))
         current = sessions.get(key)
         if current is None or current.closed:
-            auth = aiohttp.BasicAuth(config.basic_auth["username"], config.basic_auth["password"]) \
-                if config.basic_auth else None
+            auth = (
+                aiohttp.BasicAuth(config.basic_auth["username"], config.basic_auth["password"])
+                if config.basic_auth
+                else None
+            )
             # Idle connections go after 2 s, before the action server (Sanic, 5 s) closes them.
             current = sessions[key] = aiohttp.ClientSession(
-                headers=config.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-                connector=aiohttp.TCPConnector(keepalive_timeout=2), json_serialize=dumps_json)
+                headers=config.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=2),
+                json_serialize=dumps_json,
+            )
         return _KeptSession(current)
 
     return session

@@ -14,9 +14,10 @@ about 12 % of Rasa's CPU per message (py-spy, docs/deploy.md).
 Used for serving only (bot/serve.py); training keeps Rasa's DaskGraphRunner.
 tests/engine/test_patches_graph_runner.py checks that both give the same parse and prediction.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -27,17 +28,17 @@ RASA_VERSION = "3.6.21"
 class SequentialGraphRunner(DaskGraphRunner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._orders: Dict[Tuple[Text, ...], List[Text]] = {}
+        self._orders: dict[tuple[str, ...], list[str]] = {}
 
-    def _order(self, targets: List[Text]) -> List[Text]:
+    def _order(self, targets: list[str]) -> list[str]:
         key = tuple(targets)
         orders = self._orders
         if key not in orders:
             nodes = self._graph_schema.nodes
-            order: List[Text] = []
-            seen: set[Text] = set()
+            order: list[str] = []
+            seen: set[str] = set()
 
-            def visit(name: Text) -> None:
+            def visit(name: str) -> None:
                 if name in seen or name not in nodes:
                     return  # done, or an input placeholder such as __message__
                 seen.add(name)
@@ -50,11 +51,11 @@ class SequentialGraphRunner(DaskGraphRunner):
             orders[key] = order
         return orders[key]
 
-    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    def run(self, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
         run_targets = targets if targets else self._graph_schema.target_names
         # As in dask: an input is a (name, value) pair, a node's result is (node name, output),
         # and a dependency nobody provides is passed as its bare name (GraphNode warns).
-        results: Dict[Text, Any] = {}
+        results: dict[str, Any] = {}
         for name, value in (inputs or {}).items():
             if name in self._graph_schema.nodes:
                 raise GraphRunError(f"Input '{name}' clashes with a node name in the graph schema.")

@@ -16,13 +16,15 @@ Rasa imports TensorFlow for its neural components and their training helpers eve
 here, no component of the pipeline is one; that was about 400 MB of every Rasa process and a
 third of its start.
 """
+
 from __future__ import annotations
 
 import copy
 import importlib.abc
 import importlib.util
 import sys
-from typing import Any, Dict, Iterable, Optional, Sequence, Text
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 RASA_VERSION = "3.6.21"
 
@@ -54,7 +56,7 @@ class LazyModuleFinder(importlib.abc.MetaPathFinder):
     def __init__(self, names: Iterable[str]) -> None:
         self.names = frozenset(names)
 
-    def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Any = None) -> Any:
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> Any:
         if fullname not in self.names:
             return None
         for finder in sys.meta_path:
@@ -113,11 +115,11 @@ class DeferredSchema:
     training graph's validator imports DIET, TED and the CRF extractor, and with them all of
     TensorFlow, although answering runs the prediction graph only."""
 
-    def __init__(self, serialized: Dict[Text, Any]) -> None:
+    def __init__(self, serialized: dict[str, Any]) -> None:
         self._serialized = copy.deepcopy(serialized)  # GraphSchema.from_dict edits its argument
         self._schema: Any = None
 
-    def as_dict(self) -> Dict[Text, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._serialized)
 
     def __getattr__(self, name: str) -> Any:
@@ -134,7 +136,7 @@ def defer_training_schema() -> None:
 
     original = ModelMetadata.from_dict.__func__  # type: ignore[attr-defined]
 
-    def from_dict(cls: type, serialized: Dict[Text, Any]) -> Any:
+    def from_dict(cls: type, serialized: dict[str, Any]) -> Any:
         metadata = original(cls, {**serialized, "train_schema": {"nodes": {}}})
         metadata.train_schema = DeferredSchema(serialized["train_schema"])
         return metadata
@@ -205,7 +207,7 @@ def compact_spacy_lookups() -> None:
 
     original = SpacyNLP.load_model
 
-    def load_model(spacy_model_name: Text) -> Any:
+    def load_model(spacy_model_name: str) -> Any:
         loaded = original(spacy_model_name)
         for _, component in loaded.model.pipeline:
             lookups = getattr(component, "lookups", None)

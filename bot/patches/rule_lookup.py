@@ -14,25 +14,26 @@ True for all of them.
 Installed for serving by bot/serve.py; tests/engine/test_patches_rule_lookup.py compares it with
 Rasa's own method on the trained model's rules.
 """
+
 from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Dict, List, Set, Text, Tuple
+from typing import Any
 
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 
 RASA_VERSION = "3.6.21"
 
-State = Dict[Text, Any]
+State = dict[str, Any]
 
 
 # One turn of a rule, compiled: whether it has a previous action, and the (state type, key,
 # value, value must be unset) checks of Rasa's _does_rule_match_state, falsy values dropped
 # (Rasa skips them) and lists turned into tuples (as Rasa compares them).
-Check = Tuple[Text, Text, Any, bool]
-Turn = Tuple[bool, Tuple[Check, ...]]
+Check = tuple[str, str, Any, bool]
+Turn = tuple[bool, tuple[Check, ...]]
 
 
 def compile_turn(rule_state: State) -> Turn:
@@ -46,11 +47,11 @@ def compile_turn(rule_state: State) -> Turn:
 
 
 @functools.lru_cache(maxsize=4096)
-def reversed_rule_turns(rule_key: Text) -> Tuple[Turn, ...]:
+def reversed_rule_turns(rule_key: str) -> tuple[Turn, ...]:
     return tuple(compile_turn(state) for state in reversed(json.loads(rule_key)))
 
 
-def turn_matches(checks: Tuple[Check, ...], conversation_state: State) -> bool:
+def turn_matches(checks: tuple[Check, ...], conversation_state: State) -> bool:
     for state_type, key, value, must_be_unset in checks:
         found = conversation_state.get(state_type, {}).get(key)
         if must_be_unset:
@@ -61,7 +62,7 @@ def turn_matches(checks: Tuple[Check, ...], conversation_state: State) -> bool:
     return True
 
 
-def possible_keys(policy: RulePolicy, lookup: Dict[Text, Text], states: List[State]) -> Set[Text]:
+def possible_keys(policy: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
     """The rule keys whose states match the end of the conversation (Rasa's semantics)."""
     remaining = [(key, reversed_rule_turns(key)) for key in lookup]
     for turn_index, conversation_state in enumerate(reversed(states)):

@@ -17,6 +17,7 @@ of the engine.
 - Redaction, retention and forgetting are the privacy store's (its save calls _write_redacted,
   its purge and delete call _forget_cached).
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,7 +25,7 @@ import itertools
 import json
 import re
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
@@ -57,10 +58,10 @@ def _statement(sql: str, table: str, paramstyle: str) -> str:
 class CachedTrackerStore(RedactingSQLTrackerStore):
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        event_broker: Optional[EventBroker] = None,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
         cache_size: int = 256,
-        **kwargs: Dict[Text, Any],
+        **kwargs: dict[str, Any],
     ) -> None:
         # Set by the purge timer's thread; the cache is cleared in the event loop's thread.
         self._cache_stale = False
@@ -68,11 +69,11 @@ class CachedTrackerStore(RedactingSQLTrackerStore):
         # process read or saved may skip the count query when it is saved again. With an
         # event broker Rasa's save reads the tracker back itself: no cache then.
         self.cache_size = int(cache_size) if event_broker is None else 0
-        self._cache: "OrderedDict[str, tuple[DialogueStateTracker, int]]" = OrderedDict()
-        self._checked_out: Dict[str, tuple[Optional[int], int]] = {}
+        self._cache: OrderedDict[str, tuple[DialogueStateTracker, int]] = OrderedDict()
+        self._checked_out: dict[str, tuple[int | None, int]] = {}
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         if self._cache_stale:
             self._cache_stale = False
             self._cache.clear()
@@ -92,23 +93,29 @@ class CachedTrackerStore(RedactingSQLTrackerStore):
             self._checked_out[sender_id] = (id(tracker) if tracker is not None else None, stored)
         return tracker
 
-    def _retrieve_latest_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    def _retrieve_latest_session(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's SQLTrackerStore.retrieve in two plain statements: the events from the latest
         SessionStarted on (all events when there is none), in the order they were stored.
         Rasa builds the same query with the ORM, which cost about 1.5 ms per new conversation;
         a new conversation finds no rows, and then no tracker is built either."""
-        started = self._raw("SELECT max(timestamp) FROM {table} WHERE sender_id = {p} AND type_name = {p}",
-                            [(sender_id, SessionStarted.type_name)], fetch="one")
+        started = self._raw(
+            "SELECT max(timestamp) FROM {table} WHERE sender_id = {p} AND type_name = {p}",
+            [(sender_id, SessionStarted.type_name)],
+            fetch="one",
+        )
         if started is None:
             rows = self._raw("SELECT data FROM {table} WHERE sender_id = {p} ORDER BY id", [(sender_id,)], fetch="all")
         else:
-            rows = self._raw("SELECT data FROM {table} WHERE sender_id = {p} AND timestamp >= {p} ORDER BY id",
-                             [(sender_id, started)], fetch="all")
+            rows = self._raw(
+                "SELECT data FROM {table} WHERE sender_id = {p} AND timestamp >= {p} ORDER BY id",
+                [(sender_id, started)],
+                fetch="all",
+            )
         if not rows or not self.domain:
             return None
         return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for (data,) in rows], self.domain.slots)
 
-    def _unchanged(self, sender_id: Text, tracker: DialogueStateTracker) -> bool:
+    def _unchanged(self, sender_id: str, tracker: DialogueStateTracker) -> bool:
         """Nothing was written to this conversation since we saved it: another engine instance
         (after a failover) or a purge would show as a different newest timestamp."""
         if not tracker.events:
@@ -119,7 +126,7 @@ class CachedTrackerStore(RedactingSQLTrackerStore):
     async def _write_redacted(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
         checked_out = self._checked_out.pop(sender_id, None)
-        stored: Optional[int] = None
+        stored: int | None = None
         if checked_out is not None and checked_out[0] in (id(tracker), None):
             stored = checked_out[1]
         elif (entry := self._cache.get(sender_id)) is not None and entry[0] is tracker:
@@ -132,7 +139,7 @@ class CachedTrackerStore(RedactingSQLTrackerStore):
             await super()._write_redacted(tracker)
         self._remember(tracker)
 
-    def _forget_cached(self, sender_id: Optional[Text] = None, from_timer: bool = False) -> None:
+    def _forget_cached(self, sender_id: str | None = None, from_timer: bool = False) -> None:
         if sender_id is not None:
             self._cache.pop(sender_id, None)
             self._checked_out.pop(sender_id, None)
@@ -147,13 +154,17 @@ class CachedTrackerStore(RedactingSQLTrackerStore):
         for event in itertools.islice(tracker.events, stored, None):
             data = event.as_dict()
             intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-            rows.append((tracker.sender_id, event.type_name, data.get("timestamp"), intent, data.get("name"),
-                         json.dumps(data)))
+            rows.append(
+                (tracker.sender_id, event.type_name, data.get("timestamp"), intent, data.get("name"), json.dumps(data))
+            )
         if rows:
-            self._raw("INSERT INTO {table} (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                      "VALUES ({p}, {p}, {p}, {p}, {p}, {p})", rows)
+            self._raw(
+                "INSERT INTO {table} (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                rows,
+            )
 
-    def _raw(self, sql: str, rows: list[tuple], fetch: Optional[str] = None) -> Any:
+    def _raw(self, sql: str, rows: list[tuple], fetch: str | None = None) -> Any:
         """One statement on a pooled DBAPI connection, committed. SQLAlchemy's ORM and Core
         execution cost more than SQLite itself per turn; the SQL is fixed and parameterised.
         fetch: None (execute for every row), "one" (the first column of the first row) or

@@ -18,6 +18,7 @@ other request in flight, so of 32 requests sent at once the last was answered on
 2.5 s while requests on warm connections overtook them (measured, docs/deploy.md "Sizing").
 Queued here instead, they go in order over a few kept-alive connections.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,10 +43,19 @@ class EngineUnavailable(Exception):
 
 
 class EngineClient:
-    def __init__(self, rasa_url: str | Sequence[str], actions_url: str, timeout: float, health_timeout: float,
-                 transport: httpx.AsyncBaseTransport | None = None, retry_after: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, spill: int = 0, concurrency: int = 0,
-                 turn_locks: TurnLocks | None = None) -> None:
+    def __init__(
+        self,
+        rasa_url: str | Sequence[str],
+        actions_url: str,
+        timeout: float,
+        health_timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_after: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        spill: int = 0,
+        concurrency: int = 0,
+        turn_locks: TurnLocks | None = None,
+    ) -> None:
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self._ring = HashRing([u.rstrip("/") for u in urls])
         self._actions_url = actions_url.rstrip("/")
@@ -93,8 +103,9 @@ class EngineClient:
             log.warning("motorinstans %s svarar inte (%s); dess samtal går till nästa instans", url, reason)
         self._down_until[url] = self._clock() + self._retry_after
 
-    async def send(self, session_id: str, message: str, urgent: bool = False,
-                   timeout: float | None = None) -> dict[str, Any]:
+    async def send(
+        self, session_id: str, message: str, urgent: bool = False, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Send a text or a '/intent' payload; returns the engine's answer to this turn
         (bot/channel.py: {"messages", "meta"}, read with knowledge.contract.decode_answer).
 
@@ -125,9 +136,11 @@ class EngineClient:
                     # Busy, not down: the turn never left this process.
                     raise EngineUnavailable("every engine slot was busy until the timeout") from None
             try:
-                return await self._http.post(f"{url}{contract.WEBHOOK_PATH}",
-                                             json={"sender": session_id, "message": message},
-                                             timeout=max(deadline - self._clock(), 0.001))
+                return await self._http.post(
+                    f"{url}{contract.WEBHOOK_PATH}",
+                    json={"sender": session_id, "message": message},
+                    timeout=max(deadline - self._clock(), 0.001),
+                )
             finally:
                 if slot is not None:
                     slot.release()

@@ -1,4 +1,5 @@
 """Consistent hashing of sessions onto engine instances (gateway/engine/client.py routes by it)."""
+
 from __future__ import annotations
 
 import bisect

@@ -1,4 +1,5 @@
 """The engine slots of one instance: a bounded number of turns in flight, the rest queued."""
+
 from __future__ import annotations
 
 import asyncio

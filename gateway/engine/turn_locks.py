@@ -5,6 +5,7 @@ In this process (asyncio locks) for a single gateway; in Redis (LOTSEN_REDIS_URL
 gateway replicas share the traffic without sticky routing, so that a session's next turn waits
 for its previous one whichever replica got either.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,7 @@ class TurnLocks(Protocol):
 class MemoryTurnLocks:
     def __init__(self) -> None:
         # Weak: a session's lock lives only while a turn holds or waits for it.
-        self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @contextlib.asynccontextmanager
     async def hold(self, session_id: str, wait: float, hold: float) -> AsyncIterator[None]:
@@ -63,15 +64,16 @@ POLL_SECONDS = 0.02
 class RedisTurnLocks:
     """redis-py's lock (SET NX PX with a token, released by a script that checks the token)."""
 
-    def __init__(self, redis: "Redis") -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     @contextlib.asynccontextmanager
     async def hold(self, session_id: str, wait: float, hold: float) -> AsyncIterator[None]:
         from redis.exceptions import LockError, RedisError
 
-        lock = self._redis.lock(redis_key("turn", session_id), timeout=hold + EXPIRY_MARGIN,
-                                sleep=POLL_SECONDS, blocking_timeout=wait)
+        lock = self._redis.lock(
+            redis_key("turn", session_id), timeout=hold + EXPIRY_MARGIN, sleep=POLL_SECONDS, blocking_timeout=wait
+        )
         try:
             acquired: bool | None = await lock.acquire()
         except RedisError as exc:

@@ -7,6 +7,7 @@ work through mautrix's OlmMachine; the Olm account, the sessions and the room st
 SQLite files under the store directory, the account encrypted with a key derived from the
 server secret. Neither decrypted text nor Matrix ids are ever logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,8 @@ from mautrix.types import (
     StateEvent,
     UserID,
 )
-from mautrix.util.logging import TraceLogger
 from mautrix.util.async_db import Database
+from mautrix.util.logging import TraceLogger
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.chat import answer_turn, late_answer_wait, payload_allowed
@@ -164,8 +165,11 @@ class MatrixBot:
 
     async def _open_database(self) -> Database:
         # One file for both stores: the crypto store asks the state tables who is in a room.
-        db = Database.create(f"sqlite:{self.config.store_dir / STORE_FILE}", upgrade_table=PgCryptoStore.upgrade_table,
-                             log=logging.getLogger("mau.db"))
+        db = Database.create(
+            f"sqlite:{self.config.store_dir / STORE_FILE}",
+            upgrade_table=PgCryptoStore.upgrade_table,
+            log=logging.getLogger("mau.db"),
+        )
         await db.start()
         self._databases.append(db)
         await PgStateStore.upgrade_table.upgrade(db)
@@ -178,15 +182,25 @@ class MatrixBot:
         crypto_store = PgCryptoStore(account_id=config.user_id, pickle_key=pickle_key(self.state.secret), db=db)
         state_store = PgCryptoStateStore(db)
         if self._client is None:
-            self._client = Client(mxid=config.user_id, base_url=config.homeserver, token=config.access_token,
-                                 state_store=state_store, sync_store=crypto_store, log=logging.getLogger("mau.client"))
+            self._client = Client(
+                mxid=config.user_id,
+                base_url=config.homeserver,
+                token=config.access_token,
+                state_store=state_store,
+                sync_store=crypto_store,
+                log=logging.getLogger("mau.client"),
+            )
         client = self._client
         client.state_store, client.sync_store = state_store, crypto_store
         stored_device = await crypto_store.get_device_id()
         if config.password:
             # The same device on every start: its keys are the ones people's clients trust.
-            await client.login(identifier=UserID(config.user_id), password=config.password, device_id=stored_device or None,
-                               device_name=DEVICE_NAME)
+            await client.login(
+                identifier=UserID(config.user_id),
+                password=config.password,
+                device_id=stored_device or None,
+                device_name=DEVICE_NAME,
+            )
         else:
             whoami = await client.whoami()
             if whoami.user_id != config.user_id:
@@ -232,6 +246,7 @@ class MatrixBot:
                 await handler(evt)
             except Exception as exc:  # noqa: BLE001 – the type only: messages can quote the event
                 log.error("Matrix: händelsen kunde inte hanteras (%s).", type(exc).__name__)
+
         return run
 
     # --- invitations --------------------------------------------------------------------------
@@ -331,12 +346,18 @@ class MatrixBot:
             if evt.content.msgtype in _UNREADABLE:
                 await self._say(room, session, self.strings.no_text, quote)
             return
-        text = messages.plain_text(raw.get("body") or "", raw.get("formatted_body") if raw.get("format") == messages.HTML_FORMAT else None)
+        text = messages.plain_text(
+            raw.get("body") or "", raw.get("formatted_body") if raw.get("format") == messages.HTML_FORMAT else None
+        )
         text = messages.strip_name(text, self._names)
         if not text:
             await self._say(room, session, self.strings.no_text, quote)
             return
-        numbered = self._sent_lists.get(reply_to) if reply_to and reply_to in self._sent_lists else self._session_lists.get(session)
+        numbered = (
+            self._sent_lists.get(reply_to)
+            if reply_to and reply_to in self._sent_lists
+            else self._session_lists.get(session)
+        )
         choice = messages.choose(text, numbered or {})
         payload = choice.payload
         if choice.missing_number is not None:
@@ -383,8 +404,14 @@ class MatrixBot:
         await self.send_answer(room_id, session, [render.message(text)], reply_to=reply_to, keep_choices=True)
 
     # --- the one send path ----------------------------------------------------------------------
-    async def send_answer(self, room_id: RoomID, session: str, answer: list[dict], reply_to: EventID | None = None,
-                          keep_choices: bool = False) -> None:
+    async def send_answer(
+        self,
+        room_id: RoomID,
+        session: str,
+        answer: list[dict],
+        reply_to: EventID | None = None,
+        keep_choices: bool = False,
+    ) -> None:
         """Send an answer's messages in order, each its own event (so the 112 line stands alone
         and first), and remember its numbered choices for a number, a title or a reply."""
         offered: dict[int, dict] = {}

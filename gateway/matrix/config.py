@@ -4,6 +4,7 @@ No LOTSEN_MATRIX_* variable set: no Matrix bot. Some set but not all that are ne
 gateway stops with a Swedish message naming the missing variable, instead of a bot that
 fails later where nobody looks.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,9 @@ def matrix_configuration(settings: Settings) -> MatrixConfig | None:
     if not (homeserver or user_id or token or password or settings.matrix_allowed_servers):
         return None
     if not homeserver:
-        raise MatrixConfigError("LOTSEN_MATRIX_HOMESERVER saknas: ange hemserverns adress, t.ex. https://matrix.example.se.")
+        raise MatrixConfigError(
+            "LOTSEN_MATRIX_HOMESERVER saknas: ange hemserverns adress, t.ex. https://matrix.example.se."
+        )
     if not re.match(r"https?://[^/\s]+", homeserver):
         raise MatrixConfigError(f"LOTSEN_MATRIX_HOMESERVER={homeserver} är ingen http(s)-adress.")
     if not user_id:
@@ -58,16 +61,22 @@ def matrix_configuration(settings: Settings) -> MatrixConfig | None:
     if not _USER_ID.fullmatch(user_id):
         raise MatrixConfigError(f"LOTSEN_MATRIX_USER_ID={user_id} har inte formen @namn:server.")
     if not token and not password:
-        raise MatrixConfigError("LOTSEN_MATRIX_ACCESS_TOKEN eller LOTSEN_MATRIX_PASSWORD saknas: "
-                                "ange botens åtkomsttoken (eller lösenord).")
+        raise MatrixConfigError(
+            "LOTSEN_MATRIX_ACCESS_TOKEN eller LOTSEN_MATRIX_PASSWORD saknas: ange botens åtkomsttoken (eller lösenord)."
+        )
     if token and password:
         raise MatrixConfigError("Ange antingen LOTSEN_MATRIX_ACCESS_TOKEN eller LOTSEN_MATRIX_PASSWORD (inte båda).")
     allowed = tuple(settings.matrix_allowed_servers) or (user_id.split(":", 1)[1],)
     for entry in allowed:
         if not (_USER_ID.fullmatch(entry) or _SERVER_NAME.fullmatch(entry)):
-            raise MatrixConfigError(f"LOTSEN_MATRIX_ALLOWED_SERVERS: {entry} är varken ett servernamn eller ett Matrix-id.")
+            raise MatrixConfigError(
+                f"LOTSEN_MATRIX_ALLOWED_SERVERS: {entry} är varken ett servernamn eller ett Matrix-id."
+            )
     return MatrixConfig(
-        homeserver=homeserver, user_id=user_id, access_token=token or None, password=password or None,
+        homeserver=homeserver,
+        user_id=user_id,
+        access_token=token or None,
+        password=password or None,
         store_dir=settings.matrix_store_dir or settings.data_dir / "matrix",
         allowed=tuple(entry.lower() for entry in allowed),
     )
@@ -98,7 +107,7 @@ class MatrixStrings:
     links_heading: str
 
     @classmethod
-    def load(cls, path: Path = STRINGS_FILE) -> "MatrixStrings":
+    def load(cls, path: Path = STRINGS_FILE) -> MatrixStrings:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         keys = [f.name for f in fields(cls)]
         missing = [k for k in keys if not isinstance(data.get(k), str) or not data[k].strip()]

@@ -11,6 +11,7 @@ Structured parts (issue 20) are drawn as such: the emergency line stands alone a
 tel:112 link, steps are an <ol>, contacts a <ul> with tel:/mailto: links, sources a <ul> of
 titled links (gateway.structured); the plain body is the message's text, which says it all.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,8 +38,10 @@ _TITLE_NOISE = re.compile(r"[^\w]+")
 
 def _html_lines(text: str, titles: dict[str, str] | None = None) -> str:
     # Addresses in running text are linked by their title or host name, never shown raw.
-    return "<br>".join("".join(_anchor(piece, href) for piece, href in structured.pieces(line, titles or {}))
-                       for line in text.split("\n"))
+    return "<br>".join(
+        "".join(_anchor(piece, href) for piece, href in structured.pieces(line, titles or {}))
+        for line in text.split("\n")
+    )
 
 
 def _anchor(text: str, href: str | None) -> str:
@@ -56,8 +59,10 @@ def _structured_html(message: dict) -> str | None:
         return None
     titles = structured.link_titles(message)
     tag = "ol" if kind == contract.KIND_STEPS else "ul"
-    rows = "".join("<li>" + "".join(_anchor(text, href) for text, href in structured.item_pieces(i, titles)) + "</li>"
-                   for i in items)
+    rows = "".join(
+        "<li>" + "".join(_anchor(text, href) for text, href in structured.item_pieces(i, titles)) + "</li>"
+        for i in items
+    )
     heading = f"<p><strong>{html.escape(message['title'])}</strong></p>" if message.get("title") else ""
     return f"{heading}<{tag}>{rows}</{tag}>"
 
@@ -72,20 +77,22 @@ def content(message: dict, strings: MatrixStrings, first: int = 1) -> dict:
     # others get a list.
     extra = structured.extra_links(message)
     if extra:
-        body.append("\n".join([strings.links_heading,
-                               *(f"- {link['title'] or link['url']}: {link['url']}" for link in extra)]))
+        body.append(
+            "\n".join([strings.links_heading, *(f"- {link['title'] or link['url']}: {link['url']}" for link in extra)])
+        )
         items = "".join(
             f'<li><a href="{html.escape(link["url"], quote=True)}">{html.escape(link["title"] or link["url"])}</a></li>'
-            for link in extra)
+            for link in extra
+        )
         parts.append(f"<p>{html.escape(strings.links_heading)}</p><ul>{items}</ul>")
     if message["buttons"]:
-        body.append("\n".join([strings.choices_hint,
-                               *(f"{i}. {b['title']}" for i, b in enumerate(message["buttons"], first))]))
+        body.append(
+            "\n".join([strings.choices_hint, *(f"{i}. {b['title']}" for i, b in enumerate(message["buttons"], first))])
+        )
         items = "".join(f"<li>{html.escape(b['title'])}</li>" for b in message["buttons"])
         start = f' start="{first}"' if first != 1 else ""
         parts.append(f"<p>{html.escape(strings.choices_hint)}</p><ol{start}>{items}</ol>")
-    return {"msgtype": "m.text", "body": "\n\n".join(body), "format": HTML_FORMAT,
-            "formatted_body": "".join(parts)}
+    return {"msgtype": "m.text", "body": "\n\n".join(body), "format": HTML_FORMAT, "formatted_body": "".join(parts)}
 
 
 def plain_text(body: str, formatted_body: str | None = None) -> str:
@@ -109,7 +116,7 @@ def strip_name(text: str, names: list[str]) -> str:
     """A mention typed without a pill ("Påverkanslotsen: …", "@lotsen …") at the start."""
     for name in sorted((n for n in names if n), key=len, reverse=True):
         if text.casefold().startswith(name.casefold()):
-            return text[len(name):].lstrip(" :,").strip()
+            return text[len(name) :].lstrip(" :,").strip()
     return text
 
 

@@ -1,5 +1,6 @@
 """The Matrix bot's place in the gateway: started with the app, stopped with it. No routes:
 the bot talks to its homeserver (it syncs), the homeserver never calls the gateway."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 With neither configured nobody gets in. Both are compared in constant time.
 """
+
 from __future__ import annotations
 
 import base64

@@ -2,6 +2,7 @@
 (presentation attributes only, no inline styles). Every chart has a title for screen readers,
 and the page shows the same figures in a table below it.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -44,8 +45,10 @@ def nice_max(value: int) -> int:
 
 
 def _text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size}" font-weight="{weight}" '
-            f'fill="{TEXT}" text-anchor="{anchor}">{escape(content)}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT}" font-size="{size}" font-weight="{weight}" '
+        f'fill="{TEXT}" text-anchor="{anchor}">{escape(content)}</text>'
+    )
 
 
 def _legend(series: list[Series], y: float) -> list[str]:
@@ -59,8 +62,10 @@ def _legend(series: list[Series], y: float) -> list[str]:
 
 def _open(title: str, width: int, height: int) -> tuple[str, str]:
     ident = f"chart-{next(_ids)}"
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-            f'aria-labelledby="{ident}" class="chart"><title id="{ident}">{escape(title)}</title>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="{ident}" class="chart"><title id="{ident}">{escape(title)}</title>'
+    )
     return ident, head
 
 
@@ -86,9 +91,11 @@ def columns(title: str, categories: list[str], series: list[Series], width: int 
         for j, s in enumerate(series):
             value = s.values[i]
             h = plot_h * value / top_value
-            parts.append(f'<rect x="{x0 + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{max(bar - 0.5, 0.5):.1f}" '
-                         f'height="{h:.1f}" fill="{COLOURS[s.name]}"><title>{escape(category)}: '
-                         f'{escape(s.label)} {value}</title></rect>')
+            parts.append(
+                f'<rect x="{x0 + j * bar:.1f}" y="{top + plot_h - h:.1f}" width="{max(bar - 0.5, 0.5):.1f}" '
+                f'height="{h:.1f}" fill="{COLOURS[s.name]}"><title>{escape(category)}: '
+                f"{escape(s.label)} {value}</title></rect>"
+            )
         if i % every == 0:
             parts.append(_text(left + (i + 0.5) * group, height - bottom + 16, category, anchor="middle", size=11))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{TEXT}"/>')
@@ -113,9 +120,11 @@ def bars(title: str, categories: list[str], series: list[Series], width: int = 7
         for s in series:
             w = plot_w * s.values[i] / top_value
             if w > 0:
-                parts.append(f'<rect x="{x:.1f}" y="{y + 4:.1f}" width="{w:.1f}" height="{row_h - 8}" '
-                             f'fill="{COLOURS[s.name]}"><title>{escape(category)}: {escape(s.label)} '
-                             f'{s.values[i]}</title></rect>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y + 4:.1f}" width="{w:.1f}" height="{row_h - 8}" '
+                    f'fill="{COLOURS[s.name]}"><title>{escape(category)}: {escape(s.label)} '
+                    f"{s.values[i]}</title></rect>"
+                )
             x += w
         parts.append(_text(x + 6, y + 16, str(totals[i]), size=11))
     parts.append("</svg>")

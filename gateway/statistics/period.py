@@ -1,4 +1,5 @@
 """Periods for the statistics page and the report: a month, a year, a day or a range."""
+
 from __future__ import annotations
 
 import calendar

@@ -4,6 +4,7 @@ Counting never slows down or breaks an answer: `record_turn` only adds to a dict
 flush runs the database work in a thread, and a failed flush keeps the counts for the next
 one. At most one flush interval of counts is lost if the process dies.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -97,9 +98,15 @@ def audience_name(audience: str | None) -> str:
 
 
 class StatisticsRecorder:
-    def __init__(self, store: StatisticsStore, tz: ZoneInfo, store_unanswered: bool = False,
-                 retention_days: int = 30, flush_interval: float = 5.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: StatisticsStore,
+        tz: ZoneInfo,
+        store_unanswered: bool = False,
+        retention_days: int = 30,
+        flush_interval: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.tz = tz
         self.store_unanswered = store_unanswered
@@ -117,8 +124,9 @@ class StatisticsRecorder:
     def today(self) -> date:
         return datetime.fromtimestamp(self._clock(), self.tz).date()
 
-    def record_turn(self, result: dict, channel: str = "api", text: str | None = None,
-                    session: str | None = None) -> None:
+    def record_turn(
+        self, result: dict, channel: str = "api", text: str | None = None, session: str | None = None
+    ) -> None:
         """Count one turn (no I/O). The text is kept, redacted, only for questions to review
         (rejected, unsure, or the question before a "Nej") and only when that is switched on.
         Never raises: the answer matters more than its count."""
@@ -151,10 +159,17 @@ class StatisticsRecorder:
             # A button click: the next answer replies to it, not to the typed question before.
             self._last_question.pop(session, None)
         if reason and question and len(self._unanswered) < MAX_PENDING_UNANSWERED:
-            self._unanswered.append(UnansweredQuestion(
-                day=day, created_at=datetime.fromtimestamp(now, timezone.utc), channel=channel, audience=audience,
-                text=question, reason=reason, ranking=ranking,
-            ))
+            self._unanswered.append(
+                UnansweredQuestion(
+                    day=day,
+                    created_at=datetime.fromtimestamp(now, timezone.utc),
+                    channel=channel,
+                    audience=audience,
+                    text=question,
+                    reason=reason,
+                    ranking=ranking,
+                )
+            )
 
     def _remember(self, session: str | None, question: str, ranking: tuple[str, ...], kept: bool) -> None:
         if not session:
@@ -184,7 +199,7 @@ class StatisticsRecorder:
             if key in self._pending or len(self._pending) < MAX_PENDING_KEYS:
                 self._pending.setdefault(key, Counter()).update(counts)
         room = MAX_PENDING_UNANSWERED - len(self._unanswered)
-        self._unanswered[:0] = unanswered[:max(room, 0)]
+        self._unanswered[:0] = unanswered[: max(room, 0)]
 
     def _write(self, pending, unanswered, purge_before: datetime | None) -> None:
         self.store.add(pending, unanswered)
@@ -261,6 +276,8 @@ class StatisticsRecorder:
 def build_recorder(settings) -> StatisticsRecorder:
     """The recorder for the gateway's settings (gateway.settings.Settings)."""
     return StatisticsRecorder(
-        StatisticsStore(settings.statistics_db_url), ZoneInfo(settings.statistics_timezone),
-        store_unanswered=settings.store_unanswered, retention_days=settings.unanswered_retention_days,
+        StatisticsStore(settings.statistics_db_url),
+        ZoneInfo(settings.statistics_timezone),
+        store_unanswered=settings.store_unanswered,
+        retention_days=settings.unanswered_retention_days,
     )

@@ -11,6 +11,7 @@ own (basic auth) and so could be the target of a forged cross-site form: every f
 a token derived from the server secret and the credentials, and a POST from another origin
 is refused. Nothing here is cached or framed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,11 +19,11 @@ import functools
 import hashlib
 import hmac
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from typing_extensions import Annotated
 
 from gateway.deps import AppState, State
 from gateway.statistics import views
@@ -76,16 +77,32 @@ def _intent_label(state: AppState, labels: Labels, strings: dict, intent: str) -
     return strings["review"]["out_of_scope_option"] if intent == OUT_OF_SCOPE else labels.topic(intent)
 
 
-async def _page(state: AppState, request: Request, *, error: str | None = None, status: int = 200,
-                done: str | None = None, done_topic: str | None = None) -> HTMLResponse:
+async def _page(
+    state: AppState,
+    request: Request,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    done: str | None = None,
+    done_topic: str | None = None,
+) -> HTMLResponse:
     strings = load_strings()
     labels = Labels(strings, state.kb)
     writer = _reviewed(state)
     context = {
-        "s": strings, "r": strings["review"], "organisation": state.kb.organisation.name, "labels": labels,
-        "store_unanswered": state.statistics.store_unanswered, "retention_days": state.settings.unanswered_retention_days,
-        "items": [], "total": 0, "exported": 0, "error": error, "csrf": csrf_token(state, request),
-        "choices": _choices(state, labels, strings), "export_only": not writer.writable(),
+        "s": strings,
+        "r": strings["review"],
+        "organisation": state.kb.organisation.name,
+        "labels": labels,
+        "store_unanswered": state.statistics.store_unanswered,
+        "retention_days": state.settings.unanswered_retention_days,
+        "items": [],
+        "total": 0,
+        "exported": 0,
+        "error": error,
+        "csrf": csrf_token(state, request),
+        "choices": _choices(state, labels, strings),
+        "export_only": not writer.writable(),
         "done": None,
     }
     if done in DONE:
@@ -175,8 +192,15 @@ async def review_download(state: State) -> Response:
     try:
         assigned = await state.statistics.assigned()
     except StatisticsStoreError:
-        return Response(load_strings()["errors"]["database"], status_code=503,
-                        media_type="text/plain; charset=utf-8", headers=PRIVATE)
+        return Response(
+            load_strings()["errors"]["database"],
+            status_code=503,
+            media_type="text/plain; charset=utf-8",
+            headers=PRIVATE,
+        )
     content = await asyncio.to_thread(_reviewed(state).download, assigned)
-    return Response(content, media_type="application/yaml; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{FILE_NAME}"', **PRIVATE})
+    return Response(
+        content,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{FILE_NAME}"', **PRIVATE},
+    )

@@ -5,6 +5,7 @@ Rasa NLU YAML with one block per intent (a topic id or out_of_scope), so that th
 Pure Python and PyYAML; written whole to a temporary file and renamed, so that a training
 run never reads half a file.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,9 @@ def read_examples(path: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for block in data.get("nlu") or []:
         if isinstance(block, dict) and "intent" in block and isinstance(block.get("examples"), str):
-            lines = [line.strip()[2:].strip() for line in block["examples"].splitlines()
-                     if line.strip().startswith("- ")]
+            lines = [
+                line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            ]
             out.setdefault(str(block["intent"]), []).extend(lines)
     return out
 

@@ -1,13 +1,12 @@
 """GET /statistik (charts and tables) and /statistik.csv, behind a token or basic auth."""
+
 from __future__ import annotations
 
 import math
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from typing import Any
-
-from typing_extensions import Annotated
 
 from gateway.deps import AppState, State
 from gateway.errors import ApiError
@@ -24,8 +23,12 @@ NO_STORE = {"Cache-Control": "no-store"}  # figures behind a login: no shared ca
 async def require_access(request: Request, state: State) -> None:
     client = request.client.host if request.client else ""
     if wait := await state.logins.locked(client):
-        raise ApiError(429, "locked_out", load_strings()["errors"]["locked_out"],
-                       headers={"Retry-After": str(math.ceil(wait)), **NO_STORE})
+        raise ApiError(
+            429,
+            "locked_out",
+            load_strings()["errors"]["locked_out"],
+            headers={"Retry-After": str(math.ceil(wait)), **NO_STORE},
+        )
     authorization = request.headers.get("authorization")
     if auth.allowed(state.settings, authorization):
         await state.logins.succeeded(client)
@@ -33,8 +36,12 @@ async def require_access(request: Request, state: State) -> None:
         if authorization:  # a browser's first request without credentials is no failed login
             await state.logins.failed(client)
         key = "unauthorized" if auth.configured(state.settings) else "not_configured"
-        raise ApiError(401, "unauthorized", load_strings()["errors"][key],
-                       headers={"WWW-Authenticate": auth.challenge(state.settings), **NO_STORE})
+        raise ApiError(
+            401,
+            "unauthorized",
+            load_strings()["errors"][key],
+            headers={"WWW-Authenticate": auth.challenge(state.settings), **NO_STORE},
+        )
 
 
 PeriodQuery = Annotated[str, Query(max_length=40)]
@@ -53,14 +60,20 @@ def _filters(state: AppState, period: str, channel: str) -> tuple[Period, str | 
     return chosen, channel or None
 
 
-@router.get("/statistik", response_class=HTMLResponse, include_in_schema=False,
-            dependencies=[Depends(require_access)])
+@router.get("/statistik", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_access)])
 async def statistics_page(state: State, period: PeriodQuery = "", channel: ChannelQuery = "") -> HTMLResponse:
     """Charts and tables of a period, for one channel or all."""
     strings = load_strings()
     labels = Labels(strings, state.kb)
-    context: dict[str, Any] = {"s": strings, "organisation": state.kb.organisation.name, "period_text": period.strip(),
-               "channel": channel.strip(), "channels": [], "error": None, "summary": None}
+    context: dict[str, Any] = {
+        "s": strings,
+        "organisation": state.kb.organisation.name,
+        "period_text": period.strip(),
+        "channel": channel.strip(),
+        "channels": [],
+        "error": None,
+        "summary": None,
+    }
     status = 200
     try:
         chosen, channel_filter = _filters(state, period, channel)
@@ -74,10 +87,16 @@ async def statistics_page(state: State, period: PeriodQuery = "", channel: Chann
         context["error"], status = strings["errors"]["database"], 503
     else:
         context.update(
-            period_text=period.strip() or chosen.label, summary=summary, labels=labels, counters=COUNTERS,
-            channels=[(c, labels.channel(c)) for c in known], charts=views.chart_list(summary, labels),
-            tables=views.tables(summary, labels), unanswered=unanswered,
-            store_unanswered=state.statistics.store_unanswered, retention_days=state.statistics.retention_days,
+            period_text=period.strip() or chosen.label,
+            summary=summary,
+            labels=labels,
+            counters=COUNTERS,
+            channels=[(c, labels.channel(c)) for c in known],
+            charts=views.chart_list(summary, labels),
+            tables=views.tables(summary, labels),
+            unanswered=unanswered,
+            store_unanswered=state.statistics.store_unanswered,
+            retention_days=state.statistics.retention_days,
             csv_query={"period": chosen.label, **({"channel": channel_filter} if channel_filter else {})},
         )
     html = views.templates().get_template("statistik.html").render(**context)
@@ -97,12 +116,16 @@ async def statistics_csv(state: State, period: PeriodQuery = "", channel: Channe
     except StatisticsStoreError as exc:
         raise ApiError(503, "statistics_unavailable", strings["errors"]["database"]) from exc
     filename = views.csv_filename(chosen.label, channel_filter)
-    return Response(csv_text(rows, Labels(strings, state.kb)), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', **NO_STORE})
+    return Response(
+        csv_text(rows, Labels(strings, state.kb)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **NO_STORE},
+    )
 
 
 @router.get("/statistik/statistik.css", include_in_schema=False)
 async def statistics_css() -> Response:
     # Its own file rather than inline styles: the gateway's CSP allows stylesheets from 'self' only.
-    return Response(views.stylesheet(), media_type="text/css; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        views.stylesheet(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"}
+    )

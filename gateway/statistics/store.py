@@ -3,6 +3,7 @@
 Counters are added with an upsert (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n),
 so several gateway processes or replicas can write to one database without losing counts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -41,7 +42,8 @@ UNKNOWN = "okänd"
 
 metadata = MetaData()
 counts_table = Table(
-    "statistics_counts", metadata,
+    "statistics_counts",
+    metadata,
     Column("day", Date, primary_key=True),
     Column("topic", String(64), primary_key=True),
     Column("channel", String(32), primary_key=True),
@@ -49,7 +51,8 @@ counts_table = Table(
     *(Column(name, Integer, nullable=False, default=0) for name in COUNTERS),
 )
 unanswered_table = Table(
-    "statistics_unanswered", metadata,
+    "statistics_unanswered",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("day", Date, nullable=False, index=True),
     # For the retention limit: deleted when older than the configured number of days.
@@ -125,7 +128,7 @@ def database_url(url: str) -> str:
     """postgresql:// means psycopg 3 here (SQLAlchemy's default driver would be psycopg2)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -182,8 +185,13 @@ class StatisticsStore:
         try:
             with self.engine.begin() as conn:
                 for key, values in counts.items():
-                    row = {"day": key.day, "topic": key.topic, "channel": key.channel, "audience": key.audience,
-                           **{name: int(values.get(name, 0)) for name in COUNTERS}}
+                    row = {
+                        "day": key.day,
+                        "topic": key.topic,
+                        "channel": key.channel,
+                        "audience": key.audience,
+                        **{name: int(values.get(name, 0)) for name in COUNTERS},
+                    }
                     stmt = self._insert().values(**row)
                     stmt = stmt.on_conflict_do_update(
                         index_elements=["day", "topic", "channel", "audience"],
@@ -191,10 +199,21 @@ class StatisticsStore:
                     )
                     conn.execute(stmt)
                 if unanswered:
-                    conn.execute(unanswered_table.insert(), [
-                        {"day": q.day, "created_at": q.created_at, "channel": q.channel, "audience": q.audience,
-                         "text": q.text, "reason": q.reason, "ranking": ",".join(q.ranking)} for q in unanswered
-                    ])
+                    conn.execute(
+                        unanswered_table.insert(),
+                        [
+                            {
+                                "day": q.day,
+                                "created_at": q.created_at,
+                                "channel": q.channel,
+                                "audience": q.audience,
+                                "text": q.text,
+                                "reason": q.reason,
+                                "ranking": ",".join(q.ranking),
+                            }
+                            for q in unanswered
+                        ],
+                    )
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
 
@@ -203,7 +222,8 @@ class StatisticsStore:
         self.ensure_schema()
         c = counts_table.c
         query = select(c.day, c.topic, c.channel, c.audience, *(c[n] for n in COUNTERS)).where(
-            c.day >= start, c.day <= end)
+            c.day >= start, c.day <= end
+        )
         if channel:
             query = query.where(c.channel == channel)
         query = query.order_by(c.day, c.topic, c.channel, c.audience)
@@ -251,18 +271,23 @@ class StatisticsStore:
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
 
-
     # --- the review (/statistik/granska) ------------------------------------------------------
     def review_items(self, limit: int = 200) -> list[ReviewItem]:
         """Questions waiting for a review, newest first."""
         self.ensure_schema()
         u = unanswered_table.c
-        query = (select(u.id, u.created_at, u.channel, u.reason, u.ranking, u.text)
-                 .where(u.intent.is_(None)).order_by(u.created_at.desc(), u.id.desc()).limit(limit))
+        query = (
+            select(u.id, u.created_at, u.channel, u.reason, u.ranking, u.text)
+            .where(u.intent.is_(None))
+            .order_by(u.created_at.desc(), u.id.desc())
+            .limit(limit)
+        )
         try:
             with self.engine.connect() as conn:
-                return [ReviewItem(id_, created, channel, reason, tuple(filter(None, ranking.split(","))), body)
-                        for id_, created, channel, reason, ranking, body in conn.execute(query)]
+                return [
+                    ReviewItem(id_, created, channel, reason, tuple(filter(None, ranking.split(","))), body)
+                    for id_, created, channel, reason, ranking, body in conn.execute(query)
+                ]
         except SQLAlchemyError as exc:
             raise StatisticsStoreError(type(exc).__name__) from exc
 
@@ -279,7 +304,8 @@ class StatisticsStore:
         self.ensure_schema()
         u = unanswered_table.c
         query = select(u.id, u.created_at, u.channel, u.reason, u.ranking, u.text).where(
-            u.id == item_id, u.intent.is_(None))
+            u.id == item_id, u.intent.is_(None)
+        )
         try:
             with self.engine.connect() as conn:
                 row = conn.execute(query).first()

@@ -3,6 +3,7 @@
 The CSV holds the stored rows themselves (day × topic × channel × audience), so that every
 figure on the page and in the report can be recomputed from it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ class Totals:
     feedback_yes: int = 0
     feedback_no: int = 0
 
-    def add(self, row: CountRow | "Totals") -> None:
+    def add(self, row: CountRow | Totals) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(row, f.name))
 
@@ -130,8 +131,16 @@ def csv_text(rows: Iterable[CountRow], labels: Labels) -> str:
     writer = csv.writer(out, delimiter=CSV_DELIMITER)
     writer.writerow([columns[name] for name in ("day", "topic", "topic_title", "channel", "audience", *COUNTERS)])
     for row in rows:
-        writer.writerow([csv_cell(row.day.isoformat()), csv_cell(row.topic), csv_cell(labels.topic(row.topic)),
-                         csv_cell(row.channel), csv_cell(row.audience), *(getattr(row, name) for name in COUNTERS)])
+        writer.writerow(
+            [
+                csv_cell(row.day.isoformat()),
+                csv_cell(row.topic),
+                csv_cell(labels.topic(row.topic)),
+                csv_cell(row.channel),
+                csv_cell(row.audience),
+                *(getattr(row, name) for name in COUNTERS),
+            ]
+        )
     return out.getvalue()
 
 

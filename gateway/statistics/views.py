@@ -1,4 +1,5 @@
 """Build what the page and the report show from a period's rows: tables and SVG charts."""
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,13 @@ def markdown_text(text: object) -> str:
 @functools.lru_cache(maxsize=1)
 def templates() -> Environment:
     """Jinja templates; HTML autoescaped, the Markdown report not (it escapes its own cells)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["percent"] = percent
     env.filters["md"] = markdown_text
     return env
@@ -70,8 +76,9 @@ def tables(summary: Summary, labels: Labels) -> list[Table]:
     s = labels.strings
     return [
         Table(s["by_topic_heading"], s["topic_column"], [(labels.topic(k), t) for k, t in summary.by_topic]),
-        Table(s["by_audience_heading"], s["audience_column"],
-              [(labels.audience(k), t) for k, t in summary.by_audience]),
+        Table(
+            s["by_audience_heading"], s["audience_column"], [(labels.audience(k), t) for k, t in summary.by_audience]
+        ),
         Table(s["by_channel_heading"], s["channel_column"], [(labels.channel(k), t) for k, t in summary.by_channel]),
         Table(s["by_day_heading"], s["day_column"], [(k, t) for k, t in time_series(summary) if not t.empty]),
     ]
@@ -83,20 +90,40 @@ def chart_list(summary: Summary, labels: Labels) -> list[tuple[str, Markup]]:
     days = time_series(summary)
     short = [k[8:] if len(k) == 10 else k for k, _ in days] if len(days) <= 31 else [k for k, _ in days]
     result = [(s["by_day_heading"], charts.columns(s["by_day_heading"], short, _series(labels, FLOW[:3], days)))]
-    for heading, groups, name in ((s["by_topic_heading"], summary.by_topic, labels.topic),
-                                  (s["by_audience_heading"], summary.by_audience, labels.audience),
-                                  (s["by_channel_heading"], summary.by_channel, labels.channel)):
+    for heading, groups, name in (
+        (s["by_topic_heading"], summary.by_topic, labels.topic),
+        (s["by_audience_heading"], summary.by_audience, labels.audience),
+        (s["by_channel_heading"], summary.by_channel, labels.channel),
+    ):
         asked = [(k, t) for k, t in groups if t.questions]
         if asked:
-            result.append((heading, charts.bars(heading, [name(k) for k, _ in asked],
-                                                _series(labels, ("answers", "fallbacks"), asked)
-                                                + [charts.Series("questions", _other_label(labels),
-                                                                 [t.questions - t.answers - t.fallbacks
-                                                                  for _, t in asked])])))
+            result.append(
+                (
+                    heading,
+                    charts.bars(
+                        heading,
+                        [name(k) for k, _ in asked],
+                        _series(labels, ("answers", "fallbacks"), asked)
+                        + [
+                            charts.Series(
+                                "questions",
+                                _other_label(labels),
+                                [t.questions - t.answers - t.fallbacks for _, t in asked],
+                            )
+                        ],
+                    ),
+                )
+            )
     rated = [(k, t) for k, t in summary.by_topic if t.feedback_yes + t.feedback_no]
     if rated:
-        result.append((s["feedback_heading"], charts.bars(s["feedback_heading"], [labels.topic(k) for k, _ in rated],
-                                                          _series(labels, FEEDBACK, rated))))
+        result.append(
+            (
+                s["feedback_heading"],
+                charts.bars(
+                    s["feedback_heading"], [labels.topic(k) for k, _ in rated], _series(labels, FEEDBACK, rated)
+                ),
+            )
+        )
     return result
 
 
@@ -106,4 +133,3 @@ def _other_label(labels: Labels) -> str:
 
 def csv_filename(period_label: str, channel: str | None) -> str:
     return f"statistik-{period_label.replace('..', '_')}{'-' + channel if channel else ''}.csv"
-

@@ -2,6 +2,7 @@
 
 `router` serves POST /api/messages; the bot behind it is built when the app starts.
 """
+
 from gateway.teams.routes import router
 
 __all__ = ["router"]

@@ -3,6 +3,7 @@
 A message is either words (mentions stripped) or a card button's payload; each Teams
 conversation becomes its own engine session.
 """
+
 from __future__ import annotations
 
 import html
@@ -57,8 +58,13 @@ def message_turn(activity: Activity) -> Turn:
     """A card click (Action.Submit → value.payload) or the typed words."""
     value = activity.value
     if isinstance(value, dict) and value.get(RECORD_KEY) == RECORD_MAKE:
-        return Turn(record={k[len(RECORD_FIELD_PREFIX):]: str(v) for k, v in value.items()
-                            if isinstance(k, str) and k.startswith(RECORD_FIELD_PREFIX) and isinstance(v, str)})
+        return Turn(
+            record={
+                k[len(RECORD_FIELD_PREFIX) :]: str(v)
+                for k, v in value.items()
+                if isinstance(k, str) and k.startswith(RECORD_FIELD_PREFIX) and isinstance(v, str)
+            }
+        )
     if isinstance(value, dict) and PAYLOAD_KEY in value:
         try:
             return Turn(payload=_payload.validate_python(value[PAYLOAD_KEY], strict=True))

@@ -5,6 +5,7 @@ keys, audience = our app id, issuer = Bot Service or our own tenant). The anonym
 local tests is allowed only when switched on, and even then only for replies to this machine:
 an open endpoint must not make the gateway post to addresses a caller picks.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -61,8 +62,7 @@ def check_service_url(identity: ClaimsIdentity, service_url: str | None) -> None
     """Replies go to the activity's serviceUrl: it must be the caller's own service."""
     if identity.allow_anonymous:
         if not is_loopback(service_url):
-            raise ApiError(403, "service_url_not_allowed",
-                           errors.text("service_url_local_only"))
+            raise ApiError(403, "service_url_not_allowed", errors.text("service_url_local_only"))
         return
     claimed = identity.get_claim_value(_SERVICE_URL_CLAIM)
     if claimed and (urlsplit(claimed).hostname or "").lower() != (urlsplit(service_url or "").hostname or "").lower():
@@ -74,8 +74,13 @@ def check_service_url(identity: ClaimsIdentity, service_url: str | None) -> None
 
 
 # Where Azure Bot Service's channels (Teams among them) take replies.
-MICROSOFT_SERVICE_DOMAINS = ("botframework.com", "trafficmanager.net", "teams.microsoft.com",
-                             "botframework.azure.us", "teams.microsoft.us")
+MICROSOFT_SERVICE_DOMAINS = (
+    "botframework.com",
+    "trafficmanager.net",
+    "teams.microsoft.com",
+    "botframework.azure.us",
+    "teams.microsoft.us",
+)
 
 
 def is_microsoft_service(url: str | None) -> bool:

@@ -3,6 +3,7 @@
 Built once per app (gateway.teams.routes' lifespan) from the settings; nothing here runs at
 import time. The engine keeps the conversation, so the SDK's turn state stores nothing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -56,7 +57,7 @@ class TeamsBot:
     strings: TeamsStrings
 
     @classmethod
-    def build(cls, state: AppState) -> "TeamsBot":
+    def build(cls, state: AppState) -> TeamsBot:
         config = auth_configuration(state.settings)
         strings = TeamsStrings.load()
         quiet_sdk_logs()
@@ -84,7 +85,7 @@ class TeamsBot:
             log.error("Teams turn failed: %s", type(error).__name__)
             try:
                 await context.send_activity(text_activity(strings.error))
-            except Exception as again:  # the channel itself may be what failed
+            except Exception as again:  # noqa: BLE001 – the channel itself may be what failed
                 log.error("Teams error reply failed: %s", type(again).__name__)
 
         def guarded(handler):
@@ -93,8 +94,9 @@ class TeamsBot:
             async def run(context: TurnContext, turn_state: TurnState) -> None:
                 try:
                     await handler(context, turn_state)
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 – answered in Swedish, logged by type only
                     await on_error(context, error)
+
             return run
 
         async def on_message(context: TurnContext, _: TurnState) -> None:

@@ -11,6 +11,7 @@ card; steps are a card with a numbered list, contacts a bulleted list whose phon
 addresses are tel:/mailto: links, sources a list of titled links (gateway.structured) – never a
 raw URL as link text.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,10 +55,16 @@ def _listed(message: dict) -> list[dict[str, Any]]:
     """A steps, contacts or sources part: its title, then its items as a markdown list."""
     titles = structured.link_titles(message)
     numbered = message["kind"] == contract.KIND_STEPS
-    lines = [(f"{n}. " if numbered else "- ")
-             + "".join(_anchor(text, href) for text, href in structured.item_pieces(item, titles))
-             for n, item in enumerate(message["items"], 1)]
-    heading = [{"type": "TextBlock", "text": message["title"], "weight": "Bolder", "wrap": True}] if message.get("title") else []
+    lines = [
+        (f"{n}. " if numbered else "- ")
+        + "".join(_anchor(text, href) for text, href in structured.item_pieces(item, titles))
+        for n, item in enumerate(message["items"], 1)
+    ]
+    heading = (
+        [{"type": "TextBlock", "text": message["title"], "weight": "Bolder", "wrap": True}]
+        if message.get("title")
+        else []
+    )
     return [*heading, {"type": "TextBlock", "text": "\n".join(lines), "wrap": True}]
 
 
@@ -71,14 +78,34 @@ def record_form(record: IncidentRecord) -> dict[str, Any]:
     for field in record.fields:
         input_id = f"{RECORD_FIELD_PREFIX}{field.id}"
         if field.kind == "choice":
-            body.append({"type": "Input.ChoiceSet", "id": input_id, "label": field.label, "style": "compact",
-                         "choices": [{"title": o, "value": o} for o in field.options]})
+            body.append(
+                {
+                    "type": "Input.ChoiceSet",
+                    "id": input_id,
+                    "label": field.label,
+                    "style": "compact",
+                    "choices": [{"title": o, "value": o} for o in field.options],
+                }
+            )
         else:
-            body.append({"type": "Input.Text", "id": input_id, "label": field.label, "placeholder": field.hint,
-                         "isMultiline": field.kind == "long", "maxLength": MAX_FIELD_CHARS})
-    return {"type": "AdaptiveCard", "version": CARD_VERSION, "body": body,
-            "actions": [{"type": "Action.Submit", "title": record.texts["buttons"]["build"],
-                         "data": {RECORD_KEY: RECORD_MAKE}}]}
+            body.append(
+                {
+                    "type": "Input.Text",
+                    "id": input_id,
+                    "label": field.label,
+                    "placeholder": field.hint,
+                    "isMultiline": field.kind == "long",
+                    "maxLength": MAX_FIELD_CHARS,
+                }
+            )
+    return {
+        "type": "AdaptiveCard",
+        "version": CARD_VERSION,
+        "body": body,
+        "actions": [
+            {"type": "Action.Submit", "title": record.texts["buttons"]["build"], "data": {RECORD_KEY: RECORD_MAKE}}
+        ],
+    }
 
 
 MAX_FIELD_CHARS = 2000
@@ -86,8 +113,9 @@ MAX_FIELD_CHARS = 2000
 
 def adaptive_card(message: dict) -> dict[str, Any]:
     listed = structured.is_listed(message)
-    body: list[dict[str, Any]] = (_listed(message) if listed
-                                  else [{"type": "TextBlock", "text": message["text"], "wrap": True}])
+    body: list[dict[str, Any]] = (
+        _listed(message) if listed else [{"type": "TextBlock", "text": message["text"], "wrap": True}]
+    )
     record = render.incident_record()
     # A relative page link is no use in Teams: the record opens as a form in the card itself.
     links = [link for link in (structured.extra_links(message) if listed else message["links"]) if link != record.link]
@@ -95,8 +123,10 @@ def adaptive_card(message: dict) -> dict[str, Any]:
         body.append({"type": "TextBlock", "text": "\n".join(_link(link) for link in links), "wrap": True})
     if record.link in message["links"]:
         body.append(_row({"type": "Action.ShowCard", "title": record.texts["title"], "card": record_form(record)}))
-    body += [_row({"type": "Action.Submit", "title": button["title"], "data": {PAYLOAD_KEY: button["payload"]}})
-             for button in message["buttons"]]
+    body += [
+        _row({"type": "Action.Submit", "title": button["title"], "data": {PAYLOAD_KEY: button["payload"]}})
+        for button in message["buttons"]
+    ]
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

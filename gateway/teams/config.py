@@ -4,6 +4,7 @@ A half-configured bot (an app id without a tenant, a secret and a certificate at
 multi-tenant authority) stops the gateway with a Swedish message instead of failing on the
 first Teams call.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -37,7 +38,7 @@ class TeamsStrings:
     error: str
 
     @classmethod
-    def load(cls, path: Path = TEAMS_DIR / "strings.sv.yml") -> "TeamsStrings":
+    def load(cls, path: Path = TEAMS_DIR / "strings.sv.yml") -> TeamsStrings:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         missing = [k for k in _STRING_KEYS if not isinstance(data.get(k), str) or not data[k].strip()]
         if missing:
@@ -76,7 +77,9 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
             raise TeamsConfigError("LOTSEN_TEAMS_APP_ID saknas: ange botens app-id (Microsoft App ID).")
         return AgentAuthConfiguration(connection_name=SERVICE_CONNECTION, anonymous_allowed=settings.teams_anonymous)
     if not tenant:
-        raise TeamsConfigError("LOTSEN_TEAMS_TENANT_ID saknas: en bot med en klientorganisation behöver ert katalog-id.")
+        raise TeamsConfigError(
+            "LOTSEN_TEAMS_TENANT_ID saknas: en bot med en klientorganisation behöver ert katalog-id."
+        )
     if tenant.lower() in _SHARED_TENANTS:
         raise TeamsConfigError(
             f"LOTSEN_TEAMS_TENANT_ID={tenant} gäller flera organisationer: ange ert eget katalog-id (tenant id)."

@@ -6,6 +6,7 @@ the two icons. An IT administrator uploads the zip (docs/teams.md).
 
     python -m gateway.teams.package [--config teams/app.yml] [--out build/teams/paverkanslotsen-teams.zip]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ class AppConfig(BaseModel):
     accent_color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
 
     @classmethod
-    def load(cls, path: Path = APP_CONFIG) -> "AppConfig":
+    def load(cls, path: Path = APP_CONFIG) -> AppConfig:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
@@ -69,10 +70,12 @@ def _fill(node: Any, values: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_fill(v, values) for v in node]
     if isinstance(node, str):
+
         def value(match: re.Match) -> str:
             if match.group(1) not in values:
                 raise PackageError(f"{TEMPLATE.name}: okänd platshållare ${{{match.group(1)}}}.")
             return values[match.group(1)]
+
         return _PLACEHOLDER.sub(value, node)
     return node
 

@@ -3,12 +3,13 @@
 Checks the caller (gateway.teams.auth), then the activity's shape, and only then hands it to
 the Agents SDK's adapter – so a bad call gets a Swedish JSON error, never a 500.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import cast
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from microsoft_agents.activity import Activity, DeliveryModes
@@ -47,8 +48,10 @@ async def _activity(request: Request) -> Activity:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", errors.text("invalid_json")) from exc
     conversation = body.get("conversation") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not (
-        isinstance(conversation, dict) and isinstance(conversation.get("id"), str) and conversation["id"]
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("type"), str)
+        or not (isinstance(conversation, dict) and isinstance(conversation.get("id"), str) and conversation["id"])
     ):
         raise ApiError(422, "invalid_activity", errors.text("activity_without_type"))
     try:
@@ -63,8 +66,14 @@ async def _activity(request: Request) -> Activity:
 @router.post(
     "/api/messages",
     status_code=202,
-    responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
-               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    responses={
+        400: {"model": ErrorResponse},
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        413: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
 )
 async def messages(request: Request) -> Response:
     """One activity from Teams; the answer goes back to its serviceUrl (or in the body for expectReplies)."""

@@ -1,4 +1,5 @@
 """The whole assistant over real HTTP: trained model, real Rasa, real action server, gateway."""
+
 from __future__ import annotations
 
 import time
@@ -51,7 +52,11 @@ def test_gift_question_answers_gavor_with_source_and_chef(stack, kb):
     for expected in render.article_messages(kb, "gavor"):
         got = parts[expected["kind"]]
         assert _words(got["text"]) == _words(expected["text"])
-        assert (got["buttons"], got["links"], got["title"]) == (expected["buttons"], expected["links"], expected["title"])
+        assert (got["buttons"], got["links"], got["title"]) == (
+            expected["buttons"],
+            expected["links"],
+            expected["title"],
+        )
     assert [i["text"] for i in parts["steps"]["items"]] == list(kb.articles["gavor"].steps)
     contact_hrefs = [i["href"] for i in parts["contacts"]["items"] if i["href"]]
     assert contact_hrefs and all(h.startswith(("tel:", "mailto:", "https://")) for h in contact_hrefs)

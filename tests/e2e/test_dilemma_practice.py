@@ -1,5 +1,6 @@
 """Dilemma practice end to end through POST /api/chat (issue 18 §3): every choice of every
 case, and the next case after the last one."""
+
 from __future__ import annotations
 
 import pytest

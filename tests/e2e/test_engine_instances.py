@@ -1,6 +1,7 @@
 """`make run`'s default: two Rasa processes sharing the SQLite tracker store, the gateway keeping
 each conversation on one of them. A killed instance's conversations continue on the other;
 back after a restart, the instance reads what the other one wrote (its cache is not trusted)."""
+
 from __future__ import annotations
 
 import signal
@@ -23,9 +24,15 @@ def pair(tmp_path_factory):
     if not (ROOT / "models" / "lotsen.tar.gz").exists():
         pytest.fail("Ingen tränad modell: kör make test (den tränar först).")
     logs = tmp_path_factory.mktemp("pair-logs")
-    s = Stack(port=free_port(), rasa_ports=(free_port(), free_port()), actions_port=free_port(),
-              app_python=sys.executable, log_dir=logs, data_dir=tmp_path_factory.mktemp("pair-data"),
-              env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_ENGINE_TIMEOUT": "10"})
+    s = Stack(
+        port=free_port(),
+        rasa_ports=(free_port(), free_port()),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=logs,
+        data_dir=tmp_path_factory.mktemp("pair-data"),
+        env={"LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_ENGINE_TIMEOUT": "10"},
+    )
     start_or_show_logs(s, timeout=300)
     yield s
     s.stop()
@@ -55,8 +62,11 @@ def test_many_conversations_at_once_queue_in_the_gateway_and_every_turn_is_answe
     later turns into fallback answers) and each conversation has exactly its 3 turns stored."""
     from concurrent.futures import ThreadPoolExecutor
 
-    questions = ["Vad gör jag om jag blir erbjuden en gåva?", "Jag har blivit hotad av en klient",
-                 "Ska jag polisanmäla hotet?"]
+    questions = [
+        "Vad gör jag om jag blir erbjuden en gåva?",
+        "Jag har blivit hotad av en klient",
+        "Ska jag polisanmäla hotet?",
+    ]
 
     def conversation(session: str) -> list[str]:
         # Threads, not asyncio: the widget tests' Playwright keeps an event loop in this thread.

@@ -1,4 +1,5 @@
 """Faults survived: the action server down, and Rasa restarted in the middle of a conversation."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -30,8 +31,9 @@ def test_action_server_down_gateway_answers_from_knowledge_base(stack, kb):
 
 def session_starts(stack, session: str) -> int:
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
-        return db.execute("select count(*) from events where sender_id = ? and type_name = 'session_started'",
-                          (session,)).fetchone()[0]
+        return db.execute(
+            "select count(*) from events where sender_id = ? and type_name = 'session_started'", (session,)
+        ).fetchone()[0]
 
 
 def test_rasa_restarted_mid_conversation_continues_from_the_store(stack):
@@ -43,5 +45,7 @@ def test_rasa_restarted_mid_conversation_continues_from_the_store(stack):
     # The same conversation went on: the engine loaded it from the store instead of starting anew.
     assert session_starts(stack, session) == 1
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
-        users = db.execute("select count(*) from events where sender_id = ? and type_name = 'user'", (session,)).fetchone()[0]
+        users = db.execute(
+            "select count(*) from events where sender_id = ? and type_name = 'user'", (session,)
+        ).fetchone()[0]
     assert users == 2

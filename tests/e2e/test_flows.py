@@ -1,5 +1,6 @@
 """Guided conversations end to end, through POST /api/chat only: each flow is completed by
 clicking the button payloads the assistant offered, as the widget does."""
+
 from __future__ import annotations
 
 import itertools
@@ -34,8 +35,9 @@ class Chat:
         if self.last["late_answer"]:
             # Danger right now: the 112 answer at once, then the engine's answer to the same
             # turn, shown below it as the widget does (docs/adr/0003-…).
-            late = httpx.post(f"{self.stack.url}/api/chat/late-answer", json={"session_id": self.session},
-                              timeout=30).json()
+            late = httpx.post(
+                f"{self.stack.url}/api/chat/late-answer", json={"session_id": self.session}, timeout=30
+            ).json()
             assert late["engine"] == "rasa" and late["late_answer"] is False, late
             self.last = {**self.last, "messages": self.last["messages"] + late["messages"]}
         else:
@@ -99,8 +101,12 @@ def test_threat_not_in_danger_leads_to_next_steps_as_topic_buttons(stack):
     chat = Chat(stack, "threat-no")
     assert chat.say("En klient skrev i ett mejl att han vet var jag bor")["topic"] == "hot"
     chat.click('"in_danger": "nej"')
-    assert [b["payload"] for b in chat.buttons()][:4] == ["/dokumentera", "/informera_chef", "/polisanmalan",
-                                                          "/stod_efter_handelse"]
+    assert [b["payload"] for b in chat.buttons()][:4] == [
+        "/dokumentera",
+        "/informera_chef",
+        "/polisanmalan",
+        "/stod_efter_handelse",
+    ]
     assert chat.click("/polisanmalan")["topic"] == "polisanmalan"
 
 
@@ -134,10 +140,19 @@ def test_colleague_suspicion_says_do_not_investigate_and_offers_the_whistleblowi
 def test_manager_ticks_off_the_checklist_with_buttons(stack, flows):
     checklist = flows.flows["manager_checklist"]
     chat = Chat(stack, "checklist")
-    assert chat.say("Jag är chef och en medarbetare har blivit hotad, vad ska jag göra?")["topic"] == "chef_stod_medarbetare"
+    assert (
+        chat.say("Jag är chef och en medarbetare har blivit hotad, vad ska jag göra?")["topic"]
+        == "chef_stod_medarbetare"
+    )
     chat.click("/manager_checklist")
-    answers = {"check_safety": "klart", "check_support": "klart", "check_documentation": "klart",
-               "check_reports": "senare", "check_police": "ej_aktuellt", "check_followup": "klart"}
+    answers = {
+        "check_safety": "klart",
+        "check_support": "klart",
+        "check_documentation": "klart",
+        "check_reports": "senare",
+        "check_police": "ej_aktuellt",
+        "check_followup": "klart",
+    }
     for slot, value in answers.items():
         assert checklist.questions[slot].text in chat.texts()
         chat.click(f'"{slot}": "{value}"')

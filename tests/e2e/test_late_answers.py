@@ -5,6 +5,7 @@ No clock decides anything here: the order of events does. The gateway's answer a
 the engine process is stopped and before the engine has stored the turn; the late answer
 arrives only after the engine was let go, and holds what the engine says to the same message.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,9 @@ def words(text: str) -> str:
 
 def stored_user_turns(stack, session: str) -> int:
     with sqlite3.connect(stack.data_dir / "tracker.db") as db:
-        return db.execute("select count(*) from events where sender_id = ? and type_name = 'user'",
-                          (session,)).fetchone()[0]
+        return db.execute(
+            "select count(*) from events where sender_id = ? and type_name = 'user'", (session,)
+        ).fetchone()[0]
 
 
 def signal_engine(stack, sig: int) -> None:
@@ -70,15 +72,22 @@ def test_frozen_engine_the_112_answer_comes_at_once_and_the_engine_answer_follow
 
     # What the engine says to the same message in a conversation of its own, minus what the
     # immediate answer already showed, is exactly what arrived late.
-    direct, _ = contract.decode_answer(httpx.post(
-        f"{stack.rasa_url}{contract.WEBHOOK_PATH}",
-        json={"sender": f"e2e-late-ref-{uuid.uuid4().hex[:12]}", "message": DANGER}, timeout=60).json())
+    direct, _ = contract.decode_answer(
+        httpx.post(
+            f"{stack.rasa_url}{contract.WEBHOOK_PATH}",
+            json={"sender": f"e2e-late-ref-{uuid.uuid4().hex[:12]}", "message": DANGER},
+            timeout=60,
+        ).json()
+    )
     shown = {words(m["text"]) for m in body["messages"]}
     expected = [words(m["text"]) for m in direct if words(m["text"]) not in shown]
     assert expected and [words(m["text"]) for m in late["body"]["messages"]] == expected
     assert late["body"]["topic"] == "polisanmalan"
     # The engine handled the turn once, and the conversation goes on with it.
     assert stored_user_turns(stack, session) == 1
-    following = httpx.post(f"{stack.url}/api/chat", json={"session_id": session, "text": "Vad gör jag om jag blir erbjuden en gåva?"},
-                           timeout=60).json()
+    following = httpx.post(
+        f"{stack.url}/api/chat",
+        json={"session_id": session, "text": "Vad gör jag om jag blir erbjuden en gåva?"},
+        timeout=60,
+    ).json()
     assert following["engine"] == "rasa" and following["topic"] == "gavor"

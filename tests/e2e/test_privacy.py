@@ -7,6 +7,7 @@ text starting with "/" (through the gateway and straight to Rasa), an action tha
 forged entities. Once with the shared stack's logs in files (no terminal), once with
 `make run`'s own command and logging on a pseudo-terminal.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,14 +18,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest
 
 from knowledge import contract
-
 from tests.conftest import CRASH_MARKER, ROOT, SLOW_MARKER, free_port
 from tests.unit.test_redact import PNR10
 
@@ -37,9 +37,11 @@ SECRETS = {
     "adress": "Hotvägen 14",
     "namn": "Zlatan Jovanovic",
 }
-MESSAGE = (f"Klienten som heter {SECRETS['namn']} ({SECRETS['personnummer']}) ringer mig på "
-           f"{SECRETS['telefon']}, mejlar {SECRETS['e-post']} och säger att han vet att jag bor på "
-           f"{SECRETS['adress']}. Vad gör jag?")
+MESSAGE = (
+    f"Klienten som heter {SECRETS['namn']} ({SECRETS['personnummer']}) ringer mig på "
+    f"{SECRETS['telefon']}, mejlar {SECRETS['e-post']} och säger att han vet att jag bor på "
+    f"{SECRETS['adress']}. Vad gör jag?"
+)
 
 
 def ask(stack, session: str, **body) -> dict:
@@ -66,8 +68,9 @@ def give_up_on_rasa(rest: str, session: str, logged: Callable[[], str]) -> None:
     action server, whatever the machine's load; Rasa then logs the cancelled turn."""
     for attempt in range(3):
         with pytest.raises(httpx.TimeoutException):
-            httpx.post(rest, json={"sender": f"{session}-{attempt}", "message": f"{SLOW_MARKER} {MESSAGE}"},
-                       timeout=1.5)
+            httpx.post(
+                rest, json={"sender": f"{session}-{attempt}", "message": f"{SLOW_MARKER} {MESSAGE}"}, timeout=1.5
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if TIMEOUT_RECORD in logged():
@@ -109,13 +112,17 @@ def assert_nothing_written(texts: dict[str, str]) -> None:
 
 
 def written_files(directory: Path) -> dict[str, str]:
-    return {str(p.relative_to(directory)): p.read_bytes().decode("utf-8", "replace")
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(directory)): p.read_bytes().decode("utf-8", "replace")
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_no_path_puts_personal_data_in_a_log_or_file(stack, kb):
-    answers = every_path(stack.url, stack.rasa_url, "e2e-paths",
-                         lambda: "\n".join(written_files(stack.log_dir).values()))
+    answers = every_path(
+        stack.url, stack.rasa_url, "e2e-paths", lambda: "\n".join(written_files(stack.log_dir).values())
+    )
     assert all(a["engine"] == "rasa" for a in answers), [a["engine"] for a in answers]
     # The failing action answered from the knowledge base instead of failing the turn.
     crash = " ".join(m["text"] for m in answers[3]["messages"])
@@ -129,13 +136,24 @@ def test_no_path_puts_personal_data_in_a_log_or_file(stack, kb):
 def test_make_run_on_a_terminal_writes_no_personal_data(tmp_path):
     """`make run`'s command, its children on a pseudo-terminal: Rasa's console format."""
     ports = {"--port": free_port(), "--rasa-port": free_port(), "--actions-port": free_port()}
-    env = {**os.environ, "LOTSEN_DATA_DIR": str(tmp_path / "data"), "LOTSEN_ENGINE_INSTANCES": "1",
-           "LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER,
-           "LOTSEN_TEST_SLOW_MARKER": SLOW_MARKER}
+    env = {
+        **os.environ,
+        "LOTSEN_DATA_DIR": str(tmp_path / "data"),
+        "LOTSEN_ENGINE_INSTANCES": "1",
+        "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+        "LOTSEN_TEST_CRASH_MARKER": CRASH_MARKER,
+        "LOTSEN_TEST_SLOW_MARKER": SLOW_MARKER,
+    }
     controller, worker = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tools.stack", *(str(x) for kv in ports.items() for x in kv),
-                             "--engine-instances", "1"], cwd=ROOT, env=env, stdin=worker, stdout=worker,
-                            stderr=worker, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tools.stack", *(str(x) for kv in ports.items() for x in kv), "--engine-instances", "1"],
+        cwd=ROOT,
+        env=env,
+        stdin=worker,
+        stdout=worker,
+        stderr=worker,
+        start_new_session=True,
+    )
     os.close(worker)
     output = bytearray()
 
@@ -157,8 +175,12 @@ def test_make_run_on_a_terminal_writes_no_personal_data(tmp_path):
         while "svarar på".encode() not in output:
             assert proc.poll() is None and time.monotonic() < deadline, output.decode("utf-8", "replace")[-3000:]
             time.sleep(0.5)
-        every_path(gateway, f"http://127.0.0.1:{ports['--rasa-port']}", "e2e-tty",
-                   lambda: bytes(output).decode("utf-8", "replace"))
+        every_path(
+            gateway,
+            f"http://127.0.0.1:{ports['--rasa-port']}",
+            "e2e-tty",
+            lambda: bytes(output).decode("utf-8", "replace"),
+        )
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=60)

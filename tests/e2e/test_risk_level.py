@@ -1,6 +1,7 @@
 """The manager's risk level end to end through POST /api/chat (issue 18 §2): every answer of
 every question, each of the four levels, acute danger, a question and an emergency in the
 middle, and stopping."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,7 +40,10 @@ def answer(chat: Chat, flow, answers: dict) -> None:
 
 # Each option of each question at least once, each level reached.
 PATHS = [
-    ({"risk_concrete": "konkret", "risk_repeated": "forsta", "risk_private": "nej", "risk_capacity": "ja"}, "mycket_hog"),
+    (
+        {"risk_concrete": "konkret", "risk_repeated": "forsta", "risk_private": "nej", "risk_capacity": "ja"},
+        "mycket_hog",
+    ),
     ({"risk_concrete": "vagt", "risk_repeated": "upprepat", "risk_private": "ja", "risk_capacity": "ja"}, "mycket_hog"),
     ({"risk_concrete": "konkret", "risk_repeated": "upprepat", "risk_private": "nej", "risk_capacity": "nej"}, "hog"),
     ({"risk_concrete": "dolt", "risk_repeated": "forsta", "risk_private": "vet_inte", "risk_capacity": "nej"}, "medel"),
@@ -75,7 +79,9 @@ def test_a_question_in_between_is_answered_and_the_question_asked_again(stack, f
     chat.say("Hur gör jag en polisanmälan?")
     assert chat.has(kb.articles["polisanmalan"].summary)
     assert flow.questions["risk_concrete"].text in chat.texts()
-    answer(chat, flow, {"risk_concrete": "vagt", "risk_repeated": "forsta", "risk_private": "nej", "risk_capacity": "nej"})
+    answer(
+        chat, flow, {"risk_concrete": "vagt", "risk_repeated": "forsta", "risk_private": "nej", "risk_capacity": "nej"}
+    )
     assert chat.has(flow.extra["verdicts"]["lag"]["title"])
 
 

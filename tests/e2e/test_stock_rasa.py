@@ -2,6 +2,7 @@
 same answers as the patched engine. A second stack runs beside the shared one; the answer
 tests of test_assistant.py run against it, and the same turns sent to both stacks must get
 the same answers (docs/adr/0004-rasa-patches.md)."""
+
 from __future__ import annotations
 
 import sys
@@ -32,13 +33,23 @@ TEXTS = [
 def stock_stack(tmp_path_factory):
     from tools.stack import Stack
 
-    s = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
-              log_dir=tmp_path_factory.mktemp("stock-logs"), data_dir=tmp_path_factory.mktemp("stock-data"),
-              # Stock Rasa needs several times the CPU per turn: on a busy machine a turn would
-              # run into the 3 s engine timeout and be answered from the knowledge base instead.
-              # Parity is about the answers, so it gets time.
-              env={"LOTSEN_STOCK_RASA": "1", "LOTSEN_RATE_LIMIT_PER_MINUTE": "0", "LOTSEN_ENGINE_TIMEOUT": "25",
-                   "LOTSEN_LATE_ANSWER_TIMEOUT": "25"})
+    s = Stack(
+        port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=tmp_path_factory.mktemp("stock-logs"),
+        data_dir=tmp_path_factory.mktemp("stock-data"),
+        # Stock Rasa needs several times the CPU per turn: on a busy machine a turn would
+        # run into the 3 s engine timeout and be answered from the knowledge base instead.
+        # Parity is about the answers, so it gets time.
+        env={
+            "LOTSEN_STOCK_RASA": "1",
+            "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+            "LOTSEN_ENGINE_TIMEOUT": "25",
+            "LOTSEN_LATE_ANSWER_TIMEOUT": "25",
+        },
+    )
     start_or_show_logs(s, timeout=300)
     yield s
     s.stop()
@@ -54,12 +65,16 @@ def test_the_switch_starts_stock_rasa(stock_stack, stack):
     assert "tensorflow" not in mapped_files(stack.processes["rasa"].pid)
 
 
-@pytest.mark.parametrize("answer_test", [
-    test_assistant.test_gift_question_answers_gavor_with_source_and_chef,
-    test_assistant.test_threat_and_emergency_through_the_engine,
-    test_assistant.test_new_situations_reach_the_article_that_answers_them,
-    test_assistant.test_suicide_threat_over_a_decision_gets_112_first_then_the_pressure_article,
-], ids=lambda test: test.__name__)
+@pytest.mark.parametrize(
+    "answer_test",
+    [
+        test_assistant.test_gift_question_answers_gavor_with_source_and_chef,
+        test_assistant.test_threat_and_emergency_through_the_engine,
+        test_assistant.test_new_situations_reach_the_article_that_answers_them,
+        test_assistant.test_suicide_threat_over_a_decision_gets_112_first_then_the_pressure_article,
+    ],
+    ids=lambda test: test.__name__,
+)
 def test_the_answer_tests_pass_on_stock_rasa(stock_stack, kb, answer_test):
     answer_test(stock_stack, kb)
 
@@ -81,8 +96,10 @@ def conversation(stack, session: str) -> list[dict]:
 
 
 def without_payloads(answers: list[dict]) -> list[dict]:
-    return [{**a, "messages": [{**m, "buttons": [b.get("title") for b in m.get("buttons", [])]}
-                               for m in a["messages"]]} for a in answers]
+    return [
+        {**a, "messages": [{**m, "buttons": [b.get("title") for b in m.get("buttons", [])]} for m in a["messages"]]}
+        for a in answers
+    ]
 
 
 def test_stock_and_patched_rasa_answer_a_conversation_alike(stock_stack, stack):

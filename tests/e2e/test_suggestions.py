@@ -1,5 +1,6 @@
 """Never a dead end, over the real stack: an in-scope question the classifier rejects gets the
 search's topics as buttons; a clearly out-of-scope one still gets the out-of-scope answer."""
+
 from __future__ import annotations
 
 import httpx
@@ -40,8 +41,9 @@ def test_rejected_in_scope_question_gets_topic_buttons(stack, kb):
     assert [b["payload"] for b in first["buttons"]] == [f"/{t}" for t in body["suggestions"]]
     # A button is an ordinary topic payload: it answers with the article.
     chosen = body["suggestions"][0]
-    r = httpx.post(f"{stack.url}/api/chat", json={"session_id": "e2e-ned-gateway-01", "payload": f"/{chosen}"},
-                   timeout=30)
+    r = httpx.post(
+        f"{stack.url}/api/chat", json={"session_id": "e2e-ned-gateway-01", "payload": f"/{chosen}"}, timeout=30
+    )
     assert r.status_code == 200 and r.json()["topic"] == chosen
 
 

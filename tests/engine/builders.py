@@ -3,6 +3,7 @@
 A turn is built from what an action really sent (its dispatcher messages become the bot events
 the next action reads), so the tests chain real actions the way the engine does.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,14 +22,19 @@ def user_event(intent: str, text: str | None = None, entities: dict[str, Any] | 
     ents = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
     if text is None:
         text = f"/{intent}" + (json.dumps(entities) if entities else "")
-    return {"event": "user", "text": text,
-            "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "entities": ents, "text": text}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "entities": ents, "text": text},
+    }
 
 
 def bot_events(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Dispatcher messages → the bot events Rasa stores (text, buttons, custom payload)."""
-    return [{"event": "bot", "text": m.get("text"),
-             "data": {"buttons": m.get("buttons"), "custom": m.get("custom")}} for m in messages]
+    return [
+        {"event": "bot", "text": m.get("text"), "data": {"buttons": m.get("buttons"), "custom": m.get("custom")}}
+        for m in messages
+    ]
 
 
 class Conversation:
@@ -40,7 +46,9 @@ class Conversation:
         self.active_loop: str | None = None
         self.latest: dict[str, Any] = {}
 
-    def say(self, intent: str, text: str | None = None, entities: dict[str, Any] | None = None, **slots) -> "Conversation":
+    def say(
+        self, intent: str, text: str | None = None, entities: dict[str, Any] | None = None, **slots
+    ) -> Conversation:
         event = user_event(intent, text, entities)
         self.events.append(event)
         self.latest = {**event["parse_data"], "intent_ranking": []}
@@ -49,10 +57,15 @@ class Conversation:
         return self
 
     def tracker(self) -> Tracker:
-        return Tracker.from_dict({
-            "sender_id": "test-conversation", "slots": dict(self.slots), "latest_message": self.latest,
-            "events": [dict(e) for e in self.events], "active_loop": {"name": self.active_loop} if self.active_loop else {},
-        })
+        return Tracker.from_dict(
+            {
+                "sender_id": "test-conversation",
+                "slots": dict(self.slots),
+                "latest_message": self.latest,
+                "events": [dict(e) for e in self.events],
+                "active_loop": {"name": self.active_loop} if self.active_loop else {},
+            }
+        )
 
     def run(self, action) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Run an action on the conversation; its messages and slot events are applied."""

@@ -1,4 +1,5 @@
 """Engine-side fixtures: rasa-sdk trackers built from plain dicts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,9 @@ def tracker_for(intent: str, text: str = "", ranking=None, emergency=None, slots
     latest = {"intent": {"name": intent, "confidence": 1.0}, "text": text, "intent_ranking": ranking or []}
     if emergency:
         latest["emergency"] = emergency
-    return Tracker.from_dict({"sender_id": "test-session", "slots": slots or {}, "latest_message": latest,
-                              "events": [], "active_loop": {}})
+    return Tracker.from_dict(
+        {"sender_id": "test-session", "slots": slots or {}, "latest_message": latest, "events": [], "active_loop": {}}
+    )
 
 
 def run_action(action, tracker: Tracker):

@@ -4,6 +4,7 @@ Actions (actions/reply.py) → rasa_sdk's dispatcher → Rasa's bot utterances �
 (bot/channel.py) → JSON → knowledge.contract.decode_answer, as in the running engine, with
 Rasa's own conversion of an action's message into an utterance.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,16 +32,34 @@ def test_messages_and_metadata_arrive_as_sent():
     kb = knowledge_base()
     messages = [*render.article_messages(kb, "hot", emergency=True), role_question(kb)]
     # A text with blank lines stays one message (Rasa's REST channel split it).
-    messages.append(render.message("Första stycket.\n\nAndra stycket.", links=[{"title": "Brå", "url": "https://bra.se"}]))
+    messages.append(
+        render.message("Första stycket.\n\nAndra stycket.", links=[{"title": "Brå", "url": "https://bra.se"}])
+    )
     dispatcher = CollectingDispatcher()
-    reply.send(dispatcher, messages, topic="hot", emergency=True, suggestions=["akut_fara"], audience="chef",
-               feedback={"topic": "hot", "helpful": True}, ranking=["hot"], unanswered="unsure",
-               nlu={"intent": "nlu_fallback", "ranking": [["hot", 0.4]]})
+    reply.send(
+        dispatcher,
+        messages,
+        topic="hot",
+        emergency=True,
+        suggestions=["akut_fara"],
+        audience="chef",
+        feedback={"topic": "hot", "helpful": True},
+        ranking=["hot"],
+        unanswered="unsure",
+        nlu={"intent": "nlu_fallback", "ranking": [["hot", 0.4]]},
+    )
     decoded, meta = contract.decode_answer(through_the_engine(dispatcher))
     assert decoded == messages
-    assert meta == {"topic": "hot", "emergency": True, "suggestions": ["akut_fara"], "audience": "chef",
-                    "feedback": {"topic": "hot", "helpful": True}, "ranking": ["hot"], "unanswered": "unsure",
-                    "nlu": {"intent": "nlu_fallback", "ranking": [["hot", 0.4]]}}
+    assert meta == {
+        "topic": "hot",
+        "emergency": True,
+        "suggestions": ["akut_fara"],
+        "audience": "chef",
+        "feedback": {"topic": "hot", "helpful": True},
+        "ranking": ["hot"],
+        "unanswered": "unsure",
+        "nlu": {"intent": "nlu_fallback", "ranking": [["hot", 0.4]]},
+    }
 
 
 def test_a_turn_with_several_sends_keeps_all_messages_and_the_last_metadata():

@@ -1,4 +1,5 @@
 """Suspicion about a colleague: never investigate yourself; the channel depends on the chef."""
+
 from __future__ import annotations
 
 from actions.flows import flow_action
@@ -7,8 +8,11 @@ from tests.engine.builders import Conversation, meta, texts
 
 
 def outcome(route: str):
-    return Conversation(slots={"suspicion_route": route}).say("colleague_suspicion", entities={"suspicion_route": route}) \
+    return (
+        Conversation(slots={"suspicion_route": route})
+        .say("colleague_suspicion", entities={"suspicion_route": route})
         .run(flow_action("action_colleague_suspicion_outcome"))[0]
+    )
 
 
 def test_every_route_starts_with_do_not_investigate_yourself():

@@ -1,4 +1,5 @@
 """Dilemma practice: the case with its choices, then why, the rule, the article and the next case."""
+
 from __future__ import annotations
 
 from actions.dilemma_practice import ActionDilemmaPractice, dilemmas
@@ -9,8 +10,9 @@ def test_without_a_case_the_first_case_is_shown_with_its_choices():
     case = dilemmas().cases[0]
     messages, _ = Conversation().say("dilemma_practice", "ge mig ett dilemma").run(ActionDilemmaPractice())
     assert case.text in texts(messages)[0]
-    assert payloads(messages) == [f'/dilemma_practice{{"dilemma_case": "{case.id}", "dilemma_choice": "{c.id}"}}'
-                                  for c in case.choices]
+    assert payloads(messages) == [
+        f'/dilemma_practice{{"dilemma_case": "{case.id}", "dilemma_choice": "{c.id}"}}' for c in case.choices
+    ]
     assert meta(messages)["topic"] == case.topic
 
 

@@ -1,4 +1,5 @@
 """The engine's emergency override: danger words route to akut_fara, whatever the classifier said."""
+
 from __future__ import annotations
 
 from rasa.shared.nlu.training_data.message import Message

@@ -1,4 +1,5 @@
 """Unsure or out of scope: suggestions as buttons, never a guess."""
+
 from __future__ import annotations
 
 from actions.fallback import ActionOutOfScope, ActionSuggestTopics
@@ -30,8 +31,12 @@ def test_low_confidence_offers_three_likeliest_topics(run, tracker):
 
 def test_out_of_scope_explains_and_offers_quick_help(run, tracker):
     kb = knowledge_base()
-    ranking = [{"name": "out_of_scope", "confidence": 0.7}, {"name": "greet", "confidence": 0.1},
-               {"name": "bisysslor", "confidence": 0.08}, {"name": "hot", "confidence": 0.02}]
+    ranking = [
+        {"name": "out_of_scope", "confidence": 0.7},
+        {"name": "greet", "confidence": 0.1},
+        {"name": "bisysslor", "confidence": 0.08},
+        {"name": "hot", "confidence": 0.02},
+    ]
     messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "när är lönen?", ranking=ranking))
     assert messages[0]["text"] == kb.phrases["out_of_scope"]
     meta = turn_meta(messages)

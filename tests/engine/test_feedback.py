@@ -1,4 +1,5 @@
 """Feedback: "Hjälpte svaret?" buttons carry the topic; the answer goes out in the custom payload."""
+
 from __future__ import annotations
 
 from actions.feedback import ActionFeedback
@@ -12,8 +13,10 @@ def test_every_ordinary_answer_ends_with_the_feedback_question_for_its_topic():
     kb = knowledge_base()
     messages, _ = Conversation(slots={"role": "medarbetare"}).say("jav", "Vad är jäv?").run(ActionAnswerTopic())
     assert texts(messages)[-1] == kb.phrases["feedback_question"]
-    assert payloads(messages)[-2:] == ['/feedback{"helpful": "ja", "feedback_topic": "jav"}',
-                                       '/feedback{"helpful": "nej", "feedback_topic": "jav"}']
+    assert payloads(messages)[-2:] == [
+        '/feedback{"helpful": "ja", "feedback_topic": "jav"}',
+        '/feedback{"helpful": "nej", "feedback_topic": "jav"}',
+    ]
 
 
 def test_no_feedback_question_after_an_emergency():
@@ -23,21 +26,26 @@ def test_no_feedback_question_after_an_emergency():
 
 
 def test_a_click_is_sent_for_the_statistics_with_its_topic():
-    messages, events = Conversation().say("feedback", entities={"helpful": "ja", "feedback_topic": "gavor"}) \
-        .run(ActionFeedback())
+    messages, events = (
+        Conversation().say("feedback", entities={"helpful": "ja", "feedback_topic": "gavor"}).run(ActionFeedback())
+    )
     assert meta(messages)["feedback"] == {"topic": "gavor", "helpful": True}
     assert meta(messages)["topic"] is None  # a thank-you is not an answer about the topic
     assert events == []
 
 
 def test_no_offers_a_simpler_answer_or_a_human():
-    messages, _ = Conversation().say("feedback", entities={"helpful": "nej", "feedback_topic": "hot"}).run(ActionFeedback())
+    messages, _ = (
+        Conversation().say("feedback", entities={"helpful": "nej", "feedback_topic": "hot"}).run(ActionFeedback())
+    )
     assert meta(messages)["feedback"] == {"topic": "hot", "helpful": False}
     assert payloads(messages) == ["/followup_simpler", "/handoff"]
 
 
 def test_an_unknown_topic_never_reaches_the_statistics():
-    messages, _ = Conversation().say("feedback", entities={"helpful": "ja", "feedback_topic": "<script>"}).run(ActionFeedback())
+    messages, _ = (
+        Conversation().say("feedback", entities={"helpful": "ja", "feedback_topic": "<script>"}).run(ActionFeedback())
+    )
     assert meta(messages)["feedback"] == {"topic": None, "helpful": True}
 
 

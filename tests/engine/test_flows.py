@@ -1,4 +1,5 @@
 """Every guided flow is wired the same way: data, domain, rules and actions agree."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,11 @@ def test_the_flows_name_existing_topics_and_channels():
 @pytest.fixture(scope="module")
 def importer() -> FlowsImporter:
     """The training data as `rasa train` reads it (bot/config.yml names this importer)."""
-    return FlowsImporter(str(ROOT / "bot" / "config.yml"), str(ROOT / "bot" / "domain"),
-                         [str(ROOT / "nlu_data"), str(ROOT / "bot" / "rules")])
+    return FlowsImporter(
+        str(ROOT / "bot" / "config.yml"),
+        str(ROOT / "bot" / "domain"),
+        [str(ROOT / "nlu_data"), str(ROOT / "bot" / "rules")],
+    )
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -69,13 +73,20 @@ def test_every_action_the_domain_names_is_served(importer, registered):
 def test_rules_start_the_flow_give_the_outcome_and_leave_it_on_an_emergency(flow, importer):
     rules = flow_data().flows[flow].rasa_rules()
     steps = [[next(iter(s.items())) for s in r["steps"]] for r in rules]
-    assert [("intent", flow), ("action", "action_start_flow"), ("action", f"{flow}_form"),
-            ("active_loop", f"{flow}_form")] in steps
+    assert [
+        ("intent", flow),
+        ("action", "action_start_flow"),
+        ("action", f"{flow}_form"),
+        ("active_loop", f"{flow}_form"),
+    ] in steps
     assert any(s[0] == ("action", f"{flow}_form") and s[-1] == ("action", f"action_{flow}_outcome") for s in steps)
     emergency = [r for r in rules if r.get("condition") == [{"active_loop": f"{flow}_form"}]]
     assert [next(iter(s.items())) for s in emergency[0]["steps"]] == [
-        ("intent", "akut_fara"), ("action", "action_answer_topic"), ("action", "action_deactivate_loop"),
-        ("active_loop", None)]
+        ("intent", "akut_fara"),
+        ("action", "action_answer_topic"),
+        ("action", "action_deactivate_loop"),
+        ("active_loop", None),
+    ]
     trained = {step.block_name for step in importer.get_stories().story_steps}
     assert {rule["rule"] for rule in rules} <= trained
 

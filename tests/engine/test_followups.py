@@ -1,4 +1,5 @@
 """Follow-ups about the current topic: what if, simpler, read more, whom to call."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -53,7 +54,9 @@ def test_explain_simpler_uses_the_current_topic():
     c = Conversation()
     c.say("mutor", "någon försökte muta mig").run(ActionAnswerTopic())
     messages, _ = c.say("followup_simpler", "kan du förklara enklare?").run(ActionFollowupSimpler())
-    assert texts(messages) == [f"{kb.phrases['simpler_intro'].format(title=kb.articles['mutor'].title)}\n{kb.articles['mutor'].simple}"]
+    assert texts(messages) == [
+        f"{kb.phrases['simpler_intro'].format(title=kb.articles['mutor'].title)}\n{kb.articles['mutor'].simple}"
+    ]
     assert meta(messages)["topic"] == "mutor"
 
 

@@ -1,4 +1,5 @@
 """The gift assessment: typed and clicked answers, and a verdict with reason, next step and sources."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,17 +22,24 @@ def extracted(text: str, intent: str = "gavor", requested: str = "gift_giver", *
     return asyncio.run(flow_action("validate_gift_assessment_form").get_extraction_events(None, c.tracker(), {}))
 
 
-@pytest.mark.parametrize("text, requested, intent, expected", [
-    ("en leverantör", "gift_giver", "gavor", {"gift_giver": "leverantor"}),
-    ("Det är en anhörig till en brukare", "gift_giver", "gavor", {"gift_giver": "brukare_anhorig"}),
-    ("ett presentkort från en leverantör", "gift_giver", "gavor",
-     {"gift_giver": "leverantor", "gift_kind": "pengar_presentkort_rabatt"}),
-    ("ja", "gift_case", "affirm", {"gift_case": "ja"}),
-    ("nej", "gift_case", "deny", {"gift_case": "nej"}),
-    ("vet inte riktigt", "gift_case", "deny", {"gift_case": "vet_inte"}),
-    ("vad är jäv?", "gift_giver", "jav", {}),
-    ("ja", "gift_giver", "affirm", {}),
-])
+@pytest.mark.parametrize(
+    "text, requested, intent, expected",
+    [
+        ("en leverantör", "gift_giver", "gavor", {"gift_giver": "leverantor"}),
+        ("Det är en anhörig till en brukare", "gift_giver", "gavor", {"gift_giver": "brukare_anhorig"}),
+        (
+            "ett presentkort från en leverantör",
+            "gift_giver",
+            "gavor",
+            {"gift_giver": "leverantor", "gift_kind": "pengar_presentkort_rabatt"},
+        ),
+        ("ja", "gift_case", "affirm", {"gift_case": "ja"}),
+        ("nej", "gift_case", "deny", {"gift_case": "nej"}),
+        ("vet inte riktigt", "gift_case", "deny", {"gift_case": "vet_inte"}),
+        ("vad är jäv?", "gift_giver", "jav", {}),
+        ("ja", "gift_giver", "affirm", {}),
+    ],
+)
 def test_typed_answers_are_read_from_cues_and_yes_no(text, requested, intent, expected):
     assert {e["name"]: e["value"] for e in extracted(text, intent, requested)} == expected
 
@@ -62,7 +70,11 @@ def test_starting_again_forgets_old_answers_but_keeps_the_clicked_one():
 
 
 def verdict(answers):
-    messages, events = Conversation(slots=answers).say("gift_assessment", entities={}).run(flow_action("action_gift_assessment_outcome"))
+    messages, events = (
+        Conversation(slots=answers)
+        .say("gift_assessment", entities={})
+        .run(flow_action("action_gift_assessment_outcome"))
+    )
     return messages, events
 
 

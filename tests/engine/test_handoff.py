@@ -1,4 +1,5 @@
 """Hand-off: the organisation's people, how and when to reach them, the current topic's first."""
+
 from __future__ import annotations
 
 from actions.handoff import ActionHandoff

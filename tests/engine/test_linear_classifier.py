@@ -1,4 +1,5 @@
 """LinearIntentClassifier with Rasa's real tokenizer, featurizer and model storage."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,12 +14,27 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.linear_classifier import LinearIntentClassifier
 
 EXAMPLES = {
-    "gavor": ["får jag ta emot en gåva", "leverantören gav mig ett presentkort", "blommor från en klient",
-              "julklapp från leverantör", "en anhörig vill ge mig choklad"],
-    "jav": ["ärendet gäller min kusin", "är jag jävig", "min sambo äger företaget",
-            "jäv i nämnden", "jag känner sökanden privat"],
-    "out_of_scope": ["när kommer lönen", "skrivaren är trasig", "vad blir det för väder",
-                     "hur bokar jag ett mötesrum", "berätta en vits"],
+    "gavor": [
+        "får jag ta emot en gåva",
+        "leverantören gav mig ett presentkort",
+        "blommor från en klient",
+        "julklapp från leverantör",
+        "en anhörig vill ge mig choklad",
+    ],
+    "jav": [
+        "ärendet gäller min kusin",
+        "är jag jävig",
+        "min sambo äger företaget",
+        "jäv i nämnden",
+        "jag känner sökanden privat",
+    ],
+    "out_of_scope": [
+        "när kommer lönen",
+        "skrivaren är trasig",
+        "vad blir det för väder",
+        "hur bokar jag ett mötesrum",
+        "berätta en vits",
+    ],
 }
 CONFIG = {"ranking_length": 2}
 
@@ -33,7 +49,10 @@ def parts(tmp_path):
         CountVectorsFeaturizer.create(CountVectorsFeaturizer.get_default_config(), storage, Resource("words"), context),
         CountVectorsFeaturizer.create(
             {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
-            storage, Resource("cvf"), context),
+            storage,
+            Resource("cvf"),
+            context,
+        ),
     ]
     data = TrainingData([Message.build(text=t, intent=i) for i, texts in EXAMPLES.items() for t in texts])
     tokenizer.process_training_data(data)

@@ -6,6 +6,7 @@ then logs what Rasa logs on the paths that carry user text: the REST channel's t
 failure records, an exception whose message and locals hold the text, a plain logging
 traceback, and the "Failed to parse arguments" warning of a text starting with "/".
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """bot/components/morphology.py: Hunspell lemmas, compound parts and spelling on real words."""
+
 from __future__ import annotations
 
 import pytest

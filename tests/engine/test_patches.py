@@ -2,6 +2,7 @@
 (a Rasa upgrade that renames one fails here); the kept-alive sessions and the compiled
 action-reply check keep Rasa's behaviour. Patch-specific comparisons with Rasa's own code on the
 trained model: tests/engine/test_patches_*.py."""
+
 from __future__ import annotations
 
 from importlib.metadata import version
@@ -21,9 +22,13 @@ from bot.tracker_store import RedactingSQLTrackerStore
 
 @pytest.fixture
 def fixes(monkeypatch):
-    for owner, name in ((RemoteAction, "_validate_action_result"), (rasa.core.processor, "DaskGraphRunner"),
-                        (RulePolicy, "_get_possible_keys"), (EndpointConfig, "session"),
-                        (RedactingSQLTrackerStore, "serving_class")):
+    for owner, name in (
+        (RemoteAction, "_validate_action_result"),
+        (rasa.core.processor, "DaskGraphRunner"),
+        (RulePolicy, "_get_possible_keys"),
+        (EndpointConfig, "session"),
+        (RedactingSQLTrackerStore, "serving_class"),
+    ):
         monkeypatch.setattr(owner, name, getattr(owner, name))  # restored after the test
     return patches.apply_all(lean=False)
 
@@ -103,7 +108,8 @@ def test_request_bodies_are_the_json_rasa_would_send():
 
 def test_the_compiled_check_accepts_good_and_refuses_bad_replies(fixes):
     action = RemoteAction("action_answer_topic", None)
-    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}],
-                                           "responses": [{"text": "hej"}]})
+    assert action._validate_action_result(
+        {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hej"}]}
+    )
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})

@@ -1,5 +1,6 @@
 """bot.patches.graph_runner.SequentialGraphRunner against Rasa's DaskGraphRunner on the trained model:
 the same parse and the same next action for the same messages."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,14 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from bot.patches.graph_runner import SequentialGraphRunner
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "lotsen.tar.gz"
-TEXTS = ["Vad gör jag om jag blir erbjuden en gåva?", "han står i receptionen och hotar mig med kniv",
-         "är jag jävig om det är min kusins ärende", "när kommer lönen", "hej", "xyzzy"]
+TEXTS = [
+    "Vad gör jag om jag blir erbjuden en gåva?",
+    "han står i receptionen och hotar mig med kniv",
+    "är jag jävig om det är min kusins ärende",
+    "när kommer lönen",
+    "hej",
+    "xyzzy",
+]
 
 
 def load(monkeypatch, runner) -> Agent:
@@ -32,8 +39,19 @@ async def answers(agent: Agent) -> list:
         best = max(first["scores"], key=lambda s: s["score"])["action"]
         tracker.update(ActionExecuted(best))
         second = agent.processor.predict_next_with_tracker(tracker)
-        out.append((parsed["intent"], parsed["intent_ranking"], parsed.get("emergency"), best,
-                    first["scores"], first["policy"], first["confidence"], second["scores"], second["policy"]))
+        out.append(
+            (
+                parsed["intent"],
+                parsed["intent_ranking"],
+                parsed.get("emergency"),
+                best,
+                first["scores"],
+                first["policy"],
+                first["confidence"],
+                second["scores"],
+                second["policy"],
+            )
+        )
     return out
 
 

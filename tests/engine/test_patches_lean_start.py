@@ -1,5 +1,6 @@
 """bot.patches.lean_start: no TensorFlow, compact lookup tables, the same answers as Rasa's own
 loading on the trained model."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,16 @@ from bot.patches import lean_start
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "lotsen.tar.gz"
-TEXTS = ["Vad gör jag om jag blir erbjuden en gåva?", "han står i receptionen och hotar mig med kniv",
-         "är jag jävig om det är min kusins ärende", "när kommer lönen", "hej", "xyzzy",
-         "Jag blev hotad av en klient igår", "gava fran leverantor"]
+TEXTS = [
+    "Vad gör jag om jag blir erbjuden en gåva?",
+    "han står i receptionen och hotar mig med kniv",
+    "är jag jävig om det är min kusins ärende",
+    "när kommer lönen",
+    "hej",
+    "xyzzy",
+    "Jag blev hotad av en klient igår",
+    "gava fran leverantor",
+]
 
 # What the engine decides for each text: the parse and the first two predictions.
 ANSWERS = """
@@ -33,7 +41,9 @@ async def answers(agent, texts):
 """
 
 # Run in a fresh interpreter: lean imports only work before Rasa is first imported.
-LEAN_PROBE = ANSWERS + """
+LEAN_PROBE = (
+    ANSWERS
+    + """
 import asyncio, json, sys
 from bot import patches
 from bot.patches import lean_start
@@ -45,6 +55,7 @@ result = asyncio.run(answers(agent, json.loads(sys.argv[2])))
 print(json.dumps({"answers": result, "really_loaded": [n for n in lean_start.LAZY_MODULES if lean_start.really_loaded(n)],
                   "keras": "keras" in sys.modules, "train_schema": type(agent.processor.model_metadata.train_schema).__name__}))
 """
+)
 
 
 def test_lean_start_answers_exactly_as_rasa_without_loading_tensorflow(tmp_path):
@@ -58,10 +69,20 @@ def test_lean_start_answers_exactly_as_rasa_without_loading_tensorflow(tmp_path)
 
     if not MODEL.exists():
         pytest.fail(f"ingen tränad modell i {MODEL}: kör make model")
-    env = {**os.environ, "LOTSEN_DATA_DIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "2",
-           "RASA_TELEMETRY_ENABLED": "false"}
-    run = subprocess.run([sys.executable, "-c", LEAN_PROBE, str(MODEL), json.dumps(TEXTS)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "LOTSEN_DATA_DIR": str(tmp_path),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", LEAN_PROBE, str(MODEL), json.dumps(TEXTS)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     lean = json.loads(run.stdout.strip().splitlines()[-1])
     assert lean["really_loaded"] == [] and lean["keras"] is False

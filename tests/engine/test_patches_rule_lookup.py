@@ -1,5 +1,6 @@
 """bot.patches.rule_lookup.possible_keys gives exactly Rasa's RulePolicy._get_possible_keys on the
 trained model's rules, for real conversations and for many rule-shaped histories."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,16 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from bot.patches.rule_lookup import possible_keys
 
 MODEL = Path(__file__).resolve().parents[2] / "models" / "lotsen.tar.gz"
-TEXTS = ["Vad gör jag om jag blir erbjuden en gåva?", "hej", "Jag har blivit hotad av en klient",
-         "vem ska jag ringa", "han står här med en kniv", "när kommer lönen", "ja", "nej tack"]
+TEXTS = [
+    "Vad gör jag om jag blir erbjuden en gåva?",
+    "hej",
+    "Jag har blivit hotad av en klient",
+    "vem ska jag ringa",
+    "han står här med en kniv",
+    "när kommer lönen",
+    "ja",
+    "nej tack",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +44,7 @@ def rule_policy():
 def histories(agent, policy):
     """State lists from real conversations (text and intent featurisation), then from the
     rules themselves: each rule alone, and pairs of rules one after the other."""
+
     async def conversation():
         tracker = await agent.processor.fetch_tracker_and_update_session("rule-lookup")
         out = []
@@ -42,12 +52,16 @@ def histories(agent, policy):
             parsed = await agent.parse_message(text)
             tracker.update(UserUttered(text, parsed["intent"], [], parse_data=parsed))
             for use_text in (True, False):
-                out.append(policy._prediction_states(tracker, agent.domain, use_text,
-                                                     rule_only_data=policy._get_rule_only_data()))
+                out.append(
+                    policy._prediction_states(
+                        tracker, agent.domain, use_text, rule_only_data=policy._get_rule_only_data()
+                    )
+                )
             tracker.update(ActionExecuted("action_answer_topic"))
             tracker.update(BotUttered("svar"))
-            out.append(policy._prediction_states(tracker, agent.domain, False,
-                                                 rule_only_data=policy._get_rule_only_data()))
+            out.append(
+                policy._prediction_states(tracker, agent.domain, False, rule_only_data=policy._get_rule_only_data())
+            )
             tracker.update(ActionExecuted("action_listen"))
         return out
 

@@ -1,5 +1,6 @@
 """bot.patches.tracker_cache on a real SQLite file: its cache never hides what is stored, and its
 plain statements read what Rasa's own query reads."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,7 +62,6 @@ def test_every_event_is_stored_once_across_cached_turns(db):
     assert len(types) == len(run(store(db).retrieve("a")).events)  # a fresh store reads the same
 
 
-
 def test_another_instance_writing_invalidates_the_cache(db):
     a, b = store(db), store(db)
     first_turn_saved(a, "s")
@@ -76,7 +76,6 @@ def test_another_instance_writing_invalidates_the_cache(db):
     assert stored_texts(db, "s").count("user") == 3
 
 
-
 def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
     s = store(db)
     first_turn_saved(s, "f")
@@ -84,7 +83,6 @@ def test_a_turn_that_fails_before_saving_leaves_nothing_behind(db):
     turn(broken, "kraschar före save")  # never saved
     again = run(s.retrieve("f"))
     assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["första"]
-
 
 
 def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
@@ -106,8 +104,10 @@ def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
     first_turn_saved(s, "other")
     # Events stored without any SessionStarted (as an old conversation might be).
     with sqlite3.connect(db) as c:
-        c.execute("insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
-                  ("nostart", "action", 1.0, '{"event": "action", "name": "action_listen", "timestamp": 1.0}'))
+        c.execute(
+            "insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
+            ("nostart", "action", 1.0, '{"event": "action", "name": "action_listen", "timestamp": 1.0}'),
+        )
 
     fresh = store(db)
     for sender in ("one", "other", "nostart", "missing"):
@@ -117,7 +117,9 @@ def test_reading_a_conversation_gives_what_rasas_own_query_gives(db):
             assert ours is None, sender
         else:
             assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events], sender
-    assert [e.text for e in fresh._retrieve_latest_session("one").events if isinstance(e, UserUttered)] == ["ny session"]
+    assert [e.text for e in fresh._retrieve_latest_session("one").events if isinstance(e, UserUttered)] == [
+        "ny session"
+    ]
 
 
 def test_applied_the_endpoints_class_builds_the_cached_store(db, monkeypatch):

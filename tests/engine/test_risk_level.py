@@ -1,5 +1,6 @@
 """The manager's risk level: a "ja" to acute danger finishes the questions at once (flows.yml
 `finish_when`, read by every flow's form validation)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,12 @@ def test_the_questions_come_with_their_answers_as_buttons():
 
 
 def test_the_acute_outcome_is_the_emergency_answer():
-    answers = {"risk_acute": "ja", "risk_concrete": "vagt", "risk_repeated": "forsta", "risk_private": "ja",
-               "risk_capacity": "ja"}
+    answers = {
+        "risk_acute": "ja",
+        "risk_concrete": "vagt",
+        "risk_repeated": "forsta",
+        "risk_private": "ja",
+        "risk_capacity": "ja",
+    }
     messages, _ = Conversation(slots=answers).say("risk_level").run(flow_action("action_risk_level_outcome"))
     assert meta(messages)["emergency"] is True and "112" in texts(messages)[0]

@@ -1,4 +1,5 @@
 """The role: asked once, read from "Som chef …", remembered, changeable, and used for the answer."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -23,8 +24,11 @@ def test_the_first_answer_asks_for_the_role_once():
 
 def test_a_question_as_manager_sets_the_role_and_gets_the_managers_section():
     kb = knowledge_base()
-    messages, events = Conversation().say("gavor", "Som chef, hur ska vi hantera gåvor som skickas till enheten?") \
+    messages, events = (
+        Conversation()
+        .say("gavor", "Som chef, hur ska vi hantera gåvor som skickas till enheten?")
         .run(ActionAnswerTopic())
+    )
     assert events == [SlotSet("role", "chef"), SlotSet("topic", "gavor")]
     assert texts(messages)[2] == f"För dig som chef:\n{kb.articles['gavor'].audience_section('chef')}"
     assert kb.phrases["role_question"] not in texts(messages)
@@ -33,8 +37,9 @@ def test_a_question_as_manager_sets_the_role_and_gets_the_managers_section():
 
 def test_the_remembered_role_shapes_later_answers():
     kb = knowledge_base()
-    messages, events = Conversation(slots={"role": "medarbetare"}).say("mutor", "någon erbjöd mig pengar") \
-        .run(ActionAnswerTopic())
+    messages, events = (
+        Conversation(slots={"role": "medarbetare"}).say("mutor", "någon erbjöd mig pengar").run(ActionAnswerTopic())
+    )
     assert events == [SlotSet("topic", "mutor")]
     assert texts(messages)[2].startswith("För dig som medarbetare:")
     assert kb.articles["mutor"].audience_section("medarbetare") in texts(messages)[2]

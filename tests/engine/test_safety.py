@@ -1,5 +1,6 @@
 """Every custom action answers even when it fails, and logs only the exception's type
 (actions/safety.py); injected entity and slot values cannot crash an action."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from rasa_sdk.utils import all_subclasses
 
 import actions
-from actions import reply, safety, settings
+from actions import safety, settings
 from actions.feedback import ActionFeedback
 from actions.flows import flow_action, flow_action_classes
 from actions.roles import ActionSetRole
@@ -30,8 +31,11 @@ def registered_actions() -> list[type]:
     flow_action_classes()  # as `python -m actions` does before rasa_sdk registers
     executor = ActionExecutor()
     executor.register_package("actions")
-    return [cls for cls in all_subclasses(Action) if cls.__module__.startswith("actions.")
-            and not getattr(cls, "__abstractmethods__", None)]
+    return [
+        cls
+        for cls in all_subclasses(Action)
+        if cls.__module__.startswith("actions.") and not getattr(cls, "__abstractmethods__", None)
+    ]
 
 
 def test_every_registered_action_is_crash_safe():
@@ -49,8 +53,11 @@ def crash_marker(monkeypatch):
     settings.crash_marker.cache_clear()
 
 
-@pytest.mark.parametrize("action", [ActionAnswerTopic(), ActionFeedback(), flow_action("validate_gift_assessment_form")],
-                         ids=lambda a: a.name())
+@pytest.mark.parametrize(
+    "action",
+    [ActionAnswerTopic(), ActionFeedback(), flow_action("validate_gift_assessment_form")],
+    ids=lambda a: a.name(),
+)
 def test_a_failing_action_answers_from_the_knowledge_base_and_logs_the_type_only(action, crash_marker, caplog):
     conversation = Conversation().say("gavor", SECRET_TEXT)
     with caplog.at_level(logging.DEBUG):
@@ -72,7 +79,9 @@ def test_without_the_marker_nothing_is_injected():
 def test_injected_entity_values_are_ignored(value):
     """What a typed "/feedback{...}" could carry before the gateway neutralised it."""
     dispatcher = CollectingDispatcher()
-    conversation = Conversation().say("feedback", text="/feedback", entities={"helpful": value, "feedback_topic": value})
+    conversation = Conversation().say(
+        "feedback", text="/feedback", entities={"helpful": value, "feedback_topic": value}
+    )
     asyncio.run(ActionFeedback().run(dispatcher, conversation.tracker(), {}))
     kb = settings.knowledge_base()
     # Not counted as feedback: the question is asked instead, and the action did not fall back.

@@ -1,5 +1,6 @@
 """bot.serve: a tracker store that cannot be loaded stops the start instead of Rasa's silent
 fallback to memory; the switches for the lean start and stock Rasa."""
+
 from __future__ import annotations
 
 from bot import serve

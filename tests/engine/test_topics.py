@@ -1,10 +1,12 @@
 """action_answer_topic: the article's summary and steps first, then contacts, then sources."""
+
 from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
 
 from actions.settings import knowledge_base
 from actions.topics import ActionAnswerTopic
 from knowledge import contract
-from rasa_sdk.events import SlotSet
 
 
 def custom(messages):
@@ -34,8 +36,12 @@ def test_gift_question_gets_article_contacts_and_sources(run, tracker):
 
 def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):
     kb = knowledge_base()
-    messages, _ = run(ActionAnswerTopic(), tracker("akut_fara", "jag fick ett hotfullt mejl med kniv",
-                                                    emergency={"terms": ["kniv"], "original_intent": "hot"}))
+    messages, _ = run(
+        ActionAnswerTopic(),
+        tracker(
+            "akut_fara", "jag fick ett hotfullt mejl med kniv", emergency={"terms": ["kniv"], "original_intent": "hot"}
+        ),
+    )
     texts = [m["text"] for m in messages if m.get("text")]
     assert texts[0] == kb.phrases["emergency_line"]
     assert texts[1].startswith(kb.articles["hot"].summary)
@@ -45,7 +51,10 @@ def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):
 
 def test_plain_emergency_shows_akut_fara(run, tracker):
     kb = knowledge_base()
-    messages, _ = run(ActionAnswerTopic(), tracker("akut_fara", "han har kniv", emergency={"terms": ["kniv"], "original_intent": "nlu_fallback"}))
+    messages, _ = run(
+        ActionAnswerTopic(),
+        tracker("akut_fara", "han har kniv", emergency={"terms": ["kniv"], "original_intent": "nlu_fallback"}),
+    )
     texts = [m["text"] for m in messages if m.get("text")]
     assert texts[0] == kb.phrases["emergency_line"]
     assert texts[1].startswith(kb.articles["akut_fara"].summary)

@@ -1,5 +1,6 @@
 """The redacting SQL tracker store on a real SQLite file, stock (bot.tracker_store) and with the
 cache patch (bot.patches.tracker_cache): both redact, purge, forget and keep the file private."""
+
 from __future__ import annotations
 
 import asyncio
@@ -69,7 +70,6 @@ def test_new_events_are_redacted_before_they_are_written(db, store):
     assert "070-123 45 67" not in data and "[telefonnummer]" in data
 
 
-
 def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db, store):
     """A typed "/intent{...}" (from a client other than the gateway) can carry any JSON."""
     from rasa.shared.core.events import SlotSet
@@ -77,16 +77,21 @@ def test_redaction_reaches_into_nested_entity_slot_and_metadata_values(db, store
     secret = "Ring Zlatan på 070-123 45 67"
     s = store(db)
     tracker = run(s.get_or_create_tracker("nested"))
-    tracker.update(UserUttered("/gavor", {"name": "gavor", "confidence": 1.0},
-                               entities=[{"entity": "giver", "value": {"namn": [secret]}}],
-                               parse_data={"extra": [{"note": secret}]}, metadata={"from": [secret]}))
+    tracker.update(
+        UserUttered(
+            "/gavor",
+            {"name": "gavor", "confidence": 1.0},
+            entities=[{"entity": "giver", "value": {"namn": [secret]}}],
+            parse_data={"extra": [{"note": secret}]},
+            metadata={"from": [secret]},
+        )
+    )
     tracker.update(SlotSet("giver", {"who": [secret, {"deep": secret}]}))
     run(s.save(tracker))
     with sqlite3.connect(db) as c:
         stored = "\n".join(row[0] for row in c.execute("select data from events where sender_id = 'nested'"))
     assert "070" not in stored and "123 45 67" not in stored
     assert stored.count("[telefonnummer]") >= 4
-
 
 
 def test_old_events_are_purged_on_a_timer_without_any_chat(db, store):
@@ -102,7 +107,6 @@ def test_old_events_are_purged_on_a_timer_without_any_chat(db, store):
     while stored_texts(db, "old") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert stored_texts(db, "old") == []
-
 
 
 def test_the_database_file_is_readable_by_its_owner_only(tmp_path, store):

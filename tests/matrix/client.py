@@ -4,6 +4,7 @@ It runs on an event loop in a thread of its own, so that the (synchronous) tests
 while it keeps syncing, and records every message it sees in its rooms, decrypted, together
 with whether it came encrypted.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -100,25 +101,36 @@ class MatrixUser:
                 return
             decrypted = await crypto.decrypt_megolm_event(evt)
         decrypted.unsigned = evt.unsigned
-        setattr(decrypted, "was_encrypted", True)
+        decrypted.was_encrypted = True
         self.client.dispatch_event(decrypted, evt.source)
 
     async def _on_message(self, evt: MessageEvent) -> None:
         if not evt.source & SyncStream.TIMELINE:
             return
-        item = Received(evt.room_id, evt.sender, evt.event_id, evt.content.serialize(),
-                        bool(getattr(evt, "was_encrypted", False)))
+        item = Received(
+            evt.room_id, evt.sender, evt.event_id, evt.content.serialize(), bool(getattr(evt, "was_encrypted", False))
+        )
         with self._lock:
             self.received.append(item)
             self._lock.notify_all()
 
     # --- what a test does ----------------------------------------------------------------------
     def create_room(self, invite: list[str], direct: bool, encrypted: bool = True, name: str | None = None) -> str:
-        state = [{"type": "m.room.encryption", "state_key": "",
-                  "content": {"algorithm": EncryptionAlgorithm.MEGOLM_V1.value}}] if encrypted else []
+        state = (
+            [
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": EncryptionAlgorithm.MEGOLM_V1.value},
+                }
+            ]
+            if encrypted
+            else []
+        )
         preset = RoomCreatePreset.TRUSTED_PRIVATE if direct else RoomCreatePreset.PRIVATE
-        return self.run(self.client.create_room(is_direct=direct, invitees=invite, initial_state=state,
-                                                preset=preset, name=name))
+        return self.run(
+            self.client.create_room(is_direct=direct, invitees=invite, initial_state=state, preset=preset, name=name)
+        )
 
     def members(self, room_id: str) -> set[str]:
         return set(self.run(self.client.get_joined_members(room_id)))
@@ -148,7 +160,9 @@ class MatrixUser:
         with self._lock:
             return len(self.received)
 
-    def answer(self, room_id: str, sender: str, since: int, timeout: float = 45.0, settle: float = 1.5) -> list[Received]:
+    def answer(
+        self, room_id: str, sender: str, since: int, timeout: float = 45.0, settle: float = 1.5
+    ) -> list[Received]:
         """`sender`'s messages in the room after mark `since`: waits for the first, then until
         `settle` seconds pass without another (an answer is several messages in a row)."""
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ SQLite; the bot's and the test people's accounts are registered through its shar
 admin API. The stack's gateway is restarted with the LOTSEN_MATRIX_* variables for these
 tests and without them afterwards, so the other tests see the gateway they expect.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -19,8 +20,12 @@ BOT_NAME = "Påverkanslotsen"
 PERSON = "testperson"
 COLLEAGUE = "kollega"
 OUTSIDER = "obehorig"
-MATRIX_ENV = ("LOTSEN_MATRIX_HOMESERVER", "LOTSEN_MATRIX_USER_ID", "LOTSEN_MATRIX_PASSWORD",
-              "LOTSEN_MATRIX_ALLOWED_SERVERS")
+MATRIX_ENV = (
+    "LOTSEN_MATRIX_HOMESERVER",
+    "LOTSEN_MATRIX_USER_ID",
+    "LOTSEN_MATRIX_PASSWORD",
+    "LOTSEN_MATRIX_ALLOWED_SERVERS",
+)
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +35,15 @@ def homeserver(tmp_path_factory):
         hs.start()
     except RuntimeError as exc:
         pytest.fail(str(exc))
-    accounts = {name: hs.register(name, f"{name}-lösen-{hs.shared_secret[:8]}") for name in (BOT, PERSON, COLLEAGUE, OUTSIDER)}
-    httpx.put(f"{hs.url}/_matrix/client/v3/profile/{accounts[BOT]['user_id']}/displayname",
-              headers={"Authorization": f"Bearer {accounts[BOT]['access_token']}"},
-              json={"displayname": BOT_NAME}, timeout=10).raise_for_status()
+    accounts = {
+        name: hs.register(name, f"{name}-lösen-{hs.shared_secret[:8]}") for name in (BOT, PERSON, COLLEAGUE, OUTSIDER)
+    }
+    httpx.put(
+        f"{hs.url}/_matrix/client/v3/profile/{accounts[BOT]['user_id']}/displayname",
+        headers={"Authorization": f"Bearer {accounts[BOT]['access_token']}"},
+        json={"displayname": BOT_NAME},
+        timeout=10,
+    ).raise_for_status()
     hs.accounts = accounts
     yield hs
     hs.stop()
@@ -46,13 +56,15 @@ def password(hs: Homeserver, name: str) -> str:
 @pytest.fixture(scope="module")
 def matrix_gateway(stack, homeserver):
     """The shared stack's gateway with the Matrix bot (password login, like a first start)."""
-    stack.env.update({
-        "LOTSEN_MATRIX_HOMESERVER": homeserver.url,
-        "LOTSEN_MATRIX_USER_ID": homeserver.user_id(BOT),
-        "LOTSEN_MATRIX_PASSWORD": password(homeserver, BOT),
-        # Only the two test people may invite the bot; the outsider on the same server may not.
-        "LOTSEN_MATRIX_ALLOWED_SERVERS": f"{homeserver.user_id(PERSON)},{homeserver.user_id(COLLEAGUE)}",
-    })
+    stack.env.update(
+        {
+            "LOTSEN_MATRIX_HOMESERVER": homeserver.url,
+            "LOTSEN_MATRIX_USER_ID": homeserver.user_id(BOT),
+            "LOTSEN_MATRIX_PASSWORD": password(homeserver, BOT),
+            # Only the two test people may invite the bot; the outsider on the same server may not.
+            "LOTSEN_MATRIX_ALLOWED_SERVERS": f"{homeserver.user_id(PERSON)},{homeserver.user_id(COLLEAGUE)}",
+        }
+    )
     stack.restart("gateway")
     try:
         yield stack
@@ -64,7 +76,11 @@ def matrix_gateway(stack, homeserver):
 
 @pytest.fixture(scope="module")
 def person(homeserver, matrix_gateway, tmp_path_factory):
-    user = MatrixUser(homeserver.url, homeserver.user_id(PERSON), password(homeserver, PERSON),
-                      tmp_path_factory.mktemp("person-store"))
+    user = MatrixUser(
+        homeserver.url,
+        homeserver.user_id(PERSON),
+        password(homeserver, PERSON),
+        tmp_path_factory.mktemp("person-store"),
+    )
     yield user
     user.close()

@@ -2,6 +2,7 @@
 
 The tests run in order and share one encrypted direct chat, as one person's conversation would.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,7 +81,9 @@ LATE_SETTLE = 12.0
 def test_welcome_in_the_encrypted_direct_chat(direct_chat, kb):
     _, welcome = direct_chat
     assert welcome and all(m.encrypted for m in welcome)
-    assert [title for _, title in choices(welcome[0])] == [kb.articles[t].title for t in kb.phrases["quick_help_topics"]]
+    assert [title for _, title in choices(welcome[0])] == [
+        kb.articles[t].title for t in kb.phrases["quick_help_topics"]
+    ]
     # The plain body carries the same list for clients without HTML.
     assert "1. " + kb.articles[kb.phrases["quick_help_topics"][0]].title in welcome[0].body
 
@@ -130,8 +133,9 @@ def test_the_engines_late_answer_follows_the_immediate_112_answer(person, direct
     # Self-harm words take the emergency path at once; the engine's own article (påtryckningar)
     # follows as further messages, as in Teams (issue 21).
     room, _ = direct_chat
-    answer = ask(person, room, bot_id, "Klienten säger att hon ska skada sig själv om hon inte får pengarna",
-                 settle=LATE_SETTLE)
+    answer = ask(
+        person, room, bot_id, "Klienten säger att hon ska skada sig själv om hon inte får pengarna", settle=LATE_SETTLE
+    )
     assert answer[0].body == kb.phrases["emergency_line"]
     immediate = len(render.article_messages(kb, "akut_fara", emergency=True))
     assert any(kb.articles["patryckningar"].summary in m.body for m in answer[immediate:])
@@ -161,8 +165,12 @@ def test_room_silent_until_mentioned(person, homeserver, bot_id, kb):
     colleague = homeserver.accounts[COLLEAGUE]
     room = person.create_room(invite=[bot_id, colleague["user_id"]], direct=False, encrypted=True, name="Enheten")
     person.wait_member(room, bot_id)
-    httpx.post(f"{homeserver.url}/_matrix/client/v3/join/{room}", json={},
-               headers={"Authorization": f"Bearer {colleague['access_token']}"}, timeout=10).raise_for_status()
+    httpx.post(
+        f"{homeserver.url}/_matrix/client/v3/join/{room}",
+        json={},
+        headers={"Authorization": f"Bearer {colleague['access_token']}"},
+        timeout=10,
+    ).raise_for_status()
     person.wait_member(room, colleague["user_id"])
 
     since = person.mark()
@@ -184,14 +192,19 @@ def test_room_silent_until_mentioned(person, homeserver, bot_id, kb):
 def test_invitation_from_a_user_not_allowed_is_refused(homeserver, bot_id, matrix_gateway):
     outsider = homeserver.accounts[OUTSIDER]
     auth = {"Authorization": f"Bearer {outsider['access_token']}"}
-    room = httpx.post(f"{homeserver.url}/_matrix/client/v3/createRoom", headers=auth, timeout=10,
-                      json={"invite": [bot_id], "is_direct": True, "preset": "trusted_private_chat"}).json()["room_id"]
+    room = httpx.post(
+        f"{homeserver.url}/_matrix/client/v3/createRoom",
+        headers=auth,
+        timeout=10,
+        json={"invite": [bot_id], "is_direct": True, "preset": "trusted_private_chat"},
+    ).json()["room_id"]
     deadline = time.monotonic() + 30
     membership = "invite"
     while time.monotonic() < deadline and membership == "invite":
         time.sleep(0.5)
-        state = httpx.get(f"{homeserver.url}/_matrix/client/v3/rooms/{room}/state/m.room.member/{bot_id}",
-                          headers=auth, timeout=10).json()
+        state = httpx.get(
+            f"{homeserver.url}/_matrix/client/v3/rooms/{room}/state/m.room.member/{bot_id}", headers=auth, timeout=10
+        ).json()
         membership = state.get("membership")
     assert membership == "leave"
 
@@ -227,4 +240,3 @@ def test_statistics_count_the_channel_and_nothing_about_the_people(matrix_gatewa
     dump = "\n".join(sqlite3.connect(database).iterdump())
     for needle in (homeserver.user_id(PERSON), room, *PERSONAL_PARTS):
         assert needle not in dump
-

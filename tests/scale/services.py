@@ -4,6 +4,7 @@
 PostgreSQL refuses to run as root, so when the test runs as root both servers run as the
 unprivileged user `nobody` (the temporary directory is handed to it).
 """
+
 from __future__ import annotations
 
 import glob
@@ -72,8 +73,9 @@ class _Server:
         log.touch()
         ids = self._as_user()
         with open(log, "ab") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.base,
-                                         start_new_session=True, **ids)
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.base, start_new_session=True, **ids
+            )
         _wait_port(self.port, self.proc, name, log)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -96,19 +98,55 @@ class PostgresServer(_Server):
     def url(self) -> str:
         return f"postgresql://{self.user}:{self.password}@{LOOPBACK}:{self.port}/{self.db}"
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         bindir = _postgres_bin()
         (self.base / "pwfile").write_text(self.password + "\n")
         data, sockets = self.base / "data", self.base / "sockets"
         sockets.mkdir()
         ids = self._as_user()
-        subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", self.user, "--pwfile", str(self.base / "pwfile"),
-                        "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
-                       check=True, capture_output=True, cwd=self.base, **ids)
+        subprocess.run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                self.user,
+                "--pwfile",
+                str(self.base / "pwfile"),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=self.base,
+            **ids,
+        )
         # Durability off: a throwaway database for one test run.
-        self._start([str(bindir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(sockets),
-                     "-c", f"listen_addresses={LOOPBACK}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                     "-c", "full_page_writes=off", "-c", "max_connections=50"], "postgres")
+        self._start(
+            [
+                str(bindir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(sockets),
+                "-c",
+                f"listen_addresses={LOOPBACK}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=50",
+            ],
+            "postgres",
+        )
         self._create_database()
         return self
 
@@ -118,8 +156,14 @@ class PostgresServer(_Server):
         deadline = time.monotonic() + 30
         while True:  # the port opens a moment before connections are accepted
             try:
-                with psycopg.connect(host=LOOPBACK, port=self.port, user=self.user, password=self.password,
-                                     dbname="postgres", autocommit=True) as conn:
+                with psycopg.connect(
+                    host=LOOPBACK,
+                    port=self.port,
+                    user=self.user,
+                    password=self.password,
+                    dbname="postgres",
+                    autocommit=True,
+                ) as conn:
                     conn.execute(f'CREATE DATABASE "{self.db}"')
                 return
             except psycopg.OperationalError:
@@ -133,19 +177,52 @@ class PostgresServer(_Server):
 
 @dataclass
 class RedisServer(_Server):
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         binary = shutil.which("redis-server")
         if not binary:
             raise RuntimeError(f"Redis saknas: {INSTALL_HINT}")
-        self._start([binary, "--port", str(self.port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-                     "--dir", str(self.base), "--requirepass", self.password, "--protected-mode", "yes"], "redis")
+        self._start(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.base),
+                "--requirepass",
+                self.password,
+                "--protected-mode",
+                "yes",
+            ],
+            "redis",
+        )
         return self
 
     def command_calls(self) -> dict[str, int]:
         """Calls per command since start (INFO commandstats): shows the lock store at work."""
-        out = subprocess.run(["redis-cli", "-h", LOOPBACK, "-p", str(self.port), "--no-auth-warning",
-                              "-a", self.password, "INFO", "commandstats"],
-                             check=True, capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run(
+            [
+                "redis-cli",
+                "-h",
+                LOOPBACK,
+                "-p",
+                str(self.port),
+                "--no-auth-warning",
+                "-a",
+                self.password,
+                "INFO",
+                "commandstats",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
         calls = {}
         for line in out.splitlines():
             if line.startswith("cmdstat_"):

@@ -2,6 +2,7 @@
 conversation may reach either replica, and what one replica hands out or counts holds on the
 other (signed button payloads and session ids; rate limits, lockouts and late answers in Redis).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,13 +45,15 @@ class Conversation:
 
 
 def alternating(replicas: list[str]) -> bool:
-    return len(set(replicas)) == 2 and all(a != b for a, b in zip(replicas, replicas[1:]))
+    return len(set(replicas)) == 2 and all(a != b for a, b in zip(replicas, replicas[1:], strict=False))
 
 
 def test_a_guided_conversation_alternates_between_replicas(replicas, scale_stack):
     chat = Conversation(replicas)
     assert chat.turn(text="Jag har fått en gåva på jobbet, får jag ta emot den?")["topic"] == "gavor"
-    start = next(b["payload"] for m in chat.last["messages"] for b in m["buttons"] if "/gift_assessment" in b["payload"])
+    start = next(
+        b["payload"] for m in chat.last["messages"] for b in m["buttons"] if "/gift_assessment" in b["payload"]
+    )
     chat.click("/gift_assessment")
     for slot, value in (("gift_giver", "leverantor"), ("gift_kind", "pengar_presentkort_rabatt"), ("gift_case", "ja")):
         chat.click(f'"{slot}": "{value}"')
@@ -85,16 +88,18 @@ def test_the_rate_limit_holds_across_replicas(replicas):
     # the 90 requests would pass 80 times; counted together about 40 times (a little more when
     # they straddle a turn of the sliding window).
     chat = Conversation(replicas, client="192.0.2.12")
-    codes = [httpx.get(f"{replicas}/api/search", params={"q": "hot"}, headers=chat.headers, timeout=30)
-             for _ in range(90)]
+    codes = [
+        httpx.get(f"{replicas}/api/search", params={"q": "hot"}, headers=chat.headers, timeout=30) for _ in range(90)
+    ]
     passed = [r for r in codes if r.status_code == 200]
     refused = [r for r in codes if r.status_code == 429]
     assert 40 <= len(passed) < 60 and len(passed) + len(refused) == 90
     assert {r.headers[UPSTREAM_HEADER] for r in refused} == {"0", "1"}
     assert refused[0].json()["error"]["code"] == "rate_limited" and int(refused[0].headers["retry-after"]) >= 1
     # Another client is not affected.
-    other = httpx.get(f"{replicas}/api/search", params={"q": "hot"}, headers={"X-Forwarded-For": "192.0.2.13"},
-                      timeout=30)
+    other = httpx.get(
+        f"{replicas}/api/search", params={"q": "hot"}, headers={"X-Forwarded-For": "192.0.2.13"}, timeout=30
+    )
     assert other.status_code == 200
 
 
@@ -110,6 +115,7 @@ def test_a_login_lockout_holds_on_every_replica(replicas):
 
 
 # --- the Redis parts on their own, against the real server -----------------------------------
+
 
 @pytest.fixture
 def redis_client(redis):
@@ -157,8 +163,12 @@ def test_redis_late_answers_are_shared_between_replicas(redis_client):
     from gateway.late_answers import RedisLateAnswers
 
     url, connect = redis_client
-    answer = {"messages": [{"text": "Om hot.", "buttons": [], "links": []}], "topic": "hot", "emergency": True,
-              "suggestions": []}
+    answer = {
+        "messages": [{"text": "Om hot.", "buttons": [], "links": []}],
+        "topic": "hot",
+        "emergency": True,
+        "suggestions": [],
+    }
 
     async def scenario() -> None:
         one, two = connect(url), connect(url)

@@ -3,6 +3,7 @@
 Two Rasa instances share PostgreSQL (tracker store) and Redis (lock store); the gateway sends
 a session to the instance its id hashes to, and to the other one when that instance is gone.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,8 +29,10 @@ def turn(stack, session: str, **body) -> dict:
 def stored_events(postgres, session: str) -> list[tuple[str, str | None, dict]]:
     """(type, action or intent, data) of the conversation's events, in order, from PostgreSQL."""
     with psycopg.connect(postgres.url) as conn:
-        rows = conn.execute("SELECT type_name, coalesce(action_name, intent_name), data FROM events "
-                            "WHERE sender_id = %s ORDER BY id", (session,)).fetchall()
+        rows = conn.execute(
+            "SELECT type_name, coalesce(action_name, intent_name), data FROM events WHERE sender_id = %s ORDER BY id",
+            (session,),
+        ).fetchall()
     return [(kind, name, json.loads(data)) for kind, name, data in rows]
 
 
@@ -57,7 +60,7 @@ def test_conversation_continues_when_its_instance_is_killed(scale_stack, postgre
     assert third["engine"] == "rasa"
 
     events = stored_events(postgres, session)
-    assert events[:len(before)] == before  # the other instance continued the stored conversation …
+    assert events[: len(before)] == before  # the other instance continued the stored conversation …
     starts = [e for e in events if e[1] == "action_session_start"]
     assert len(starts) == 1  # … instead of starting a new one
     user_turns = [(name, data.get("text")) for kind, name, data in events if kind == "user"]
@@ -75,8 +78,9 @@ def test_statistics_are_counted_in_postgresql(scale_stack, postgres):
     turn(scale_stack, session, payload="/mutor")
     r = httpx.get(f"{scale_stack.url}/statistik.csv", headers=TOKEN, timeout=30)
     assert r.status_code == 200
-    rows = [row for row in csv.DictReader(io.StringIO(r.text.lstrip("\ufeff")), delimiter=";")
-            if row["ämne"] == "mutor"]
+    rows = [
+        row for row in csv.DictReader(io.StringIO(r.text.lstrip("\ufeff")), delimiter=";") if row["ämne"] == "mutor"
+    ]
     assert [(row["kanal"], int(row["frågor"]), int(row["besvarade"])) for row in rows] == [("api", 2, 2)]
     with psycopg.connect(postgres.url) as conn:
         stored = conn.execute("SELECT sum(questions) FROM statistics_counts WHERE topic = 'mutor'").fetchone()[0]

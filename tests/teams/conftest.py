@@ -6,6 +6,7 @@ emulates Teams (channel msteams) on this machine: it posts activities to the gat
 no Microsoft tenant to get tokens from, so the gateway runs in its anonymous test mode
 while these tests run – switched on for them and off again afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,14 +56,25 @@ class Playground:
             "M365_AGENTS_PLAYGROUND_LOGFILE": str(workdir / "playground.log"),
         }
         command = [
-            node, "--require", str(LOOPBACK_PRELOAD), str(CLI),
-            "--app-endpoint", endpoint, "--channel-id", "msteams", "--port", str(port),
+            node,
+            "--require",
+            str(LOOPBACK_PRELOAD),
+            str(CLI),
+            "--app-endpoint",
+            endpoint,
+            "--channel-id",
+            "msteams",
+            "--port",
+            str(port),
             # Replies come to 127.0.0.1, where the preload binds the Playground (not "localhost").
-            "--service-url", f"http://127.0.0.1:{port}/_connector", "--disable-telemetry",
+            "--service-url",
+            f"http://127.0.0.1:{port}/_connector",
+            "--disable-telemetry",
         ]
         with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.url = f"http://127.0.0.1:{self._wait_listening()}"
 
     def _wait_listening(self, timeout: float = 60.0) -> int:

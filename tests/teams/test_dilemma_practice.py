@@ -1,6 +1,7 @@
 """Dilemma practice in Teams (issue 18 §3): Microsoft 365 Agents Playground against the running
 assistant. Asking for a dilemma gives the case as a card with its choices; clicking a choice
 gives why, the rule and the questions – the same text the chat API gives in its own session."""
+
 from __future__ import annotations
 
 import pytest

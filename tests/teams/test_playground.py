@@ -5,6 +5,7 @@ clicks a button of the answer's card and gets the next answer. The expected answ
 ones the chat API gives for the same turns in a session of its own: the dialogue is rules
 only, so the two conversations must show the same text.
 """
+
 from __future__ import annotations
 
 import uuid

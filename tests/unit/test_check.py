@@ -1,4 +1,5 @@
 """make kb-check: 112 first for danger topics, a short first message, no lead that repeats a step."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,10 +24,12 @@ def kb_copy(tmp_path):
 def _edit(root: Path, topic_id: str, **changes) -> list[str]:
     """Change an article's front matter and return what kb-check says about that article."""
     path = root / "articles" / f"{topic_id}.md"
-    front, body = path.read_text(encoding="utf-8")[len("---\n"):].split("\n---", 1)
+    front, body = path.read_text(encoding="utf-8")[len("---\n") :].split("\n---", 1)
     meta = yaml.safe_load(front)
     meta.update(changes)
-    path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8")
+    path.write_text(
+        "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8"
+    )
     kb = load(root=root)
     return check.article_problems(kb, kb.articles[topic_id])
 
@@ -38,8 +41,19 @@ def test_the_repository_passes_every_check(kb):
 
 def test_danger_topics_are_marked(kb):
     danger = {t for t, topic in kb.topics.items() if topic.danger}
-    assert {"akut_fara", "hot", "vald", "trakasserier", "kartlaggning", "hat_digitalt", "skyddade_personuppgifter",
-            "skadegorelse", "fortroendevalda", "dokumentera", "patryckningar"} <= danger
+    assert {
+        "akut_fara",
+        "hot",
+        "vald",
+        "trakasserier",
+        "kartlaggning",
+        "hat_digitalt",
+        "skyddade_personuppgifter",
+        "skadegorelse",
+        "fortroendevalda",
+        "dokumentera",
+        "patryckningar",
+    } <= danger
     assert "gavor" not in danger
 
 
@@ -66,8 +80,12 @@ def test_too_long_first_message_is_refused(kb_copy):
 
 
 def test_lead_that_repeats_a_step_is_refused(kb_copy):
-    found = _edit(kb_copy, "hot", summary="Ring 112 om du är i fara och berätta för din chef direkt.",
-                  steps=["Berätta för chefen direkt.", "Skriv ner vad som sades."])
+    found = _edit(
+        kb_copy,
+        "hot",
+        summary="Ring 112 om du är i fara och berätta för din chef direkt.",
+        steps=["Berätta för chefen direkt.", "Skriv ner vad som sades."],
+    )
     assert "hot.md: steg 1 upprepar" in " ".join(found)
     found = _edit(kb_copy, "hot", summary="Är du i fara just nu, ring 112.", steps=["Ring 112 om du är i fara."])
     assert "hot.md: steg 1 upprepar" in " ".join(found)
@@ -91,7 +109,7 @@ def test_report_prints_first_message_and_answer_words(capsys, kb):
     report.main(["2026-12-01"])
     out = capsys.readouterr().out
     assert "1:a medd." in out and "1:a svar" in out
-    line = next(l for l in out.splitlines() if l.startswith("gavor "))
+    line = next(row for row in out.splitlines() if row.startswith("gavor "))
     assert str(check.first_message_words(kb, "gavor")) in line.split()
 
 

@@ -1,5 +1,6 @@
 """The structured message shape (knowledge/contract.py) as the knowledge layer fills it and the
 chat API's schema declares it."""
+
 from __future__ import annotations
 
 import typing
@@ -22,8 +23,10 @@ def test_an_unknown_kind_is_refused():
         contract.message("x", kind="bubble")
 
 
-@pytest.mark.parametrize(("phone", "href"), [("112", "tel:112"), ("114 14", "tel:11414"),
-                                             ("010-730 90 00", "tel:0107309000"), ("+46 8 123", "tel:+468123")])
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [("112", "tel:112"), ("114 14", "tel:11414"), ("010-730 90 00", "tel:0107309000"), ("+46 8 123", "tel:+468123")],
+)
 def test_tel_href_keeps_only_what_is_dialled(phone, href):
     assert contract.tel_href(phone) == href
 

@@ -1,4 +1,5 @@
 """Dilemma practice (issue 18 §3): the cases as data and the printable APT-underlag."""
+
 from __future__ import annotations
 
 import httpx
@@ -37,8 +38,11 @@ def test_after_walks_through_every_case_and_starts_again(dilemmas):
 
 def test_a_case_without_a_right_choice_is_refused(tmp_path):
     bad = tmp_path / "d.yml"
-    bad.write_text("cases:\n  - {id: x, topic: gavor, title: t, case: c, rule: r, questions: [q],"
-                   " choices: [{id: a, text: a, why: w}, {id: b, text: b, why: w}]}\n", encoding="utf-8")
+    bad.write_text(
+        "cases:\n  - {id: x, topic: gavor, title: t, case: c, rule: r, questions: [q],"
+        " choices: [{id: a, text: a, why: w}, {id: b, text: b, why: w}]}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DilemmasError, match="inget val är rätt"):
         load_dilemmas(bad)
 

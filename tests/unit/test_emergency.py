@@ -4,6 +4,7 @@ Every phrasing in EMERGENCIES must be detected: a miss is unacceptable. ORDINARY
 need not be detected, but false alarms are counted and must stay below MAX_FALSE_ALARM_RATE
 so that the 112 line keeps its meaning.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -96,11 +97,9 @@ EMERGENCIES = [
     "döda handläggaren som tog hans barn.",
     "Hej. Jag jobbar på socialkontoret och en pappa som är missnöjd med beslutet står "
     "utanför entrén och väntar på mig. Han har hotat mig tidigare.",
-    "Vi hade ett möte som spårade ur, han kastade en stol och nu sitter han kvar i rummet "
-    "och vägrar gå",
+    "Vi hade ett möte som spårade ur, han kastade en stol och nu sitter han kvar i rummet och vägrar gå",
     "min kollega blev slagen i ansiktet för fem minuter sedan och mannen är kvar här",
-    "Jag är på hembesök och sonen i familjen har blivit hotfull, jag vågar inte gå ut "
-    "härifrån, han står i hallen",
+    "Jag är på hembesök och sonen i familjen har blivit hotfull, jag vågar inte gå ut härifrån, han står i hallen",
     # Presence without a threat word: lurking, following, getting in, trapped
     "han väntar utanför",
     "någon försöker ta sig in",

@@ -1,5 +1,6 @@
 """Scale-out in the engine client: consistent hashing of sessions over Rasa instances, and
 re-routing when an instance fails (mocked instances at the HTTP level)."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,10 @@ def test_a_failed_instance_s_sessions_spread_over_the_others():
 
 
 def test_settings_read_the_instance_list():
-    assert Settings(rasa_urls="http://a:5005/, http://b:5005,,http://a:5005").engine_urls == ["http://a:5005",
-                                                                                             "http://b:5005"]
+    assert Settings(rasa_urls="http://a:5005/, http://b:5005,,http://a:5005").engine_urls == [
+        "http://a:5005",
+        "http://b:5005",
+    ]
     assert Settings(rasa_url="http://only:5005").engine_urls == ["http://only:5005"]
 
 
@@ -77,8 +80,9 @@ def instances():
 
 def client(instances, clock=None, timeout=2.0) -> EngineClient:
     extra = {"clock": clock} if clock else {}
-    return EngineClient(URLS, "http://actions:5055", timeout, 1.0, transport=httpx.MockTransport(instances),
-                        retry_after=10.0, **extra)
+    return EngineClient(
+        URLS, "http://actions:5055", timeout, 1.0, transport=httpx.MockTransport(instances), retry_after=10.0, **extra
+    )
 
 
 async def test_a_session_goes_to_its_own_instance_every_time(instances):
@@ -165,7 +169,6 @@ class Gated:
         self.seen: list[tuple[str, str]] = []
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
-        import asyncio
 
         base = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
         sender = json.loads(request.content)["sender"]
@@ -181,8 +184,9 @@ def gated_engine(timeout: float = 5.0, **options) -> tuple[Gated, EngineClient]:
 
     gated = Gated()
     gated.release = asyncio.Event()
-    return gated, EngineClient(URLS, "http://actions:5055", timeout, 1.0, transport=httpx.MockTransport(gated),
-                               **options)
+    return gated, EngineClient(
+        URLS, "http://actions:5055", timeout, 1.0, transport=httpx.MockTransport(gated), **options
+    )
 
 
 def owned_by_first(n: int) -> list[str]:

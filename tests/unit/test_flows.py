@@ -1,4 +1,5 @@
 """knowledge/flows.py: cues, typed answers, verdict rules and the checks on flows.yml."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,15 +29,18 @@ def test_normalise_ignores_case_diacritics_and_punctuation():
     assert normalise("Leverantören, SÅ klart!") == "leverantoren sa klart"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("en leverantör", "leverantor"),
-    ("leverantoren", "leverantor"),          # no å/ä/ö on the phone
-    ("Anbudsgivarna", "leverantor"),
-    ("en anhörig till en brukare", "brukare_anhorig"),
-    ("min kollega", "kollega_annan"),
-    ("partnern på festen", None),             # "part" is a whole word, not a prefix
-    ("en kollega och en leverantör", None),   # a tie is not understood
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("en leverantör", "leverantor"),
+        ("leverantoren", "leverantor"),  # no å/ä/ö on the phone
+        ("Anbudsgivarna", "leverantor"),
+        ("en anhörig till en brukare", "brukare_anhorig"),
+        ("min kollega", "kollega_annan"),
+        ("partnern på festen", None),  # "part" is a whole word, not a prefix
+        ("en kollega och en leverantör", None),  # a tie is not understood
+    ],
+)
 def test_the_giver_is_read_from_whole_words_and_prefixes(gift, text, expected):
     assert gift.questions["gift_giver"].answer_from_text(text) == expected
 
@@ -49,7 +53,9 @@ def test_the_longest_cue_wins(flows):
 
 def test_typed_answers_fill_the_question_asked_and_any_multiple_choice_question(gift):
     assert answers_in_text(gift, "ett presentkort från en leverantör", "gift_case", yes=None) == {
-        "gift_giver": "leverantor", "gift_kind": "pengar_presentkort_rabatt"}
+        "gift_giver": "leverantor",
+        "gift_kind": "pengar_presentkort_rabatt",
+    }
     assert answers_in_text(gift, "ja", "gift_case", yes=True) == {"gift_case": "ja"}
     assert answers_in_text(gift, "ja", "gift_giver", yes=True) == {}
     # a yes/no question is not read when another question was asked
@@ -96,8 +102,10 @@ def test_roles_are_read_only_from_explicit_words(flows):
 
 def test_start_payloads_are_what_rasa_reads_as_intent_and_entities():
     assert start_payload("gift_assessment") == "/gift_assessment"
-    assert start_payload("feedback", {"helpful": "ja", "feedback_topic": "gavor"}) == \
-        '/feedback{"helpful": "ja", "feedback_topic": "gavor"}'
+    assert (
+        start_payload("feedback", {"helpful": "ja", "feedback_topic": "gavor"})
+        == '/feedback{"helpful": "ja", "feedback_topic": "gavor"}'
+    )
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -108,26 +116,42 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("old, new, problem", [
-    ("affirm: ja\n        deny: nej\n        options:\n          ja:\n            title: \"Ja\"",
-     "affirm: kanske\n        deny: nej\n        options:\n          ja:\n            title: \"Ja\"", "'affirm' (kanske)"),
-    ("      - verdict: kan_vara_acceptabelt\n", "      - when: {gift_case: [nej]}\n        verdict: kan_vara_acceptabelt\n",
-     "sista regeln ska gälla alltid"),
-    ("verdict: tacka_nej\n        reason: \"Pengar", "verdict: kanske\n        reason: \"Pengar", "domen 'kanske' saknas"),
-    ("answers: {in_danger: ja}", "answers: {in_danger: kanske}", "svaret in_danger=kanske finns inte"),
-    ("    chef:\n      - som chef", "    direktor:\n      - som chef", "'direktor' är ingen målgrupp"),
-])
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        (
+            'affirm: ja\n        deny: nej\n        options:\n          ja:\n            title: "Ja"',
+            'affirm: kanske\n        deny: nej\n        options:\n          ja:\n            title: "Ja"',
+            "'affirm' (kanske)",
+        ),
+        (
+            "      - verdict: kan_vara_acceptabelt\n",
+            "      - when: {gift_case: [nej]}\n        verdict: kan_vara_acceptabelt\n",
+            "sista regeln ska gälla alltid",
+        ),
+        (
+            'verdict: tacka_nej\n        reason: "Pengar',
+            'verdict: kanske\n        reason: "Pengar',
+            "domen 'kanske' saknas",
+        ),
+        ("answers: {in_danger: ja}", "answers: {in_danger: kanske}", "svaret in_danger=kanske finns inte"),
+        ("    chef:\n      - som chef", "    direktor:\n      - som chef", "'direktor' är ingen målgrupp"),
+    ],
+)
 def test_a_broken_flows_file_is_refused_with_the_problem_named(tmp_path, old, new, problem):
     with pytest.raises(FlowsError) as info:
         load_flows(broken(tmp_path, old, new))
     assert any(problem in p for p in info.value.problems), info.value.problems
 
 
-@pytest.mark.parametrize("old, new, where", [
-    ("        label: \"Vem erbjuder\"\n", "        label: \"Vem erbjuder\"\n        colour: red\n", "gift_giver"),
-    ("    topic: gavor\n", "    topic: 17\n", "flows.gift_assessment.topic"),
-    ("  gift_assessment:\n", "  Gift-Assessment:\n", "flows"),
-])
+@pytest.mark.parametrize(
+    "old, new, where",
+    [
+        ('        label: "Vem erbjuder"\n', '        label: "Vem erbjuder"\n        colour: red\n', "gift_giver"),
+        ("    topic: gavor\n", "    topic: 17\n", "flows.gift_assessment.topic"),
+        ("  gift_assessment:\n", "  Gift-Assessment:\n", "flows"),
+    ],
+)
 def test_flows_yml_is_checked_against_its_json_schema(tmp_path, old, new, where):
     with pytest.raises(FlowsError) as info:
         load_flows(broken(tmp_path, old, new))
@@ -136,6 +160,7 @@ def test_flows_yml_is_checked_against_its_json_schema(tmp_path, old, new, where)
 
 def test_kb_check_reports_a_broken_flows_file(tmp_path, kb):
     from knowledge.check import flow_problems
+
     assert flow_problems(kb) == []
     problems = flow_problems(kb, broken(tmp_path, "    topic: gavor\n", "    topic: inget_sadant_amne\n"))
     assert any("inget_sadant_amne" in p for p in problems), problems
@@ -143,15 +168,18 @@ def test_kb_check_reports_a_broken_flows_file(tmp_path, kb):
 
 def test_an_outcome_is_rendered_from_the_flow_data_and_the_phrases(flows, kb):
     from knowledge.outcomes import outcome_messages
+
     gift = flows.flows["gift_assessment"]
     answers = {"gift_giver": "leverantor", "gift_kind": "pengar_presentkort_rabatt", "gift_case": "ja"}
     messages, topic, emergency = outcome_messages(kb, gift, answers)
     rule = gift.outcome(answers)
     verdict = gift.extra["verdicts"][rule["verdict"]]
     assert (topic, emergency) == ("gavor", False)
-    assert messages[0]["text"].splitlines() == [f"{kb.phrases['verdict_heading']} {verdict['title']}",
-                                               f"{kb.phrases['reason_heading']} {rule['reason']}",
-                                               f"{kb.phrases['next_step_heading']} {verdict['next_step']}"]
+    assert messages[0]["text"].splitlines() == [
+        f"{kb.phrases['verdict_heading']} {verdict['title']}",
+        f"{kb.phrases['reason_heading']} {rule['reason']}",
+        f"{kb.phrases['next_step_heading']} {verdict['next_step']}",
+    ]
     assert messages[1]["text"].startswith(kb.phrases["answers_heading"])
     _, topic, emergency = outcome_messages(kb, flows.flows["threat_assessment"], {"in_danger": "ja"})
     assert (topic, emergency) == ("akut_fara", True)

@@ -2,6 +2,7 @@
 response outside the documented schema. The engine is a fast stand-in (this tests the
 gateway's handling of input); the real engine is covered by the end-to-end tests.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -20,8 +21,9 @@ sent = {"requests": 0}
 
 def engine(request: httpx.Request) -> httpx.Response:
     if request.url.path == fake_engine.WEBHOOK:
-        return fake_engine.reply({"text": "Svar", "buttons": [{"title": "Mutor", "payload": "/mutor"}]},
-                                 fake_engine.turn(topic="gavor"))
+        return fake_engine.reply(
+            {"text": "Svar", "buttons": [{"title": "Mutor", "payload": "/mutor"}]}, fake_engine.turn(topic="gavor")
+        )
     return httpx.Response(200, text="ok")
 
 
@@ -38,8 +40,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers(case):
     sent["requests"] += 1
     # positive_data_acceptance is left out on purpose: a schema-valid but unknown button

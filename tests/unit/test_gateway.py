@@ -1,4 +1,5 @@
 """The gateway with a mocked engine: API contract, errors, degraded mode, the 112 line."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def engine():
 
 @pytest.fixture
 def client(engine):
-    app = create_app(Settings(allowed_origins=["https://intranat.example"]), engine_transport=httpx.MockTransport(engine))
+    app = create_app(
+        Settings(allowed_origins=["https://intranat.example"]), engine_transport=httpx.MockTransport(engine)
+    )
     with TestClient(app) as c:
         yield c
 
@@ -55,7 +58,9 @@ def client(engine):
 def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
     engine.reply = lambda body: rasa_reply(
         {"recipient_id": SESSION, "text": "Tacka nej."},
-        fake_engine.part("Läs mer:", [{"title": "Mutor", "payload": "/mutor"}], links=[{"title": "Brå", "url": "https://bra.se"}]),
+        fake_engine.part(
+            "Läs mer:", [{"title": "Mutor", "payload": "/mutor"}], links=[{"title": "Brå", "url": "https://bra.se"}]
+        ),
         meta(topic="gavor"),
     )
     r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"})
@@ -63,8 +68,14 @@ def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
     body = r.json()
     assert body["topic"] == "gavor" and body["engine"] == "rasa" and body["emergency"] is False
     # The fields every client has always read, filled as before; the structure (issue 20) beside them.
-    assert body["messages"][0] == {"text": "Tacka nej.", "buttons": [], "links": [], "kind": "text", "title": None,
-                                   "items": []}
+    assert body["messages"][0] == {
+        "text": "Tacka nej.",
+        "buttons": [],
+        "links": [],
+        "kind": "text",
+        "title": None,
+        "items": [],
+    }
     assert body["messages"][1]["links"] == [{"title": "Brå", "url": "https://bra.se"}]
     assert engine.seen[-1] == {"sender": SESSION, "message": "Får jag ta emot en gåva?"}
 
@@ -72,8 +83,12 @@ def test_engine_answer_is_mapped_with_links_and_buttons(client, engine):
 def test_engine_parts_give_each_message_its_kind_and_items(client, engine):
     engine.reply = lambda body: rasa_reply(
         fake_engine.part("Tacka nej.", kind="lead"),
-        fake_engine.part("Vänd dig till:\n- Polisen", kind="contacts", title="Vem kontaktar jag?",
-                         items=[{"text": "Polisen", "href": "tel:11414"}, {"text": 5}]),
+        fake_engine.part(
+            "Vänd dig till:\n- Polisen",
+            kind="contacts",
+            title="Vem kontaktar jag?",
+            items=[{"text": "Polisen", "href": "tel:11414"}, {"text": 5}],
+        ),
         meta(topic="gavor"),
     )
     body = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en gåva?"}).json()
@@ -138,7 +153,9 @@ def test_client_mistakes_get_swedish_json_errors(client, body, status, code):
 
 def test_engine_down_suggests_articles_from_search(client, engine):
     engine.down = True
-    r = client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"})
+    r = client.post(
+        "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
+    )
     body = r.json()
     assert r.status_code == 200 and body["engine"] == "fallback" and body["emergency"] is False
     assert body["suggestions"][0] == "gavor"
@@ -184,7 +201,9 @@ def test_gateway_puts_112_first_when_the_engine_missed_it(engine, kb):
     app = create_app(Settings(emergency_immediate=False), engine_transport=httpx.MockTransport(engine))
     engine.reply = lambda body: rasa_reply({"text": "Här är svaret om hot."}, meta(topic="hot"))
     with TestClient(app) as client:
-        body = client.post("/api/chat", json={"session_id": SESSION, "text": "han står utanför dörren med en kniv"}).json()
+        body = client.post(
+            "/api/chat", json={"session_id": SESSION, "text": "han står utanför dörren med en kniv"}
+        ).json()
     assert body["emergency"] is True and body["engine"] == "rasa" and body["late_answer"] is False
     assert body["messages"][0]["text"] == kb.phrases["emergency_line"]
     assert body["messages"][1]["text"] == "Här är svaret om hot."
@@ -225,8 +244,13 @@ def test_unknown_route_and_method_are_json(client):
 
 
 def test_search_api_copes_with_inflection_typos_and_compounds(client):
-    for query, expected in [("gåvor från leverantörer", "gavor"), ("javig", "jav"), ("extrajobb", "bisysslor"),
-                            ("mutförsök", "mutor"), ("visselblåsare", "visselblasning")]:
+    for query, expected in [
+        ("gåvor från leverantörer", "gavor"),
+        ("javig", "jav"),
+        ("extrajobb", "bisysslor"),
+        ("mutförsök", "mutor"),
+        ("visselblåsare", "visselblasning"),
+    ]:
         results = client.get("/api/search", params={"q": query}).json()["results"]
         assert results and results[0]["id"] == expected, (query, results[:2])
     assert client.get("/api/search", params={"q": ""}).status_code == 422
@@ -263,9 +287,13 @@ def test_widget_and_demo_page(client):
 
 
 def test_cors_allows_only_configured_origins(client):
-    ok = client.options("/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"})
+    ok = client.options(
+        "/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"}
+    )
     assert ok.headers.get("access-control-allow-origin") == "https://intranat.example"
-    bad = client.options("/api/chat", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    bad = client.options(
+        "/api/chat", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in bad.headers
 
 
@@ -293,8 +321,13 @@ def test_a_message_about_danger_is_sent_to_the_engine_as_urgent(client, monkeypa
         return await original(self, session_id, message, urgent=urgent, **kwargs)
 
     monkeypatch.setattr(EngineClient, "send", recording_send)
-    assert client.post("/api/chat", json={"session_id": SESSION, "text": "Han står i receptionen med en kniv"}).json()["late_answer"]
+    assert client.post("/api/chat", json={"session_id": SESSION, "text": "Han står i receptionen med en kniv"}).json()[
+        "late_answer"
+    ]
     # The engine answers that turn in the background: the late answer is its end.
     assert client.post("/api/chat/late-answer", json={"session_id": SESSION}).status_code == 200
-    assert client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp?"}).status_code == 200
+    assert (
+        client.post("/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp?"}).status_code
+        == 200
+    )
     assert urgent_flags == [True, False]

@@ -1,5 +1,6 @@
 """The aiohttp-backed httpx transport against real local HTTP servers: answers arrive intact and
 each failure becomes the httpx error the engine client's re-routing depends on."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,6 +24,7 @@ def free_port() -> int:
 @pytest.fixture
 async def server():
     """A Rasa look-alike: its webhook (bot/channel.py) echoes, /slow answers late, /drop hangs up."""
+
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
         return web.json_response({"messages": [{"text": f"svar på {body['message']}"}], "meta": {}})

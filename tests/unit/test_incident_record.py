@@ -1,4 +1,5 @@
 """The private incident record (issue 18 §1): the data, the chat link and the page's form."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,21 @@ from knowledge.incident_record import load_incident_record
 
 SCRIPT = Path(__file__).resolve().parents[2] / "web_widget" / "incident_record.js"
 # Every way a page script can send or keep something: none may appear in the record's script.
-SENDING = ["fetch(", "XMLHttpRequest", "sendBeacon", "WebSocket", "EventSource", "localStorage",
-           "sessionStorage", "indexedDB", "document.cookie", ".submit(", "new Image", "postMessage", "window.open"]
+SENDING = [
+    "fetch(",
+    "XMLHttpRequest",
+    "sendBeacon",
+    "WebSocket",
+    "EventSource",
+    "localStorage",
+    "sessionStorage",
+    "indexedDB",
+    "document.cookie",
+    ".submit(",
+    "new Image",
+    "postMessage",
+    "window.open",
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """The knowledge base: schema, taxonomy, channels, organisations, readability, content rules."""
+
 from __future__ import annotations
 
 import re
@@ -76,10 +77,12 @@ def kb_copy(tmp_path):
 
 def _edit_front_matter(path: Path, **changes) -> None:
     text = path.read_text(encoding="utf-8")
-    front, body = text[len("---\n"):].split("\n---", 1)
+    front, body = text[len("---\n") :].split("\n---", 1)
     meta = yaml.safe_load(front)
     meta.update(changes)
-    path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8")
+    path.write_text(
+        "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8"
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,7 +90,10 @@ def _edit_front_matter(path: Path, **changes) -> None:
     [
         ({"channels": ["finns_inte"]}, "gavor.md: fältet 'channels'"),
         ({"related": ["finns_inte"]}, "gavor.md: fältet 'related'"),
-        ({"sources": [{"title": "x", "publisher": "y", "year": 2020, "url": "http://x.se"}]}, "gavor.md: sources[0].url"),
+        (
+            {"sources": [{"title": "x", "publisher": "y", "year": 2020, "url": "http://x.se"}]},
+            "gavor.md: sources[0].url",
+        ),
         ({"summary": "ord " * 61}, "gavor.md: fältet 'summary'"),
         ({"steps": ["a", "b", "c", "d", "e", "f"]}, "gavor.md: fältet 'steps'"),
         ({"id": "annat"}, "gavor.md: fältet 'id'"),

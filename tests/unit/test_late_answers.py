@@ -4,6 +4,7 @@ The store on its own, then the gateway with an engine (mocked at the HTTP level)
 its answer until the test lets it go: the order of events, never a clock, shows that the
 answer came before the engine's.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,11 +25,16 @@ DANGER = "han står här med en kniv och hotar mig"
 
 
 def answer(text: str, topic: str | None = "hot") -> dict:
-    return {"messages": [{"text": text, "buttons": [], "links": []}], "topic": topic, "emergency": True,
-            "suggestions": []}
+    return {
+        "messages": [{"text": text, "buttons": [], "links": []}],
+        "topic": topic,
+        "emergency": True,
+        "suggestions": [],
+    }
 
 
 # --- the store -------------------------------------------------------------------------------
+
 
 async def test_an_expected_answer_is_kept_until_taken_once():
     store = MemoryLateAnswers()
@@ -93,15 +99,17 @@ async def test_entries_expire_and_are_bounded():
 
 # --- through the gateway ---------------------------------------------------------------------
 
+
 class HeldEngine:
     """The engine's channel at the HTTP level, holding each answer until `release()`."""
 
     def __init__(self) -> None:
         self.gate = threading.Event()
         self.events: list[str] = []
-        self.reply = lambda body: [{"text": "Här är svaret om hot.", "buttons": [{"title": "Polisanmälan",
-                                                                                   "payload": "/polisanmalan"}]},
-                                   fake_engine.turn(topic="hot", emergency=True, suggestions=[])]
+        self.reply = lambda body: [
+            {"text": "Här är svaret om hot.", "buttons": [{"title": "Polisanmälan", "payload": "/polisanmalan"}]},
+            fake_engine.turn(topic="hot", emergency=True, suggestions=[]),
+        ]
         self.down = False
 
     def release(self) -> None:
@@ -148,8 +156,12 @@ def test_flagged_message_is_answered_before_the_engine_and_its_answer_follows(en
         # A button of the late answer was offered to this session, so it is accepted back.
         assert client.post("/api/chat", json={"session_id": SESSION, "payload": "/polisanmalan"}).status_code == 200
     order = engine.events
-    assert order.index(f"engine got {DANGER}") < order.index("gateway answered") < order.index("engine released") \
+    assert (
+        order.index(f"engine got {DANGER}")
+        < order.index("gateway answered")
+        < order.index("engine released")
         < order.index(f"engine answered {DANGER}")
+    )
 
 
 def test_next_turn_carries_a_late_answer_nobody_fetched(engine):

@@ -1,4 +1,5 @@
 """Matrix: answers → message contents, what a person wrote → a turn, and the configuration."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,7 @@ from gateway.matrix.config import (
 from gateway.settings import Settings
 from knowledge import render
 
-BUTTONS = [{"title": "Gåvor och representation", "payload": "/gavor"},
-           {"title": "Hot och våld", "payload": "/hot"}]
+BUTTONS = [{"title": "Gåvor och representation", "payload": "/gavor"}, {"title": "Hot och våld", "payload": "/hot"}]
 NUMBERED = dict(enumerate(BUTTONS, 1))
 
 
@@ -38,8 +38,10 @@ def test_buttons_become_a_numbered_list_in_html_and_in_the_plain_body(strings):
 
 def test_links_are_real_links_once_each(strings):
     text = "Läs mer:\n- Guiden (Brå, 2024): https://bra.se/guide?a=1&b=2"
-    links = [{"title": "Guiden", "url": "https://bra.se/guide?a=1&b=2"},
-             {"title": "Säkerhetsfunktionen", "url": "https://intra.example.se/sak"}]
+    links = [
+        {"title": "Guiden", "url": "https://bra.se/guide?a=1&b=2"},
+        {"title": "Säkerhetsfunktionen", "url": "https://intra.example.se/sak"},
+    ]
     content = messages.content({"text": text, "buttons": [], "links": links}, strings)
     html = content["formatted_body"]
     # Linked by its title, never with the raw address as link text (issue 20).
@@ -50,16 +52,31 @@ def test_links_are_real_links_once_each(strings):
 
 
 def test_emergency_part_is_bold_with_a_tel_link(strings):
-    emergency = {"text": "Är du i fara? Ring 112.", "buttons": [], "links": [], "kind": "emergency",
-                 "title": "Akut fara", "items": [{"text": "Ring 112", "href": "tel:112"}]}
+    emergency = {
+        "text": "Är du i fara? Ring 112.",
+        "buttons": [],
+        "links": [],
+        "kind": "emergency",
+        "title": "Akut fara",
+        "items": [{"text": "Ring 112", "href": "tel:112"}],
+    }
     content = messages.content(emergency, strings)
     assert content["body"] == "Är du i fara? Ring 112."
-    assert content["formatted_body"] == '<p><strong>Är du i fara? Ring 112.</strong></p><p><a href="tel:112">Ring 112</a></p>'
+    assert (
+        content["formatted_body"]
+        == '<p><strong>Är du i fara? Ring 112.</strong></p><p><a href="tel:112">Ring 112</a></p>'
+    )
 
 
 def test_steps_are_an_ordered_list(strings):
-    steps = {"text": "Gör så här nu:\n1. Gå undan\n2. Larma", "buttons": [], "links": [], "kind": "steps",
-             "title": "Gör så här nu", "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}]}
+    steps = {
+        "text": "Gör så här nu:\n1. Gå undan\n2. Larma",
+        "buttons": [],
+        "links": [],
+        "kind": "steps",
+        "title": "Gör så här nu",
+        "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}],
+    }
     content = messages.content(steps, strings)
     assert content["formatted_body"] == "<p><strong>Gör så här nu</strong></p><ol><li>Gå undan</li><li>Larma</li></ol>"
     assert content["body"] == steps["text"]
@@ -67,9 +84,14 @@ def test_steps_are_an_ordered_list(strings):
 
 def test_contacts_are_a_list_with_tel_and_mailto_links_and_no_raw_url(strings):
     line = "HR – stöd. Telefon: 010-123 45 67. E-post: hr@example.se. Webb: https://intra.example.se/hr."
-    contacts = {"text": f"Vänd dig till:\n- {line}\n- Polisen.", "buttons": [], "kind": "contacts",
-                "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}], "title": "Vem kontaktar jag?",
-                "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}]}
+    contacts = {
+        "text": f"Vänd dig till:\n- {line}\n- Polisen.",
+        "buttons": [],
+        "kind": "contacts",
+        "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}],
+        "title": "Vem kontaktar jag?",
+        "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}],
+    }
     html = messages.content(contacts, strings)["formatted_body"]
     assert html.startswith("<p><strong>Vem kontaktar jag?</strong></p><ul><li>")
     assert '<li><a href="tel:0101234567">HR</a> – stöd.' in html
@@ -81,8 +103,14 @@ def test_contacts_are_a_list_with_tel_and_mailto_links_and_no_raw_url(strings):
 
 def test_sources_are_titled_links(strings):
     url = "https://bra.se/guide"
-    sources = {"text": f"Läs mer:\n- Guiden (Brå, 2024): {url}", "buttons": [], "kind": "sources", "title": "Källor",
-               "links": [{"title": "Guiden", "url": url}], "items": [{"text": "Guiden (Brå, 2024)", "href": url}]}
+    sources = {
+        "text": f"Läs mer:\n- Guiden (Brå, 2024): {url}",
+        "buttons": [],
+        "kind": "sources",
+        "title": "Källor",
+        "links": [{"title": "Guiden", "url": url}],
+        "items": [{"text": "Guiden (Brå, 2024)", "href": url}],
+    }
     html = messages.content(sources, strings)["formatted_body"]
     assert html == f'<p><strong>Källor</strong></p><ul><li><a href="{url}">Guiden (Brå, 2024)</a></li></ul>'
 
@@ -96,19 +124,26 @@ def test_every_topic_renders_without_a_raw_url_as_link_text(kb, strings):
 
 
 def test_lines_stay_lines(strings):
-    html = messages.content({"text": "Gör så här nu:\n1. Tacka nej\n2. Berätta", "buttons": [], "links": []},
-                            strings)["formatted_body"]
+    html = messages.content({"text": "Gör så här nu:\n1. Tacka nej\n2. Berätta", "buttons": [], "links": []}, strings)[
+        "formatted_body"
+    ]
     assert html == "<p>Gör så här nu:<br>1. Tacka nej<br>2. Berätta</p>"
 
 
 @pytest.mark.parametrize(
     ("body", "formatted", "clean"),
     [
-        ("Lotsen: får jag ta emot en gåva?",
-         '<a href="https://matrix.to/#/@lotsen:example.se">Lotsen</a>: får jag ta emot en gåva?', ": får jag ta emot en gåva?"),
-        ("x", '<mx-reply><blockquote>gammalt</blockquote></mx-reply>2', "2"),
-        ("x", 'min chef <a href="https://matrix.to/#/@anna.berg:example.se">Anna Berg</a> fick&nbsp;en gåva<br>rad två',
-         "min chef fick en gåva\nrad två"),
+        (
+            "Lotsen: får jag ta emot en gåva?",
+            '<a href="https://matrix.to/#/@lotsen:example.se">Lotsen</a>: får jag ta emot en gåva?',
+            ": får jag ta emot en gåva?",
+        ),
+        ("x", "<mx-reply><blockquote>gammalt</blockquote></mx-reply>2", "2"),
+        (
+            "x",
+            'min chef <a href="https://matrix.to/#/@anna.berg:example.se">Anna Berg</a> fick&nbsp;en gåva<br>rad två',
+            "min chef fick en gåva\nrad två",
+        ),
         ("> <@lotsen:example.se> Välj ett ämne\n\n2", None, "2"),
         ("  hot   och våld \n\n", None, "hot och våld"),
     ],
@@ -167,13 +202,25 @@ def test_without_configuration_there_is_no_bot(tmp_path):
         ({"user_id": "@lotsen:example.se", "access_token": "syt_x"}, "LOTSEN_MATRIX_HOMESERVER"),
         ({"homeserver": "https://matrix.example.se", "access_token": "syt_x"}, "LOTSEN_MATRIX_USER_ID"),
         ({"homeserver": "https://matrix.example.se", "user_id": "@lotsen:example.se"}, "LOTSEN_MATRIX_ACCESS_TOKEN"),
-        ({"homeserver": "matrix.example.se", "user_id": "@lotsen:example.se", "password": "p"}, "LOTSEN_MATRIX_HOMESERVER"),
+        (
+            {"homeserver": "matrix.example.se", "user_id": "@lotsen:example.se", "password": "p"},
+            "LOTSEN_MATRIX_HOMESERVER",
+        ),
         ({"homeserver": "https://m.example.se", "user_id": "lotsen", "password": "p"}, "LOTSEN_MATRIX_USER_ID"),
-        ({"homeserver": "https://m.example.se", "user_id": "@l:example.se", "password": "p", "access_token": "t"},
-         "LOTSEN_MATRIX_ACCESS_TOKEN"),
+        (
+            {"homeserver": "https://m.example.se", "user_id": "@l:example.se", "password": "p", "access_token": "t"},
+            "LOTSEN_MATRIX_ACCESS_TOKEN",
+        ),
         ({"allowed_servers": "example.se"}, "LOTSEN_MATRIX_HOMESERVER"),
-        ({"homeserver": "https://m.example.se", "user_id": "@l:example.se", "password": "p",
-          "allowed_servers": "exa mple.se"}, "LOTSEN_MATRIX_ALLOWED_SERVERS"),
+        (
+            {
+                "homeserver": "https://m.example.se",
+                "user_id": "@l:example.se",
+                "password": "p",
+                "allowed_servers": "exa mple.se",
+            },
+            "LOTSEN_MATRIX_ALLOWED_SERVERS",
+        ),
     ],
 )
 def test_half_a_configuration_stops_the_start_naming_the_variable(tmp_path, fields, variable):
@@ -182,21 +229,30 @@ def test_half_a_configuration_stops_the_start_naming_the_variable(tmp_path, fiel
 
 
 def test_full_configuration_defaults(tmp_path):
-    config = matrix_configuration(settings(tmp_path, homeserver="https://matrix.example.se/", user_id="@lotsen:example.se",
-                                           access_token="syt_x"))
+    config = matrix_configuration(
+        settings(tmp_path, homeserver="https://matrix.example.se/", user_id="@lotsen:example.se", access_token="syt_x")
+    )
     assert config.homeserver == "https://matrix.example.se"
     assert config.store_dir == tmp_path / "matrix"
     assert config.allowed == ("example.se",)
 
 
 def test_invitations_from_allowed_servers_or_users_only(tmp_path):
-    own = matrix_configuration(settings(tmp_path, homeserver="https://m.example.se", user_id="@lotsen:example.se",
-                                        password="p"))
+    own = matrix_configuration(
+        settings(tmp_path, homeserver="https://m.example.se", user_id="@lotsen:example.se", password="p")
+    )
     assert invitation_allowed(own, "@anna:Example.se")
     assert not invitation_allowed(own, "@anna:example.se.evil.org")
     assert not invitation_allowed(own, "@example.se:other.org")
-    listed = matrix_configuration(settings(tmp_path, homeserver="https://m.example.se", user_id="@lotsen:example.se",
-                                           password="p", allowed_servers="myndighet.se, @it:kommun.se"))
+    listed = matrix_configuration(
+        settings(
+            tmp_path,
+            homeserver="https://m.example.se",
+            user_id="@lotsen:example.se",
+            password="p",
+            allowed_servers="myndighet.se, @it:kommun.se",
+        )
+    )
     assert invitation_allowed(listed, "@x:myndighet.se") and invitation_allowed(listed, "@it:kommun.se")
     assert not invitation_allowed(listed, "@y:kommun.se") and not invitation_allowed(listed, "@z:example.se")
 
@@ -213,8 +269,15 @@ def test_library_log_lines_lose_matrix_ids_and_tracebacks():
     except ValueError:
         import sys
 
-        record = logging.LogRecord("mau.crypto", logging.WARNING, __file__, 1, "no session for @anna:example.se in %s",
-                                   ("!abc:example.se",), sys.exc_info())
+        record = logging.LogRecord(
+            "mau.crypto",
+            logging.WARNING,
+            __file__,
+            1,
+            "no session for @anna:example.se in %s",
+            ("!abc:example.se",),
+            sys.exc_info(),
+        )
     assert _HideMatrixIds().filter(record)
     formatted = logging.Formatter("%(message)s").format(record)
     assert formatted == "no session for <matrix-id> in <matrix-id>"

@@ -4,6 +4,7 @@ The held-out sets (tests/data/) were written separately from the training data; 
 benchmark (make bench-nlu) is only honest while no held-out line is also, or almost, a
 training line. When the leakage guard fires, reword the TRAINING line, never the held-out one.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,9 @@ def read_examples(path: Path) -> dict[str, list[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     for block in data.get("nlu") or []:
         if "intent" in block and isinstance(block.get("examples"), str):
-            lines = [line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+            lines = [
+                line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            ]
             out.setdefault(block["intent"], []).extend(lines)
     return out
 
@@ -155,17 +158,22 @@ def test_no_heldout_line_is_equal_or_near_equal_to_a_training_line(training, hel
     tests = [line for lines in heldout.values() for line in lines]
     tests += [line for lines in read_examples(EMERGENCIES).values() for line in lines]
     found = [f"{test!r} ~ training {original!r}" for test, original in leaks(tests, train)]
-    assert not found, "held-out lines that (almost) repeat training lines; reword the TRAINING line:\n" + "\n".join(found)
+    assert not found, "held-out lines that (almost) repeat training lines; reword the TRAINING line:\n" + "\n".join(
+        found
+    )
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("Får jag ta emot en gåva?", "far jag ta emot en gava", True),       # diacritics, punctuation
-    ("han har en kniv i handen", "han har en kniv i handen!!", True),   # equal after normalising
-    ("jag blev hotad av en klient igår", "jag blev hotad av en klient i går", True),  # one space
-    ("vad gäller för jäv i kommunen", "vad gäller för jäv i kommunen nu", True),      # one word added
-    ("Får jag ta emot en gåva?", "Hur anmäler jag jäv?", False),
-    ("julklapp leverantör", "julklapp från brukare", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("Får jag ta emot en gåva?", "far jag ta emot en gava", True),  # diacritics, punctuation
+        ("han har en kniv i handen", "han har en kniv i handen!!", True),  # equal after normalising
+        ("jag blev hotad av en klient igår", "jag blev hotad av en klient i går", True),  # one space
+        ("vad gäller för jäv i kommunen", "vad gäller för jäv i kommunen nu", True),  # one word added
+        ("Får jag ta emot en gåva?", "Hur anmäler jag jäv?", False),
+        ("julklapp leverantör", "julklapp från brukare", False),
+    ],
+)
 def test_the_leakage_guard_itself(a, b, expected):
     assert near_equal(normalise(a), normalise(b)) is expected
     assert bool(leaks([a], [b])) is expected  # the fast path decides the same
@@ -179,4 +187,6 @@ def test_every_topic_is_reachable_in_the_chat(topic_ids):
         for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
             domain_intents.add(intent if isinstance(intent, str) else next(iter(intent)))
     assert not set(topic_ids) - ruled, f"topics without a rule in {RULES.name}: {sorted(set(topic_ids) - ruled)}"
-    assert not set(topic_ids) - domain_intents, f"topics without an intent in bot/domain: {sorted(set(topic_ids) - domain_intents)}"
+    assert not set(topic_ids) - domain_intents, (
+        f"topics without an intent in bot/domain: {sorted(set(topic_ids) - domain_intents)}"
+    )

@@ -1,4 +1,5 @@
 """The process review (issue 18 §4): risks ranked by likelihood × seriousness, and its page."""
+
 from __future__ import annotations
 
 import httpx
@@ -7,13 +8,14 @@ from fastapi.testclient import TestClient
 from gateway.main import create_app
 from gateway.settings import Settings
 from knowledge.process_review import load_process_review
-from tests.unit.test_incident_record import SENDING, SCRIPT
+from tests.unit.test_incident_record import SCRIPT, SENDING
 
 
 def test_the_risks_are_ranked_most_serious_first_and_a_no_is_no_risk():
     review = load_process_review()
-    ranked = review.ranked({"single_decider": "ja", "single_knowledge": "delvis", "steer_cases": "nej",
-                            "no_logging": "delvis"})
+    ranked = review.ranked(
+        {"single_decider": "ja", "single_knowledge": "delvis", "steer_cases": "nej", "no_logging": "delvis"}
+    )
     assert [r["id"] for r in ranked] == ["single_decider", "no_logging", "single_knowledge"]
     assert [r["level"] for r in ranked] == ["Hög", "Medel", "Låg"]
     assert review.ranked({}) == []

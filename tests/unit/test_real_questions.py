@@ -8,6 +8,7 @@ without its subdomains) is either training or held-out, never both, so the bench
 questions in words the model has never seen from that site. docs/real-questions.md tells how
 they were collected.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,7 +49,7 @@ def read_sources() -> list[dict[str, str]]:
         rows = []
         for number, fields in enumerate(reader, start=2):
             assert len(fields) == len(COLUMNS), f"{SOURCES.name}:{number} has {len(fields)} columns: {fields}"
-            rows.append(dict(zip(COLUMNS, fields), line=number))
+            rows.append(dict(zip(COLUMNS, fields, strict=False), line=number))
     return rows
 
 
@@ -73,8 +74,14 @@ def real_heldout() -> list[dict]:
     for block in data["nlu"]:
         for example in block["examples"]:
             metadata = example.get("metadata") or {}
-            questions.append({"text": example["text"], "intent": block["intent"],
-                              "url": metadata.get("url", ""), "topics": metadata.get("topics") or []})
+            questions.append(
+                {
+                    "text": example["text"],
+                    "intent": block["intent"],
+                    "url": metadata.get("url", ""),
+                    "topics": metadata.get("topics") or [],
+                }
+            )
     return questions
 
 
@@ -89,14 +96,18 @@ def intents(kb) -> set[str]:
 
 
 def test_every_source_row_is_complete(sources, intents):
-    bad = [row for row in sources
-           if not row["text"].strip()
-           or row["intent"] not in intents
-           or row["split"] not in SPLITS
-           or urlsplit(row["url"]).scheme not in ("http", "https")
-           or not urlsplit(row["url"]).hostname]
-    assert not bad, "sources.tsv rows without text, a known intent, a split or an http(s) url:\n" + \
-        "\n".join(f"line {row['line']}: {row}" for row in bad)
+    bad = [
+        row
+        for row in sources
+        if not row["text"].strip()
+        or row["intent"] not in intents
+        or row["split"] not in SPLITS
+        or urlsplit(row["url"]).scheme not in ("http", "https")
+        or not urlsplit(row["url"]).hostname
+    ]
+    assert not bad, "sources.tsv rows without text, a known intent, a split or an http(s) url:\n" + "\n".join(
+        f"line {row['line']}: {row}" for row in bad
+    )
 
 
 def test_no_question_is_listed_twice(sources):
@@ -118,7 +129,9 @@ def test_real_training_lines_and_sources_match(sources):
     blocks = real_training_blocks()
     in_files = {(intent, text) for _, intent, text in blocks}
     assert not listed - in_files, f"training rows of sources.tsv missing from nlu_data: {sorted(listed - in_files)}"
-    assert not in_files - listed, f"lines marked real in nlu_data without a row in sources.tsv: {sorted(in_files - listed)}"
+    assert not in_files - listed, (
+        f"lines marked real in nlu_data without a row in sources.tsv: {sorted(in_files - listed)}"
+    )
     misplaced = [(stem, intent) for stem, intent, _ in blocks if stem != intent]
     assert not misplaced, f"real training lines belong in nlu_data/<intent>.yml: {sorted(set(misplaced))}"
 
@@ -127,17 +140,27 @@ def test_every_heldout_question_has_its_source_and_topics(sources, intents):
     heldout = real_heldout()
     listed = {(row["intent"], row["text"], row["url"]) for row in sources if row["split"] == "heldout"}
     in_file = {(q["intent"], q["text"], q["url"]) for q in heldout}
-    assert in_file == listed, (f"held-out file and sources.tsv differ; only in the file: {sorted(in_file - listed)}; "
-                               f"only in sources.tsv: {sorted(listed - in_file)}")
-    bad = [q for q in heldout if not q["topics"] or q["topics"][0] != q["intent"]
-           or not set(q["topics"]) <= intents or len(set(q["topics"])) != len(q["topics"])]
+    assert in_file == listed, (
+        f"held-out file and sources.tsv differ; only in the file: {sorted(in_file - listed)}; "
+        f"only in sources.tsv: {sorted(listed - in_file)}"
+    )
+    bad = [
+        q
+        for q in heldout
+        if not q["topics"]
+        or q["topics"][0] != q["intent"]
+        or not set(q["topics"]) <= intents
+        or len(set(q["topics"])) != len(q["topics"])
+    ]
     assert not bad, f"held-out questions whose topics are not [intent, other known topics…]: {bad}"
 
 
 def test_heldout_covers_every_topic_that_has_real_questions(sources):
     real_topics = {row["intent"] for row in sources}
     heldout_topics = {topic for q in real_heldout() for topic in q["topics"]}
-    assert not real_topics - heldout_topics, f"topics with real questions but none held out: {sorted(real_topics - heldout_topics)}"
+    assert not real_topics - heldout_topics, (
+        f"topics with real questions but none held out: {sorted(real_topics - heldout_topics)}"
+    )
 
 
 def test_enough_real_questions_and_sites(sources):
@@ -148,10 +171,21 @@ def test_enough_real_questions_and_sites(sources):
 
 
 def test_no_real_heldout_question_repeats_a_training_line():
-    training = sorted({text for path in NLU_DIR.glob("*.yml")
-                       for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
-                       if isinstance(block.get("examples"), str)
-                       for text in (line.strip()[2:].strip() for line in block["examples"].splitlines()
-                                    if line.strip().startswith("- "))})
-    found = [f"{test!r} ~ training {original!r}" for test, original in leaks([q["text"] for q in real_heldout()], training)]
-    assert not found, "real held-out questions that (almost) repeat a training line; drop or move the TRAINING line:\n" + "\n".join(found)
+    training = sorted(
+        {
+            text
+            for path in NLU_DIR.glob("*.yml")
+            for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
+            if isinstance(block.get("examples"), str)
+            for text in (
+                line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            )
+        }
+    )
+    found = [
+        f"{test!r} ~ training {original!r}" for test, original in leaks([q["text"] for q in real_heldout()], training)
+    ]
+    assert not found, (
+        "real held-out questions that (almost) repeat a training line; drop or move the TRAINING line:\n"
+        + "\n".join(found)
+    )

@@ -1,4 +1,5 @@
 """Personal data never survives redaction; ordinary text does."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,8 @@ def with_check_digit(nine: str) -> str:
     return next(nine + str(d) for d in range(10) if luhn_ok(nine + str(d)))
 
 
-PNR10 = with_check_digit("811218987")          # 811218-987x
-SAMORDNING = with_check_digit("701263239")     # day 63 = 3rd + 60
+PNR10 = with_check_digit("811218987")  # 811218-987x
+SAMORDNING = with_check_digit("701263239")  # day 63 = 3rd + 60
 
 
 @pytest.mark.parametrize(
@@ -83,12 +84,19 @@ def test_ordinary_text_is_kept(text):
     assert redact(text) == text
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("bankgiro 5050-1055", "[bankgiro]"), ("plusgiro 12 34 56-7", "[plusgiro]"), ("swish 070-123 45 67", "[swish]"),
-    ("kontonummer 1234-12 345 67", "[kontonummer]"), ("kort 4111 1111 1111 1111", "[kortnummer]"),
-    ("SE45 5000 0000 0583 9825 7466", "[iban]"), ("bilen ABC 123", "[registreringsnummer]"),
-    ("från 192.168.1.25", "[ip-adress]"),
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("bankgiro 5050-1055", "[bankgiro]"),
+        ("plusgiro 12 34 56-7", "[plusgiro]"),
+        ("swish 070-123 45 67", "[swish]"),
+        ("kontonummer 1234-12 345 67", "[kontonummer]"),
+        ("kort 4111 1111 1111 1111", "[kortnummer]"),
+        ("SE45 5000 0000 0583 9825 7466", "[iban]"),
+        ("bilen ABC 123", "[registreringsnummer]"),
+        ("från 192.168.1.25", "[ip-adress]"),
+    ],
+)
 def test_bank_and_other_numbers_get_their_own_label(text, label):
     assert label in redact(text)
 

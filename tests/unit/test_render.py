@@ -1,5 +1,6 @@
 """knowledge.render over the real knowledge base: one answer says each thing once, and a
 manager gets the manager's answer (issue 20 §1)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """make kb-report: the per-topic table, and overdue reviews are flagged."""
+
 from __future__ import annotations
 
 from knowledge import report

@@ -3,6 +3,7 @@
 The gateway runs for real with a scripted engine at the HTTP level; the end-to-end test with
 the real engine, a retrained model and Chromium is tests/e2e/test_review.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,13 +46,18 @@ UNSURE = "blä blä ärendet konstigt"
 ANSWERED = "Jag blev utskälld i receptionen igår"  # not about danger right now: the engine answers it
 # What the scripted engine answers: the shapes actions/fallback.py and actions/feedback.py send.
 REPLIES = {
-    OUTSIDE: [text("Det ligger utanför det jag kan hjälpa med."),
-              meta(unanswered="out_of_scope", ranking=["kontaktvagar", "hot", "vald", "mutor"])],
-    UNSURE: [text("Jag är inte säker på att jag förstod.", [("Påtryckningar", "/patryckningar")]),
-             meta(suggestions=["patryckningar", "jav", "hot"], unanswered="unsure",
-                  ranking=["patryckningar", "jav", "hot"])],
-    ANSWERED: [text("Så gör du när du har blivit hotad.", [("Nej", "/feedback_no")]),
-               meta(topic="hot", ranking=["hot", "greet", "vald", "trakasserier"])],
+    OUTSIDE: [
+        text("Det ligger utanför det jag kan hjälpa med."),
+        meta(unanswered="out_of_scope", ranking=["kontaktvagar", "hot", "vald", "mutor"]),
+    ],
+    UNSURE: [
+        text("Jag är inte säker på att jag förstod.", [("Påtryckningar", "/patryckningar")]),
+        meta(suggestions=["patryckningar", "jav", "hot"], unanswered="unsure", ranking=["patryckningar", "jav", "hot"]),
+    ],
+    ANSWERED: [
+        text("Så gör du när du har blivit hotad.", [("Nej", "/feedback_no")]),
+        meta(topic="hot", ranking=["hot", "greet", "vald", "trakasserier"]),
+    ],
     "/feedback_no": [text("Tack, vi förbättrar svaret."), meta(feedback={"topic": "hot", "helpful": False})],
 }
 
@@ -67,14 +73,23 @@ def nlu_dir(tmp_path) -> Path:
     """A small NLU folder: one existing example of "hot" to clash with."""
     folder = tmp_path / "nlu"
     folder.mkdir()
-    (folder / "hot.yml").write_text('version: "3.1"\nnlu:\n- intent: hot\n  examples: |\n'
-                                    "    - Han hotade mig\n", encoding="utf-8")
+    (folder / "hot.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: hot\n  examples: |\n    - Han hotade mig\n', encoding="utf-8"
+    )
     return folder
 
 
 def make_client(tmp_path, nlu_dir, **extra) -> TestClient:
-    settings = Settings(**{"data_dir": tmp_path, "statistics_token": TOKEN, "rate_limit_per_minute": 0,
-                           "store_unanswered": True, "review_file": nlu_dir / "reviewed.yml", **extra})
+    settings = Settings(
+        **{
+            "data_dir": tmp_path,
+            "statistics_token": TOKEN,
+            "rate_limit_per_minute": 0,
+            "store_unanswered": True,
+            "review_file": nlu_dir / "reviewed.yml",
+            **extra,
+        }
+    )
     return TestClient(create_app(settings, engine_transport=httpx.MockTransport(fake_engine)))
 
 
@@ -100,7 +115,9 @@ def csrf(page: str) -> str:
 
 def offered(answer: dict, payload: str) -> str:
     """The button payload as the answer handed it out (signed, gateway/signing.py)."""
-    [signed] = [b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")]
+    [signed] = [
+        b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")
+    ]
     return signed
 
 
@@ -110,18 +127,25 @@ def post(client, headers=BEARER, **form):
 
 # --- what is kept -----------------------------------------------------------------------------
 
+
 def test_rejected_unsure_and_not_helpful_questions_are_kept_redacted_with_the_top_three(client):
     chat(client, "session-a-0001", text=OUTSIDE)
     chat(client, "session-b-0002", text=UNSURE)
     answered = chat(client, "session-c-0003", text=ANSWERED)  # answered: kept only once it gets a "Nej"
-    assert [i.text for i in items(client)] == [UNSURE, "Vilken färg har bussarna i Göteborg? Ring mig på [telefonnummer]"]
+    assert [i.text for i in items(client)] == [
+        UNSURE,
+        "Vilken färg har bussarna i Göteborg? Ring mig på [telefonnummer]",
+    ]
     chat(client, "session-c-0003", payload=offered(answered, "/feedback_no"))
     kept = items(client)
     assert [(i.reason, i.text, i.ranking) for i in kept] == [
         ("not_helpful", ANSWERED, ("hot", "vald", "trakasserier")),  # newest first; "greet" is no topic
         ("unsure", UNSURE, ("patryckningar", "jav", "hot")),
-        ("out_of_scope", "Vilken färg har bussarna i Göteborg? Ring mig på [telefonnummer]",
-         ("kontaktvagar", "hot", "vald")),
+        (
+            "out_of_scope",
+            "Vilken färg har bussarna i Göteborg? Ring mig på [telefonnummer]",
+            ("kontaktvagar", "hot", "vald"),
+        ),
     ]
     # A second "Nej" in the same session does not keep the question twice.
     chat(client, "session-c-0003", payload=offered(answered, "/feedback_no"))
@@ -140,10 +164,14 @@ def test_nothing_is_kept_when_switched_off(tmp_path, nlu_dir):
 def test_kept_questions_are_deleted_after_the_retention(tmp_path):
     now = [datetime(2026, 11, 20, 12, tzinfo=timezone.utc).timestamp()]
     store = StatisticsStore(f"sqlite:///{tmp_path / 's.db'}")
-    recorder = StatisticsRecorder(store, ZoneInfo("Europe/Stockholm"), store_unanswered=True, retention_days=30,
-                                  clock=lambda: now[0])
-    recorder.record_turn({"topic": None, "suggestions": [], "review": {"reason": "out_of_scope", "ranking": ["hot"]}},
-                         text="en fråga utanför", session="s1")
+    recorder = StatisticsRecorder(
+        store, ZoneInfo("Europe/Stockholm"), store_unanswered=True, retention_days=30, clock=lambda: now[0]
+    )
+    recorder.record_turn(
+        {"topic": None, "suggestions": [], "review": {"reason": "out_of_scope", "ranking": ["hot"]}},
+        text="en fråga utanför",
+        session="s1",
+    )
     asyncio.run(recorder.flush())
     assert [(i.reason, i.ranking) for i in store.review_items()] == [("out_of_scope", ("hot",))]
     assert store.purge_unanswered(datetime.fromtimestamp(now[0], timezone.utc) - timedelta(days=30)) == 0
@@ -157,11 +185,19 @@ def test_a_database_from_before_the_review_gets_its_columns(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
     with old.begin() as conn:
-        conn.execute(sql("CREATE TABLE statistics_unanswered (id INTEGER PRIMARY KEY, day DATE NOT NULL, "
-                         "created_at DATETIME NOT NULL, channel VARCHAR(32) NOT NULL, "
-                         "audience VARCHAR(32) NOT NULL, text TEXT NOT NULL)"))
-        conn.execute(sql("INSERT INTO statistics_unanswered VALUES (1, '2026-11-01', '2026-11-01 10:00:00', "
-                         "'widget', 'okänd', 'en gammal fråga')"))
+        conn.execute(
+            sql(
+                "CREATE TABLE statistics_unanswered (id INTEGER PRIMARY KEY, day DATE NOT NULL, "
+                "created_at DATETIME NOT NULL, channel VARCHAR(32) NOT NULL, "
+                "audience VARCHAR(32) NOT NULL, text TEXT NOT NULL)"
+            )
+        )
+        conn.execute(
+            sql(
+                "INSERT INTO statistics_unanswered VALUES (1, '2026-11-01', '2026-11-01 10:00:00', "
+                "'widget', 'okänd', 'en gammal fråga')"
+            )
+        )
     old.dispose()
     store = StatisticsStore(url)
     assert [(i.text, i.reason, i.ranking) for i in store.review_items()] == [("en gammal fråga", "unsure", ())]
@@ -171,8 +207,13 @@ def test_a_database_from_before_the_review_gets_its_columns(tmp_path):
 def test_discard_and_remove_take_every_copy_of_the_text(tmp_path):
     store = StatisticsStore(f"sqlite:///{tmp_path / 's.db'}")
     now = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
-    store.add({}, [UnansweredQuestion(now.date(), now + timedelta(minutes=i), "widget", "okänd", t)
-                   for i, t in enumerate(["samma fråga", "en annan", "samma fråga"])])
+    store.add(
+        {},
+        [
+            UnansweredQuestion(now.date(), now + timedelta(minutes=i), "widget", "okänd", t)
+            for i, t in enumerate(["samma fråga", "en annan", "samma fråga"])
+        ],
+    )
     first = store.review_items()[0]
     assert first.text == "samma fråga"
     assert store.remove(first.id) is True
@@ -182,6 +223,7 @@ def test_discard_and_remove_take_every_copy_of_the_text(tmp_path):
 
 
 # --- reviewed.yml ------------------------------------------------------------------------------
+
 
 def test_assigning_writes_valid_rasa_yaml_one_block_per_intent_without_duplicates(nlu_dir):
     reviewed = ReviewedFile(nlu_dir / "reviewed.yml")
@@ -210,7 +252,7 @@ def test_a_line_that_is_training_data_for_another_intent_is_refused(nlu_dir):
 
 
 def test_training_lines_carry_no_entity_markup_or_control_characters():
-    assert training_line("[namn](chef) sa\x00 att\n[x]{\"a\": 1}") == '[namn] (chef) sa att [x] {"a": 1}'
+    assert training_line('[namn](chef) sa\x00 att\n[x]{"a": 1}') == '[namn] (chef) sa att [x] {"a": 1}'
 
 
 def test_the_training_fingerprint_includes_reviewed_yml(tmp_path, monkeypatch):
@@ -226,6 +268,7 @@ def test_the_training_fingerprint_includes_reviewed_yml(tmp_path, monkeypatch):
 
 
 # --- the page ------------------------------------------------------------------------------------
+
 
 def test_the_page_lists_newest_first_and_assigns_and_discards(client, nlu_dir):
     chat(client, "session-a-0001", text=OUTSIDE)
@@ -260,14 +303,17 @@ def test_other_topic_and_out_of_scope_from_the_list(client, nlu_dir):
     assert read_examples(nlu_dir / "reviewed.yml") == {"out_of_scope": [item.text]}
 
 
-@pytest.mark.parametrize("form, status", [
-    ({"item": "x", "topic": "hot"}, 422),
-    ({"topic": "finns_inte"}, 422),
-    ({"action": "assign", "other": "<script>"}, 422),
-    ({"action": "assign", "other": ""}, 422),  # the list's "Välj ämne …"
-    ({"item": "9" * 40, "action": "discard"}, 422),
-    ({"item": "-1", "action": "discard"}, 422),
-])
+@pytest.mark.parametrize(
+    "form, status",
+    [
+        ({"item": "x", "topic": "hot"}, 422),
+        ({"topic": "finns_inte"}, 422),
+        ({"action": "assign", "other": "<script>"}, 422),
+        ({"action": "assign", "other": ""}, 422),  # the list's "Välj ämne …"
+        ({"item": "9" * 40, "action": "discard"}, 422),
+        ({"item": "-1", "action": "discard"}, 422),
+    ],
+)
 def test_bad_form_input_is_a_swedish_error_not_a_500(client, form, status):
     chat(client, "session-a-0001", text=OUTSIDE)
     token = csrf(client.get("/statistik/granska", headers=BEARER).text)
@@ -330,8 +376,14 @@ def test_export_only_offers_the_file_as_a_download(tmp_path, nlu_dir):
 
 
 def test_basic_auth_reviewers_get_their_own_token(tmp_path, nlu_dir):
-    settings = Settings(data_dir=tmp_path, statistics_user="red", statistics_password="ett långt lösenord",
-                        rate_limit_per_minute=0, store_unanswered=True, review_file=nlu_dir / "reviewed.yml")
+    settings = Settings(
+        data_dir=tmp_path,
+        statistics_user="red",
+        statistics_password="ett långt lösenord",
+        rate_limit_per_minute=0,
+        store_unanswered=True,
+        review_file=nlu_dir / "reviewed.yml",
+    )
     basic = {"Authorization": "Basic " + base64.b64encode("red:ett långt lösenord".encode()).decode()}
     with TestClient(create_app(settings, engine_transport=httpx.MockTransport(fake_engine))) as c:
         chat(c, "session-b-0002", text=UNSURE)

@@ -1,4 +1,5 @@
 """Gateway hardening: security headers, body size limit, rate limit, refusing a broken start."""
+
 from __future__ import annotations
 
 import os
@@ -79,7 +80,11 @@ def test_broken_knowledge_base_refuses_to_start(tmp_path):
     env = {**os.environ, "LOTSEN_ORGANISATION_FILE": str(broken)}
     proc = subprocess.run(
         [sys.executable, "-c", "from gateway.main import create_app; create_app()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode != 0
     assert "Kunskapsbasen är ogiltig" in proc.stderr and "org.yml" in proc.stderr and "'name' saknas" in proc.stderr
@@ -100,10 +105,15 @@ def test_ipv6_clients_share_a_bucket_per_64_and_ipv4_mapped_is_ipv4():
     assert client_key("testclient") == "testclient"
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("POST", "/api/session/clear", {"session_id": "abcdefgh12"}), ("GET", "/healthz", None),
-    ("GET", "/kunskap?q=hot", None), ("POST", "/api/messages", {}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/session/clear", {"session_id": "abcdefgh12"}),
+        ("GET", "/healthz", None),
+        ("GET", "/kunskap?q=hot", None),
+        ("POST", "/api/messages", {}),
+    ],
+)
 def test_rate_limit_covers_every_costly_path(method, path, body):
     with client_for(rate_limit_per_minute=1, rate_limit_burst=2) as c:
         codes = [c.request(method, path, json=body).status_code for _ in range(3)]
@@ -130,7 +140,9 @@ def test_header_settings_refuse_semicolons_and_line_breaks(monkeypatch, name, va
 
 def test_cors_offers_only_the_methods_the_api_has():
     with client_for(allowed_origins=["https://intranat.example"]) as c:
-        r = c.options("/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"})
+        r = c.options(
+            "/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"}
+        )
         assert "DELETE" not in r.headers["access-control-allow-methods"]
 
 
@@ -145,6 +157,7 @@ def test_statistics_are_never_framed_whatever_frame_ancestors_says():
 
 def test_unexpected_errors_are_a_swedish_500_and_one_log_line_with_the_type(caplog):
     """Not re-raised: uvicorn would log the whole traceback, with what the person wrote."""
+
     def broken(request: httpx.Request) -> httpx.Response:
         raise RuntimeError(f"boom {request.content.decode()}")
 
@@ -166,8 +179,10 @@ def test_channel_session_ids_are_refused_on_the_public_api(path, session_id):
     assert r.status_code == 422 and "teams-" in r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("typed", ["/gavor", "  /feedback{\"helpful\": \"ja\", \"feedback_topic\": \"hot\"}",
-                                   "\u00a0/okand Zlatan", "/ /gavor", "///"])
+@pytest.mark.parametrize(
+    "typed",
+    ["/gavor", '  /feedback{"helpful": "ja", "feedback_topic": "hot"}', "\u00a0/okand Zlatan", "/ /gavor", "///"],
+)
 def test_typed_text_never_reaches_the_engine_as_an_intent(typed):
     sent = []
 
@@ -188,9 +203,18 @@ def test_typed_text_never_reaches_the_engine_as_an_intent(typed):
 def test_engine_processes_get_only_the_variables_they_need():
     from tools.stack import engine_env
 
-    env = {"PATH": "/bin", "HOME": "/root", "LC_ALL": "C.UTF-8", "LOTSEN_DATA_DIR": "/d", "LOTSEN_PG_HOST": "db",
-           "LOTSEN_TEAMS_CLIENT_SECRET": "x", "LOTSEN_STATISTICS_PASSWORD": "y", "LOTSEN_SECRET_KEY": "z",
-           "LOTSEN_MATRIX_ACCESS_TOKEN": "w", "AWS_SECRET_ACCESS_KEY": "v"}
+    env = {
+        "PATH": "/bin",
+        "HOME": "/root",
+        "LC_ALL": "C.UTF-8",
+        "LOTSEN_DATA_DIR": "/d",
+        "LOTSEN_PG_HOST": "db",
+        "LOTSEN_TEAMS_CLIENT_SECRET": "x",
+        "LOTSEN_STATISTICS_PASSWORD": "y",
+        "LOTSEN_SECRET_KEY": "z",
+        "LOTSEN_MATRIX_ACCESS_TOKEN": "w",
+        "AWS_SECRET_ACCESS_KEY": "v",
+    }
     assert sorted(engine_env(env)) == ["HOME", "LC_ALL", "LOTSEN_DATA_DIR", "LOTSEN_PG_HOST", "PATH"]
 
 
@@ -233,8 +257,14 @@ def test_statistics_database_is_private_and_deleted_questions_are_overwritten(tm
     store = StatisticsStore(f"sqlite:///{path}")
     store.ensure_schema()
     old = datetime.now(timezone.utc) - timedelta(days=40)
-    store.add({}, [UnansweredQuestion(day=old.date(), created_at=old, channel="api", audience="okänd",
-                                      text="Xylofonhemligheten")])
+    store.add(
+        {},
+        [
+            UnansweredQuestion(
+                day=old.date(), created_at=old, channel="api", audience="okänd", text="Xylofonhemligheten"
+            )
+        ],
+    )
     assert store.purge_unanswered(datetime.now(timezone.utc) - timedelta(days=30)) == 1
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1

@@ -1,4 +1,5 @@
 """The server secret and keyed channel session ids."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """POST /api/session/clear with a mocked engine: the engine is told to forget, bad input is 422."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Statistics through the real gateway with a mocked engine: a scripted set of conversations
 in several channels, then the exact counts in the store, on /statistik and in the CSV."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,21 +45,34 @@ FEEDBACK_BUTTONS = [("Ja", "/feedback_yes"), ("Nej", "/feedback_no")]
 REPLIES = {
     "Får jag ta emot en julklapp från en leverantör?": [
         text("Tacka nej till gåvor som kan påverka dig.", FEEDBACK_BUTTONS),
-        meta(topic="gavor", audience="medarbetare")],
+        meta(topic="gavor", audience="medarbetare"),
+    ],
     "Jag är chef och en medarbetare har blivit hotad": [
-        text("Se till att medarbetaren är trygg.", FEEDBACK_BUTTONS), meta(topic="hot", audience="chef")],
+        text("Se till att medarbetaren är trygg.", FEEDBACK_BUTTONS),
+        meta(topic="hot", audience="chef"),
+    ],
     # The engine sends the role on every turn once it knows it.
-    "/feedback_yes": [text("Tack för ditt svar!"), meta(feedback={"topic": "gavor", "helpful": True},
-                                                         audience="medarbetare")],
-    "/feedback_no": [text("Tack, vi förbättrar svaret."), meta(feedback={"topic": "hot", "helpful": False},
-                                                                 audience="chef")],
-    "asdfgh qwerty": [text("Jag är inte säker på att jag förstod.", [("Hot", "/hot"), ("Gåvor", "/gavor")]),
-                      meta(suggestions=["hot", "gavor"])],
-    "Ring mig på 070-123 45 67, jag heter Sven Svensson": [text("Jag är inte säker på att jag förstod.",
-                                                                 [("Hot", "/hot")]), meta(suggestions=["hot"])],
+    "/feedback_yes": [
+        text("Tack för ditt svar!"),
+        meta(feedback={"topic": "gavor", "helpful": True}, audience="medarbetare"),
+    ],
+    "/feedback_no": [
+        text("Tack, vi förbättrar svaret."),
+        meta(feedback={"topic": "hot", "helpful": False}, audience="chef"),
+    ],
+    "asdfgh qwerty": [
+        text("Jag är inte säker på att jag förstod.", [("Hot", "/hot"), ("Gåvor", "/gavor")]),
+        meta(suggestions=["hot", "gavor"]),
+    ],
+    "Ring mig på 070-123 45 67, jag heter Sven Svensson": [
+        text("Jag är inte säker på att jag förstod.", [("Hot", "/hot")]),
+        meta(suggestions=["hot"]),
+    ],
     "hej": [text("Hej! Jag är Påverkanslotsen.")],
-    DANGER: [text("Är du i fara just nu? Ring 112. Ta dig i säkerhet och larma kolleger."),
-             meta(topic="akut_fara", emergency=True)],
+    DANGER: [
+        text("Är du i fara just nu? Ring 112. Ta dig i säkerhet och larma kolleger."),
+        meta(topic="akut_fara", emergency=True),
+    ],
     "/mutor": [text("Ta aldrig emot en muta."), meta(topic="mutor", audience="verksamhetsutvecklare")],
 }
 
@@ -78,8 +92,14 @@ class FakeEngine:
 
 
 def settings(tmp_path, **extra) -> Settings:
-    return Settings(data_dir=tmp_path, statistics_token=TOKEN, statistics_user=USER, statistics_password=PASSWORD,
-                    rate_limit_per_minute=0, **extra)
+    return Settings(
+        data_dir=tmp_path,
+        statistics_token=TOKEN,
+        statistics_user=USER,
+        statistics_password=PASSWORD,
+        rate_limit_per_minute=0,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -98,15 +118,19 @@ def client(tmp_path, engine):
 def shared_client(tmp_path_factory):
     """One app for the tests that only read (authentication, filters): building one takes a second."""
     # Many failed logins on purpose, from one client: the lockout has its own test.
-    app = create_app(settings(tmp_path_factory.mktemp("statistics"), statistics_login_attempts=100),
-                     engine_transport=httpx.MockTransport(FakeEngine()))
+    app = create_app(
+        settings(tmp_path_factory.mktemp("statistics"), statistics_login_attempts=100),
+        engine_transport=httpx.MockTransport(FakeEngine()),
+    )
     with TestClient(app) as c:
         yield c
 
 
 def test_failed_logins_lock_the_client_out_even_with_the_right_password(tmp_path):
-    app = create_app(settings(tmp_path, statistics_login_attempts=3, statistics_lockout_seconds=600),
-                     engine_transport=httpx.MockTransport(FakeEngine()))
+    app = create_app(
+        settings(tmp_path, statistics_login_attempts=3, statistics_lockout_seconds=600),
+        engine_transport=httpx.MockTransport(FakeEngine()),
+    )
     wrong = {"Authorization": "Basic " + base64.b64encode(f"{USER}:fel".encode()).decode()}
     right = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
     with TestClient(app) as c:
@@ -129,7 +153,9 @@ def chat(client, session, **body):
 
 def offered(answer: dict, payload: str) -> str:
     """The button payload as the answer handed it out (signed, gateway/signing.py)."""
-    [signed] = [b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")]
+    [signed] = [
+        b["payload"] for m in answer["messages"] for b in m["buttons"] if b["payload"].startswith(payload + ".")
+    ]
     return signed
 
 
@@ -167,15 +193,22 @@ def run_script(client, engine):
 
 
 def as_table(rows) -> dict:
-    return {(r.topic, r.channel, r.audience): Counter({n: getattr(r, n) for n in COUNTERS if getattr(r, n)})
-            for r in rows}
+    return {
+        (r.topic, r.channel, r.audience): Counter({n: getattr(r, n) for n in COUNTERS if getattr(r, n)}) for r in rows
+    }
 
 
 def csv_table(body: str) -> dict:
     assert body.startswith("\ufeff")
     reader = csv.DictReader(io.StringIO(body[1:]), delimiter=";")
-    names = {"frågor": "questions", "besvarade": "answers", "ej_besvarade": "fallbacks", "akut_fara": "emergencies",
-             "hjälpte_ja": "feedback_yes", "hjälpte_nej": "feedback_no"}
+    names = {
+        "frågor": "questions",
+        "besvarade": "answers",
+        "ej_besvarade": "fallbacks",
+        "akut_fara": "emergencies",
+        "hjälpte_ja": "feedback_yes",
+        "hjälpte_nej": "feedback_no",
+    }
     table = {}
     for row in reader:
         key = (row["ämne"], row["kanal"], row["målgrupp"])
@@ -230,15 +263,18 @@ def test_other_periods_are_empty(client, engine):
 
 
 @pytest.mark.parametrize("path", ["/statistik", "/statistik.csv"])
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer fel-nyckel"},
-    {"Authorization": f"Bearer {TOKEN}x"},
-    {"Authorization": "Basic " + base64.b64encode(f"{USER}:fel".encode()).decode()},
-    {"Authorization": "Basic " + base64.b64encode(f"x{USER}:{PASSWORD}".encode()).decode()},
-    {"Authorization": "Basic inte-base64!!"},
-    {"Authorization": TOKEN},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer fel-nyckel"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Authorization": "Basic " + base64.b64encode(f"{USER}:fel".encode()).decode()},
+        {"Authorization": "Basic " + base64.b64encode(f"x{USER}:{PASSWORD}".encode()).decode()},
+        {"Authorization": "Basic inte-base64!!"},
+        {"Authorization": TOKEN},
+    ],
+)
 def test_statistics_need_credentials(shared_client, path, headers):
     r = shared_client.get(path, headers=headers)
     assert r.status_code == 401
@@ -259,8 +295,9 @@ def test_nobody_gets_in_when_nothing_is_configured(tmp_path, engine):
         assert r.headers["www-authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("period", ["2026-13", "november", "2026-11-31", "2026-11-05..2026-11-01",
-                                    "2020-01-01..2026-01-01"])
+@pytest.mark.parametrize(
+    "period", ["2026-13", "november", "2026-11-31", "2026-11-05..2026-11-01", "2020-01-01..2026-01-01"]
+)
 def test_bad_period_is_a_swedish_error_not_a_500(shared_client, period):
     page = shared_client.get("/statistik", params={"period": period}, headers=BEARER)
     assert page.status_code == 422 and 'role="alert"' in page.text and "<form" in page.text
@@ -299,8 +336,9 @@ def test_unanswered_questions_are_stored_redacted_when_enabled(tmp_path, engine)
 def test_unanswered_questions_are_deleted_after_the_retention(tmp_path):
     now = [datetime(2026, 11, 20, 12, tzinfo=timezone.utc).timestamp()]
     store = StatisticsStore(f"sqlite:///{tmp_path / 's.db'}")
-    recorder = StatisticsRecorder(store, ZoneInfo("Europe/Stockholm"), store_unanswered=True, retention_days=30,
-                                  clock=lambda: now[0])
+    recorder = StatisticsRecorder(
+        store, ZoneInfo("Europe/Stockholm"), store_unanswered=True, retention_days=30, clock=lambda: now[0]
+    )
     fallback = {"topic": None, "suggestions": ["hot"], "emergency": False}
     recorder.record_turn(fallback, channel="widget", text="en fråga utan svar")
     asyncio.run(recorder.flush())
@@ -334,27 +372,36 @@ def test_a_broken_statistics_database_never_breaks_the_chat(tmp_path, engine, ca
     assert "session-fay" not in caplog.text and "julklapp" not in caplog.text
 
 
-@pytest.mark.parametrize(("result", "topic", "counts"), [
-    ({"topic": "gavor", "suggestions": [], "emergency": False}, "gavor", {"questions": 1, "answers": 1}),
-    ({"topic": None, "suggestions": ["hot"], "emergency": False}, "", {"questions": 1, "fallbacks": 1}),
-    ({"topic": None, "suggestions": [], "emergency": False}, "", {"questions": 1}),
-    ({"topic": "akut_fara", "suggestions": [], "emergency": True}, "akut_fara",
-     {"questions": 1, "answers": 1, "emergencies": 1}),
-    ({"topic": None, "feedback": {"topic": "hot", "helpful": False}}, "hot", {"feedback_no": 1}),
-    ({"topic": "hot", "feedback": {"topic": None, "helpful": True}}, "", {"feedback_yes": 1}),
-    ({"topic": "hot", "feedback": {"topic": "hot", "helpful": "ja"}}, "hot", {"questions": 1, "answers": 1}),
-])
+@pytest.mark.parametrize(
+    ("result", "topic", "counts"),
+    [
+        ({"topic": "gavor", "suggestions": [], "emergency": False}, "gavor", {"questions": 1, "answers": 1}),
+        ({"topic": None, "suggestions": ["hot"], "emergency": False}, "", {"questions": 1, "fallbacks": 1}),
+        ({"topic": None, "suggestions": [], "emergency": False}, "", {"questions": 1}),
+        (
+            {"topic": "akut_fara", "suggestions": [], "emergency": True},
+            "akut_fara",
+            {"questions": 1, "answers": 1, "emergencies": 1},
+        ),
+        ({"topic": None, "feedback": {"topic": "hot", "helpful": False}}, "hot", {"feedback_no": 1}),
+        ({"topic": "hot", "feedback": {"topic": None, "helpful": True}}, "", {"feedback_yes": 1}),
+        ({"topic": "hot", "feedback": {"topic": "hot", "helpful": "ja"}}, "hot", {"questions": 1, "answers": 1}),
+    ],
+)
 def test_turn_counts(result, topic, counts):
     assert turn_counts(result) == (topic, Counter(counts))
 
 
-@pytest.mark.parametrize(("text", "start", "end"), [
-    ("2026-11", "2026-11-01", "2026-11-30"),
-    ("2028-02", "2028-02-01", "2028-02-29"),
-    ("2026", "2026-01-01", "2026-12-31"),
-    ("2026-11-03", "2026-11-03", "2026-11-03"),
-    (" 2026-11-01..2026-12-15 ", "2026-11-01", "2026-12-15"),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2026-11", "2026-11-01", "2026-11-30"),
+        ("2028-02", "2028-02-01", "2028-02-29"),
+        ("2026", "2026-01-01", "2026-12-31"),
+        ("2026-11-03", "2026-11-03", "2026-11-03"),
+        (" 2026-11-01..2026-12-15 ", "2026-11-01", "2026-12-15"),
+    ],
+)
 def test_periods(text, start, end):
     period = parse_period(text)
     assert (period.start.isoformat(), period.end.isoformat()) == (start, end)

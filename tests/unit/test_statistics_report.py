@@ -1,4 +1,5 @@
 """The report (python -m gateway.statistics.report): Markdown and CSV match what was counted."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,14 @@ from gateway.statistics.store import COUNTERS
 from tests.unit.test_statistics import FakeEngine, chat, csv_table, run_script, settings
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = {"Frågor": "questions", "Besvarade": "answers", "Ej besvarade": "fallbacks", "Akut fara": "emergencies",
-          "Hjälpte: ja": "feedback_yes", "Hjälpte: nej": "feedback_no"}
+LABELS = {
+    "Frågor": "questions",
+    "Besvarade": "answers",
+    "Ej besvarade": "fallbacks",
+    "Akut fara": "emergencies",
+    "Hjälpte: ja": "feedback_yes",
+    "Hjälpte: nej": "feedback_no",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +46,14 @@ def counted(tmp_path_factory):
 def report(data: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LOTSEN_DATA_DIR": str(data)}
     env.pop("LOTSEN_STATISTICS_URL", None)
-    return subprocess.run([sys.executable, "-m", "gateway.statistics.report", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.statistics.report", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def markdown_tables(text: str) -> dict[str, dict[str, dict[str, int]]]:
@@ -53,9 +66,13 @@ def markdown_tables(text: str) -> dict[str, dict[str, dict[str, int]]]:
             continue
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         if header[0] == "":  # the two-column totals table
-            tables[heading] = {"": {LABELS[c[0]]: int(c[1]) for c in
-                                    ([x.strip() for x in line.strip("|").split("|")] for line in lines[2:])
-                                    if c[0] in LABELS}}
+            tables[heading] = {
+                "": {
+                    LABELS[c[0]]: int(c[1])
+                    for c in ([x.strip() for x in line.strip("|").split("|")] for line in lines[2:])
+                    if c[0] in LABELS
+                }
+            }
             continue
         names = [LABELS.get(h) for h in header[1:]]
         rows = {}
@@ -78,14 +95,22 @@ def test_report_writes_markdown_and_csv_that_match_the_counts(counted, tmp_path)
     totals = sum(expected.values(), Counter())
     assert tables["Sammanfattning"][""] == {n: totals[n] for n in COUNTERS}
     by_topic = tables["Per ämne"]
-    assert by_topic["Gåvor, bjudningar och representation"] == {**dict.fromkeys(COUNTERS, 0), "questions": 1,
-                                                                "answers": 1, "feedback_yes": 1}
+    assert by_topic["Gåvor, bjudningar och representation"] == {
+        **dict.fromkeys(COUNTERS, 0),
+        "questions": 1,
+        "answers": 1,
+        "feedback_yes": 1,
+    }
     assert by_topic["(utan ämne)"]["fallbacks"] == 4 and by_topic["(utan ämne)"]["questions"] == 5
     assert sum(row["questions"] for row in by_topic.values()) == totals["questions"]
     by_channel = tables["Per kanal"]
     assert by_channel["Microsoft Teams"]["questions"] == 2 and by_channel["Chatt-API"]["questions"] == 8
-    assert tables["Per målgrupp"]["Chef"] == {**dict.fromkeys(COUNTERS, 0), "questions": 1, "answers": 1,
-                                              "feedback_no": 1}
+    assert tables["Per målgrupp"]["Chef"] == {
+        **dict.fromkeys(COUNTERS, 0),
+        "questions": 1,
+        "answers": 1,
+        "feedback_no": 1,
+    }
     # The stored unanswered questions stay out of a report unless asked for.
     assert "inte kunde besvara" not in md.read_text(encoding="utf-8")
 
@@ -106,11 +131,14 @@ def test_report_with_unanswered_questions_has_them_redacted(counted, tmp_path):
     assert "070-123" not in text and "Svensson" not in text
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--period", "2026-13"], "Perioden känns inte igen"),
-    (["--period", "2026-12-01..2026-11-01"], "slut ligger före"),
-    (["--period", "2026-11", "--channel", "Teams!"], "Kanalen känns inte igen"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2026-13"], "Perioden känns inte igen"),
+        (["--period", "2026-12-01..2026-11-01"], "slut ligger före"),
+        (["--period", "2026-11", "--channel", "Teams!"], "Kanalen känns inte igen"),
+    ],
+)
 def test_bad_arguments_get_a_swedish_message_and_no_files(counted, tmp_path, args, message):
     data, _, _ = counted
     result = report(data, *args, "--out", str(tmp_path / "out"))
@@ -118,10 +146,19 @@ def test_bad_arguments_get_a_swedish_message_and_no_files(counted, tmp_path, arg
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("text", [
-    "[klicka här](https://evil.example)", "![bild](https://evil.example/x.png)", "<img src=x onerror=alert(1)>",
-    "# rubrik", "| ny cell |", "rad ett\nrad två", "`kod` och *fet* och _kursiv_", "https://evil.example/autolänk",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[klicka här](https://evil.example)",
+        "![bild](https://evil.example/x.png)",
+        "<img src=x onerror=alert(1)>",
+        "# rubrik",
+        "| ny cell |",
+        "rad ett\nrad två",
+        "`kod` och *fet* och _kursiv_",
+        "https://evil.example/autolänk",
+    ],
+)
 def test_user_text_in_the_markdown_report_is_only_text(text):
     from markdown_it import MarkdownIt
 
@@ -135,7 +172,7 @@ def test_user_text_in_the_markdown_report_is_only_text(text):
     assert html.count("<td>") == 1
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"https://evil.example\")", "+46 1", "-2+3", "@SUM(A1)", "\t=1"])
+@pytest.mark.parametrize("value", ['=HYPERLINK("https://evil.example")', "+46 1", "-2+3", "@SUM(A1)", "\t=1"])
 def test_csv_cells_cannot_start_a_formula(value):
     from gateway.statistics.summary import csv_cell
 

@@ -1,4 +1,5 @@
 """Never a dead end (knowledge/suggestions.py): rank fusion and when a question gets buttons."""
+
 from __future__ import annotations
 
 import httpx
@@ -61,11 +62,13 @@ def test_degraded_mode_uses_the_search_alone():
 # --- the gateway: the engine's out-of-scope/unsure answer augmented by the search -------------
 
 
-
 def out_of_scope_reply(kb, ranking):
     return rasa_reply(
-        {"recipient_id": SESSION, "text": kb.phrases["out_of_scope"].strip(),
-         "buttons": [{"title": "Hot", "payload": "/hot"}]},
+        {
+            "recipient_id": SESSION,
+            "text": kb.phrases["out_of_scope"].strip(),
+            "buttons": [{"title": "Hot", "payload": "/hot"}],
+        },
         fake_engine.turn(topic=None, emergency=False, suggestions=[], nlu={"intent": OUT_OF_SCOPE, "ranking": ranking}),
     )
 
@@ -83,8 +86,9 @@ def client(engine):
 
 def test_rejected_question_about_gifts_gets_fused_buttons(client, engine, kb):
     engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.6], ["mutor", 0.2], ["jav", 0.1]])
-    body = client.post("/api/chat", json={"session_id": SESSION,
-                                          "text": "Får jag ta emot en julklapp från en leverantör?"}).json()
+    body = client.post(
+        "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
+    ).json()
     assert body["engine"] == "rasa" and body["topic"] is None
     assert len(body["suggestions"]) == 3 and "gavor" in body["suggestions"] and "mutor" in body["suggestions"]
     assert body["messages"][0]["text"] == kb.phrases["suggestions_intro"]
@@ -99,6 +103,7 @@ def test_rejected_everyday_question_stays_out_of_scope(client, engine, kb):
 
 def test_a_sure_rejection_is_not_second_guessed(client, engine, kb):
     engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.99], ["mutor", 0.001]])
-    body = client.post("/api/chat", json={"session_id": SESSION,
-                                          "text": "Får jag ta emot en julklapp från en leverantör?"}).json()
+    body = client.post(
+        "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
+    ).json()
     assert body["suggestions"] == []

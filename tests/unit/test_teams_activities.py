@@ -1,4 +1,5 @@
 """Teams activities → engine turns and answers → Teams activities: the pure mapping."""
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,13 @@ from knowledge import render
 
 
 def message(**fields) -> Activity:
-    base = {"type": "message", "channelId": "msteams", "conversation": {"id": "a:1x", "conversationType": "personal",
-                                                                        "tenantId": "tenant-1"},
-            "from": {"id": "29:user"}, "recipient": {"id": "28:bot"}}
+    base = {
+        "type": "message",
+        "channelId": "msteams",
+        "conversation": {"id": "a:1x", "conversationType": "personal", "tenantId": "tenant-1"},
+        "from": {"id": "29:user"},
+        "recipient": {"id": "28:bot"},
+    }
     return Activity.model_validate({**base, **fields})
 
 
@@ -21,7 +26,7 @@ def message(**fields) -> Activity:
     ("raw", "clean"),
     [
         ("<at>Påverkanslotsen</at> Får jag ta emot en gåva?", "Får jag ta emot en gåva?"),
-        ("Hej <at>Lotsen</at>, min chef <at id=\"1\">Anna Berg</at> fick en gåva", "Hej , min chef fick en gåva"),
+        ('Hej <at>Lotsen</at>, min chef <at id="1">Anna Berg</at> fick en gåva', "Hej , min chef fick en gåva"),
         ("<AT>Lotsen</AT>&nbsp;hot &amp; våld", "hot & våld"),
         ("<at>Lotsen</at>\n\nrad ett\n  rad   två ", "rad ett\nrad två"),
         ("<at>Lotsen</at>", ""),
@@ -50,8 +55,16 @@ def test_malformed_card_submit_is_an_unknown_button(value):
     assert activities.message_turn(message(value=value)).problem == "unknown_button"
 
 
-@pytest.mark.parametrize("fields", [{"text": "<at>Lotsen</at>"}, {"text": "   "}, {},
-                                    {"value": {"other": 1}}, {"attachments": [{"contentType": "image/png"}]}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"text": "<at>Lotsen</at>"},
+        {"text": "   "},
+        {},
+        {"value": {"other": 1}},
+        {"attachments": [{"contentType": "image/png"}]},
+    ],
+)
 def test_message_without_words_is_answered_with_a_hint(fields):
     assert activities.message_turn(message(**fields)).problem == "no_text"
 
@@ -71,8 +84,17 @@ def test_each_conversation_is_its_own_stable_session():
     other = message(conversation={"id": "a:2y", "conversationType": "personal", "tenantId": "tenant-1"})
     other_tenant = message(conversation={"id": "a:1x", "conversationType": "personal", "tenantId": "tenant-2"})
     thread = message(conversation={"id": "19:abc@thread.tacv2;messageid=1", "conversationType": "channel"})
-    assert len({first, activities.session_id(other, SECRET), activities.session_id(other_tenant, SECRET),
-                activities.session_id(thread, SECRET)}) == 4
+    assert (
+        len(
+            {
+                first,
+                activities.session_id(other, SECRET),
+                activities.session_id(other_tenant, SECRET),
+                activities.session_id(thread, SECRET),
+            }
+        )
+        == 4
+    )
     # Teams' ids name people and tenants: they must not reach the engine.
     assert "a:1x" not in first and "tenant" not in first
 
@@ -97,14 +119,19 @@ def test_welcome_only_when_the_bot_joins_a_personal_chat():
 
 
 def test_text_alone_is_a_plain_markdown_message_with_its_lines_kept():
-    [activity] = cards.reply_activities([{"text": "Gör så här nu:\n1. Ring 112.\n2. Larma.", "buttons": [], "links": []}])
+    [activity] = cards.reply_activities(
+        [{"text": "Gör så här nu:\n1. Ring 112.\n2. Larma.", "buttons": [], "links": []}]
+    )
     assert activity.type == "message" and not activity.attachments
     assert activity.text == "Gör så här nu:\n\n1. Ring 112.\n\n2. Larma."
 
 
 def test_buttons_and_links_become_an_adaptive_card_whose_clicks_carry_the_payload():
-    msg = {"text": "Läs mer:", "buttons": [{"title": "Mutförsök och otillbörliga förmåner", "payload": "/mutor"}],
-           "links": [{"title": "Om mutor och jäv [2006]", "url": "https://example.se/a (b)"}]}
+    msg = {
+        "text": "Läs mer:",
+        "buttons": [{"title": "Mutförsök och otillbörliga förmåner", "payload": "/mutor"}],
+        "links": [{"title": "Om mutor och jäv [2006]", "url": "https://example.se/a (b)"}],
+    }
     [activity] = cards.reply_activities([msg])
     [attachment] = activity.attachments
     assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
@@ -113,23 +140,35 @@ def test_buttons_and_links_become_an_adaptive_card_whose_clicks_carry_the_payloa
     text, links, row = card["body"]
     assert text == {"type": "TextBlock", "text": "Läs mer:", "wrap": True}
     assert links["text"] == "- [Om mutor och jäv (2006)](https://example.se/a%20(b%29)"
-    assert row == {"type": "ActionSet", "actions": [
-        {"type": "Action.Submit", "title": "Mutförsök och otillbörliga förmåner", "data": {"payload": "/mutor"}}]}
+    assert row == {
+        "type": "ActionSet",
+        "actions": [
+            {"type": "Action.Submit", "title": "Mutförsök och otillbörliga förmåner", "data": {"payload": "/mutor"}}
+        ],
+    }
     assert activity.summary == "Läs mer:"
 
 
 def test_the_112_line_comes_first_and_plain():
     line = "Är du i fara just nu? Ring 112. Ta dig i säkerhet och larma kolleger."
-    answer = [{"text": line, "buttons": [], "links": []},
-              {"text": "Gör så här nu:", "buttons": [{"title": "Hot", "payload": "/hot"}], "links": []}]
+    answer = [
+        {"text": line, "buttons": [], "links": []},
+        {"text": "Gör så här nu:", "buttons": [{"title": "Hot", "payload": "/hot"}], "links": []},
+    ]
     first, second = cards.reply_activities(answer)
     assert first.text == line and not first.attachments
     assert second.attachments
 
 
 def test_structured_emergency_part_is_plain_text_first():
-    emergency = {"text": "Är du i fara just nu? Ring 112.", "buttons": [], "links": [], "kind": "emergency",
-                 "title": "Akut fara", "items": [{"text": "Ring 112", "href": "tel:112"}]}
+    emergency = {
+        "text": "Är du i fara just nu? Ring 112.",
+        "buttons": [],
+        "links": [],
+        "kind": "emergency",
+        "title": "Akut fara",
+        "items": [{"text": "Ring 112", "href": "tel:112"}],
+    }
     lead = {"text": "Gå undan.", "buttons": [], "links": [], "kind": "lead", "title": None, "items": []}
     first, second = cards.reply_activities([emergency, lead])
     assert first.text == emergency["text"] and not first.attachments
@@ -137,8 +176,14 @@ def test_structured_emergency_part_is_plain_text_first():
 
 
 def test_steps_become_a_card_with_a_numbered_list():
-    steps = {"text": "Gör så här nu:\n1. Gå undan\n2. Larma", "buttons": [], "links": [], "kind": "steps",
-             "title": "Gör så här nu", "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}]}
+    steps = {
+        "text": "Gör så här nu:\n1. Gå undan\n2. Larma",
+        "buttons": [],
+        "links": [],
+        "kind": "steps",
+        "title": "Gör så här nu",
+        "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}],
+    }
     [activity] = cards.reply_activities([steps])
     heading, items = activity.attachments[0].content["body"]
     assert heading == {"type": "TextBlock", "text": "Gör så här nu", "weight": "Bolder", "wrap": True}
@@ -148,15 +193,22 @@ def test_steps_become_a_card_with_a_numbered_list():
 
 def test_contacts_have_tel_and_mailto_links_and_addresses_by_title():
     line = "HR – stöd. Telefon: 010-123 45 67. E-post: hr@example.se. Webb: https://intra.example.se/hr."
-    contacts = {"text": f"Vänd dig till:\n- {line}", "buttons": [], "kind": "contacts", "title": "Vem kontaktar jag?",
-                "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}],
-                "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}]}
+    contacts = {
+        "text": f"Vänd dig till:\n- {line}",
+        "buttons": [],
+        "kind": "contacts",
+        "title": "Vem kontaktar jag?",
+        "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}],
+        "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}],
+    }
     [activity] = cards.reply_activities([contacts])
     body = activity.attachments[0].content["body"]
     assert len(body) == 2  # the title and the list: the web page's link is in the list already
-    assert body[1]["text"] == ("- [HR](tel:0101234567) – stöd. Telefon: 010-123 45 67. E-post: "
-                               "[hr@example.se](mailto:hr@example.se). Webb: [HR-sidan](https://intra.example.se/hr).\n"
-                               "- [Polisen 114 14](tel:11414)")
+    assert body[1]["text"] == (
+        "- [HR](tel:0101234567) – stöd. Telefon: 010-123 45 67. E-post: "
+        "[hr@example.se](mailto:hr@example.se). Webb: [HR-sidan](https://intra.example.se/hr).\n"
+        "- [Polisen 114 14](tel:11414)"
+    )
 
 
 def test_every_topic_renders_without_a_raw_url_as_link_text(kb):

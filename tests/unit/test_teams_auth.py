@@ -3,6 +3,7 @@
 Tokens are signed here with a test key; only the fetch of Microsoft's published keys and the
 bot's own outgoing token (both network calls) are replaced.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,9 +30,17 @@ SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 
 
 def activity(**fields) -> dict:
-    return {"type": "message", "text": "hej", "channelId": "msteams", "deliveryMode": "expectReplies",
-            "serviceUrl": SERVICE_URL, "conversation": {"id": "a:1", "conversationType": "personal", "tenantId": TENANT},
-            "from": {"id": "29:user"}, "recipient": {"id": f"28:{APP_ID}"}, **fields}
+    return {
+        "type": "message",
+        "text": "hej",
+        "channelId": "msteams",
+        "deliveryMode": "expectReplies",
+        "serviceUrl": SERVICE_URL,
+        "conversation": {"id": "a:1", "conversationType": "personal", "tenantId": TENANT},
+        "from": {"id": "29:user"},
+        "recipient": {"id": f"28:{APP_ID}"},
+        **fields,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +51,9 @@ def key():
 @pytest.fixture
 def signed(key, monkeypatch):
     """Make tokens signed with the test key, and let the SDK's validator find that key."""
-    public = jwt.PyJWK.from_dict({**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
-                                  "kid": "test-key", "alg": "RS256"})
+    public = jwt.PyJWK.from_dict(
+        {**jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "test-key", "alg": "RS256"}
+    )
     fetched: list[str] = []
 
     async def signing_key(jwks_uri, header):
@@ -57,31 +67,42 @@ def signed(key, monkeypatch):
 
     monkeypatch.setattr(JwtTokenValidator._jwk_client_manager, "get_signing_key", signing_key)
     monkeypatch.setattr(MsalAuth, "get_access_token", outgoing_token)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
     def make(**claims) -> str:
         kid = claims.pop("kid", "test-key")
         now = int(time.time())
-        body = {"aud": APP_ID, "iss": BOT_SERVICE, "nbf": now - 10, "iat": now - 10, "exp": now + 3600,
-                "serviceurl": SERVICE_URL, **claims}
-        return jwt.encode({k: v for k, v in body.items() if v is not None}, pem, algorithm="RS256",
-                          headers={"kid": kid})
+        body = {
+            "aud": APP_ID,
+            "iss": BOT_SERVICE,
+            "nbf": now - 10,
+            "iat": now - 10,
+            "exp": now + 3600,
+            "serviceurl": SERVICE_URL,
+            **claims,
+        }
+        return jwt.encode(
+            {k: v for k, v in body.items() if v is not None}, pem, algorithm="RS256", headers={"kid": kid}
+        )
 
     make.fetched = fetched
     return make
 
 
 def client_for(tmp_path, **teams) -> TestClient:
-    engine = httpx.MockTransport(lambda r: fake_engine.reply({"text": "Svar."}) if r.url.path.endswith(
-        "/webhook") else httpx.Response(200, text="ok"))
+    engine = httpx.MockTransport(
+        lambda r: (
+            fake_engine.reply({"text": "Svar."}) if r.url.path.endswith("/webhook") else httpx.Response(200, text="ok")
+        )
+    )
     return TestClient(create_app(Settings(data_dir=tmp_path, **teams), engine_transport=engine))
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    with client_for(tmp_path_factory.mktemp("bot"), teams_app_id=APP_ID, teams_tenant_id=TENANT,
-                    teams_client_secret="s3cret") as c:
+    with client_for(
+        tmp_path_factory.mktemp("bot"), teams_app_id=APP_ID, teams_tenant_id=TENANT, teams_client_secret="s3cret"
+    ) as c:
         yield c
 
 
@@ -119,9 +140,9 @@ def test_a_valid_bot_service_token_is_answered(bot, signed):
 @pytest.mark.parametrize(
     "claims",
     [
-        {"aud": "11111111-2222-3333-4444-555555555555"},               # a token for another bot
+        {"aud": "11111111-2222-3333-4444-555555555555"},  # a token for another bot
         {"aud": None},
-        {"exp": int(time.time()) - 3600},                              # expired (beyond the 5 min leeway)
+        {"exp": int(time.time()) - 3600},  # expired (beyond the 5 min leeway)
         {"iss": "https://evil.example"},
         {"iss": f"https://login.microsoftonline.com/{OTHER_TENANT}/v2.0", "tid": OTHER_TENANT},  # another tenant
         {"kid": "unknown-key"},
@@ -149,21 +170,31 @@ def test_own_tenant_token_is_accepted(bot, signed):
 def test_token_signed_with_another_key_is_401(bot, signed):
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = int(time.time())
-    forged = jwt.encode({"aud": APP_ID, "iss": BOT_SERVICE, "exp": now + 600, "nbf": now}, stranger,
-                        algorithm="RS256", headers={"kid": "test-key"})
-    assert_401(bot.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {forged}"}),
-               "invalid_token")
+    forged = jwt.encode(
+        {"aud": APP_ID, "iss": BOT_SERVICE, "exp": now + 600, "nbf": now},
+        stranger,
+        algorithm="RS256",
+        headers={"kid": "test-key"},
+    )
+    assert_401(
+        bot.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {forged}"}), "invalid_token"
+    )
 
 
 def test_replies_only_to_the_service_the_token_names(bot, signed):
-    r = bot.post("/api/messages", json=activity(serviceUrl="https://attacker.example/"),
-                 headers={"Authorization": f"Bearer {signed()}"})
+    r = bot.post(
+        "/api/messages",
+        json=activity(serviceUrl="https://attacker.example/"),
+        headers={"Authorization": f"Bearer {signed()}"},
+    )
     assert_401(r, "service_url_mismatch")
 
 
 def test_without_app_id_no_token_is_accepted(unconfigured, signed):
-    assert_401(unconfigured.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {signed()}"}),
-               "invalid_token")
+    assert_401(
+        unconfigured.post("/api/messages", json=activity(), headers={"Authorization": f"Bearer {signed()}"}),
+        "invalid_token",
+    )
 
 
 def test_anonymous_mode_only_when_switched_on_and_only_for_this_machine(tmp_path):
@@ -182,9 +213,19 @@ def test_anonymous_mode_only_when_switched_on_and_only_for_this_machine(tmp_path
         ({"teams_app_id": APP_ID, "teams_client_secret": "s"}, "LOTSEN_TEAMS_TENANT_ID"),
         ({"teams_app_id": APP_ID, "teams_tenant_id": "common", "teams_client_secret": "s"}, "katalog-id"),
         ({"teams_app_id": APP_ID, "teams_tenant_id": TENANT}, "LOTSEN_TEAMS_CLIENT_SECRET"),
-        ({"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_client_secret": "s",
-          "teams_certificate_file": "bot.pfx"}, "inte båda"),
-        ({"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_certificate_file": "/saknas/bot.pfx"}, "finns inte"),
+        (
+            {
+                "teams_app_id": APP_ID,
+                "teams_tenant_id": TENANT,
+                "teams_client_secret": "s",
+                "teams_certificate_file": "bot.pfx",
+            },
+            "inte båda",
+        ),
+        (
+            {"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_certificate_file": "/saknas/bot.pfx"},
+            "finns inte",
+        ),
     ],
 )
 def test_half_configured_bot_is_refused_with_a_swedish_message(tmp_path, teams, fragment):
@@ -207,24 +248,40 @@ def test_certificate_configuration_is_single_tenant(tmp_path):
     assert not config.ANONYMOUS_ALLOWED
 
 
-@pytest.mark.parametrize("settings", [{"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_client_secret": "s"},
-                                      {"host": "0.0.0.0"}, {"host": "10.1.0.11"}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"teams_app_id": APP_ID, "teams_tenant_id": TENANT, "teams_client_secret": "s"},
+        {"host": "0.0.0.0"},
+        {"host": "10.1.0.11"},
+    ],
+)
 def test_anonymous_mode_refuses_to_start_on_a_real_bot_or_a_reachable_host(tmp_path, settings):
     with pytest.raises(TeamsConfigError, match="LOTSEN_TEAMS_ANONYMOUS"):
         auth_configuration(Settings(data_dir=tmp_path, teams_anonymous=True, **settings))
 
 
 def test_without_a_service_url_claim_replies_go_to_microsoft_hosts_only(bot, signed):
-    r = bot.post("/api/messages", json=activity(serviceUrl="https://attacker.example/"),
-                 headers={"Authorization": f"Bearer {signed(serviceurl=None)}"})
+    r = bot.post(
+        "/api/messages",
+        json=activity(serviceUrl="https://attacker.example/"),
+        headers={"Authorization": f"Bearer {signed(serviceurl=None)}"},
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "service_url_not_allowed"
 
 
-@pytest.mark.parametrize(("url", "allowed"), [
-    ("https://smba.trafficmanager.net/emea/", True), ("https://smba.infra.gcc.teams.microsoft.com/", True),
-    ("https://europe.webchat.botframework.com/", True), ("http://smba.trafficmanager.net/", False),
-    ("https://trafficmanager.net.evil.example/", False), ("https://evilbotframework.com/", False), (None, False),
-])
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://smba.trafficmanager.net/emea/", True),
+        ("https://smba.infra.gcc.teams.microsoft.com/", True),
+        ("https://europe.webchat.botframework.com/", True),
+        ("http://smba.trafficmanager.net/", False),
+        ("https://trafficmanager.net.evil.example/", False),
+        ("https://evilbotframework.com/", False),
+        (None, False),
+    ],
+)
 def test_microsoft_service_hosts(url, allowed):
     from gateway.teams.auth import is_microsoft_service
 

@@ -4,6 +4,7 @@ Replies come back in the HTTP body (deliveryMode expectReplies), through the rea
 adapter and application; the answer to a normal activity goes to its serviceUrl, which
 tests/teams covers with Microsoft's own client.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,10 +77,16 @@ def strings():
 
 
 def activity(**fields) -> dict:
-    return {"type": "message", "channelId": "msteams", "deliveryMode": "expectReplies", "serviceUrl": SERVICE_URL,
-            "conversation": PERSONAL,
-            "from": {"id": "29:user", "name": "Anna Berg"}, "recipient": {"id": "28:bot", "name": "Påverkanslotsen"},
-            **fields}
+    return {
+        "type": "message",
+        "channelId": "msteams",
+        "deliveryMode": "expectReplies",
+        "serviceUrl": SERVICE_URL,
+        "conversation": PERSONAL,
+        "from": {"id": "29:user", "name": "Anna Berg"},
+        "recipient": {"id": "28:bot", "name": "Påverkanslotsen"},
+        **fields,
+    }
 
 
 def replies(response) -> list[dict]:
@@ -118,8 +125,10 @@ def test_message_goes_to_the_engine_without_mentions_and_comes_back_as_text_and_
 
 
 def test_card_click_sends_the_payload_and_answers(client, engine):
-    engine.reply = lambda body: [{"text": "Välj:", "buttons": [{"title": "Ja, det var en gåva", "payload": "/affirm"}]},
-                                 meta()]
+    engine.reply = lambda body: [
+        {"text": "Välj:", "buttons": [{"title": "Ja, det var en gåva", "payload": "/affirm"}]},
+        meta(),
+    ]
     [offer] = messages(client.post("/api/messages", json=activity(text="gåva")))
     [button] = submits(offer)
     assert button["data"]["payload"].startswith("/affirm.")  # signed (gateway/signing.py)
@@ -152,9 +161,14 @@ def test_a_payload_never_offered_in_this_conversation_is_refused(client, engine,
     assert reply["text"] == "Om gåvor." and engine.seen[-1]["message"] == "/gavor"
 
 
-@pytest.mark.parametrize(("fields", "key"), [({"text": "<at>Lotsen</at>"}, "no_text"),
-                                             ({"text": "å" * 1001}, "too_long"),
-                                             ({"value": {"payload": 7}}, "unknown_button")])
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"text": "<at>Lotsen</at>"}, "no_text"),
+        ({"text": "å" * 1001}, "too_long"),
+        ({"value": {"payload": 7}}, "unknown_button"),
+    ],
+)
 def test_turns_the_engine_cannot_take_get_a_swedish_hint(client, engine, strings, fields, key):
     [reply] = messages(client.post("/api/messages", json=activity(**fields)))
     assert reply["text"] == getattr(strings, key).format(max_chars=1000)
@@ -173,14 +187,17 @@ def test_emergency_line_first_and_plain_even_when_the_engine_is_down(client, eng
 
 
 def test_emergency_answer_first_then_what_the_engine_adds_in_the_same_turn(client, engine, kb):
-    engine.reply = lambda body: [{"text": "Om hot i tjänsten.", "buttons": [{"title": "Polisanmälan",
-                                                                            "payload": "/polisanmalan"}]},
-                                 meta(topic="hot", emergency=True)]
+    engine.reply = lambda body: [
+        {"text": "Om hot i tjänsten.", "buttons": [{"title": "Polisanmälan", "payload": "/polisanmalan"}]},
+        meta(topic="hot", emergency=True),
+    ]
     first, *rest = messages(client.post("/api/messages", json=activity(text="Han står här med en kniv")))
     assert first["text"] == kb.phrases["emergency_line"] and not first.get("attachments")
     # The knowledge base's emergency article, then the engine's late answer as its own card.
     late = rest[-1]
-    assert card(late)["body"][0]["text"] == "Om hot i tjänsten." and submits(late)[0]["data"]["payload"] == "/polisanmalan"
+    assert (
+        card(late)["body"][0]["text"] == "Om hot i tjänsten." and submits(late)[0]["data"]["payload"] == "/polisanmalan"
+    )
     assert all("Om hot i tjänsten." not in (m.get("text") or "") for m in rest[:-1])
     assert engine.seen[-1]["message"] == "Han står här med en kniv"
 
@@ -211,10 +228,17 @@ def test_other_activities_are_accepted_silently(client, engine):
         ("[]", 422, "invalid_activity"),
         ('{"type": "message"}', 422, "invalid_activity"),
         ('{"type": 5, "conversation": {"id": "a"}}', 422, "invalid_activity"),
-        ('{"type": "message", "conversation": {"id": ""}, "serviceUrl": "http://127.0.0.1:1"}', 422, "invalid_activity"),
+        (
+            '{"type": "message", "conversation": {"id": ""}, "serviceUrl": "http://127.0.0.1:1"}',
+            422,
+            "invalid_activity",
+        ),
         ('{"type": "message", "conversation": {"id": "a"}}', 422, "invalid_activity"),
-        ('{"type": "message", "conversation": {"id": "a"}, "serviceUrl": "http://127.0.0.1:1", "from": 5}',
-         422, "invalid_activity"),
+        (
+            '{"type": "message", "conversation": {"id": "a"}, "serviceUrl": "http://127.0.0.1:1", "from": 5}',
+            422,
+            "invalid_activity",
+        ),
     ],
 )
 def test_malformed_activities_get_swedish_json_errors_not_500(client, body, status, code):
@@ -227,6 +251,9 @@ def test_no_user_text_in_the_logs(client, engine, caplog):
     engine.reply = lambda body: [{"text": "ok"}]
     with caplog.at_level("DEBUG"):
         client.post("/api/messages", json=activity(text="Min chef Anna Berg hotar mig"))
-        client.post("/api/messages", content='{"type": "message", "conversation": {"id": "a"}, "text": 5, '
-                                              '"from": "Anna Berg"}', headers={"Content-Type": "application/json"})
+        client.post(
+            "/api/messages",
+            content='{"type": "message", "conversation": {"id": "a"}, "text": 5, "from": "Anna Berg"}',
+            headers={"Content-Type": "application/json"},
+        )
     assert "Anna Berg" not in caplog.text

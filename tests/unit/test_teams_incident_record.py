@@ -1,19 +1,25 @@
 """The incident record in Teams (issue 18 §1): the answer's record link becomes a form in the
 card; its submit is written back to the person and never reaches the engine or a log."""
+
 from __future__ import annotations
 
 import logging
 
 from knowledge import render
 from tests import fake_engine
-from tests.unit.test_teams_bot import activity, card, client, engine, messages, personal_chat, shared_engine  # noqa: F401 (fixtures)
+from tests.unit.test_teams_bot import activity, card, client, engine, messages, personal_chat, shared_engine  # noqa: F401 (pytest fixtures)
 
 SECRET = "Jag vet var du bor Xq9Hemligt"
 
 
 def show_cards(reply: dict) -> list[dict]:
-    return [a for element in card(reply)["body"] if element["type"] == "ActionSet"
-            for a in element["actions"] if a["type"] == "Action.ShowCard"]
+    return [
+        a
+        for element in card(reply)["body"]
+        if element["type"] == "ActionSet"
+        for a in element["actions"]
+        if a["type"] == "Action.ShowCard"
+    ]
 
 
 def test_the_record_link_opens_a_form_in_the_card(client, engine):

@@ -1,4 +1,5 @@
 """The Teams app package (make teams-package): a manifest valid against its JSON schema, two icons."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int, int]]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, header, idat = 8, None, b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         header = body if kind == b"IHDR" else header
         idat += body if kind == b"IDAT" else b""
         pos += 12 + length
@@ -31,9 +32,9 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int, int]]]:
     assert (depth, colour) == (8, 6), "8-bit RGBA"
     raw = zlib.decompress(idat)
     stride = 1 + 4 * width
-    rows = [raw[i * stride:(i + 1) * stride] for i in range(height)]
+    rows = [raw[i * stride : (i + 1) * stride] for i in range(height)]
     assert all(row[0] == 0 for row in rows)
-    return width, height, [tuple(row[1 + 4 * x:5 + 4 * x]) for row in rows for x in range(width)]
+    return width, height, [tuple(row[1 + 4 * x : 5 + 4 * x]) for row in rows for x in range(width)]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,9 @@ def test_package_holds_manifest_and_icons_at_its_root(built):
 
 def test_manifest_is_valid_against_the_schema_of_its_version(built):
     manifest = json.loads(built["manifest.json"])
-    schema = json.loads((TEAMS_DIR / "schema" / f"MicrosoftTeams.v{manifest['manifestVersion']}.schema.json").read_text())
+    schema = json.loads(
+        (TEAMS_DIR / "schema" / f"MicrosoftTeams.v{manifest['manifestVersion']}.schema.json").read_text()
+    )
     assert schema["properties"]["manifestVersion"]["const"] == manifest["manifestVersion"]
     assert manifest["$schema"].endswith(f"/v{manifest['manifestVersion']}/MicrosoftTeams.schema.json")
     jsonschema.Draft4Validator(schema).validate(manifest)
@@ -99,8 +102,13 @@ def test_without_a_proper_app_id_no_package(tmp_path, app_id):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"developer_name": "x" * 33}, "developer_name"), ({"privacy_url": "http://intranat.example/"}, "privacy_url"),
-     ({"version": "1.0"}, "version"), ({"accent_color": "blue"}, "accent_color"), ({"extra": 1}, "extra")],
+    [
+        ({"developer_name": "x" * 33}, "developer_name"),
+        ({"privacy_url": "http://intranat.example/"}, "privacy_url"),
+        ({"version": "1.0"}, "version"),
+        ({"accent_color": "blue"}, "accent_color"),
+        ({"extra": 1}, "extra"),
+    ],
 )
 def test_bad_app_config_is_refused_naming_the_field(tmp_path, change, field):
     config = dict(package.AppConfig.load().model_dump(), **change)

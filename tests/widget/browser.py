@@ -3,14 +3,20 @@
 Playwright's own browser download cannot run here (only the package registries are reachable),
 so tools/install-browser.sh installs Debian's chromium and Playwright is pointed at it.
 """
+
 from __future__ import annotations
 
 import os
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
 # WCAG 1.4.10 (reflow): 320 CSS px wide; 1280 × 720 at 200 % zoom is 640 × 360 CSS px.

@@ -1,4 +1,5 @@
 """Fixtures for the widget in a real browser: Debian's chromium, intranet pages on other origins."""
+
 from __future__ import annotations
 
 import threading

@@ -6,6 +6,7 @@ the APT-underlag) as Chromium prints them.
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,12 @@ def capture(base_url: str, out: Path) -> list[Path]:
                 page = browser.new_page(locale="sv-SE")
                 page.goto(f"{base_url}{path_on_site}")
                 path = out / f"{name}.pdf"
-                page.pdf(path=str(path), format="A4", print_background=False,
-                         margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"})
+                page.pdf(
+                    path=str(path),
+                    format="A4",
+                    print_background=False,
+                    margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"},
+                )
                 saved.append(path)
                 page.close()
         finally:
@@ -71,8 +76,12 @@ def print_article(browser, base_url: str, out: Path) -> Path:
     page = browser.new_page(locale="sv-SE")
     page.goto(f"{base_url}/kunskap/{PRINTED_ARTICLE}")
     path = out / f"artikel-{PRINTED_ARTICLE}-utskrift.pdf"
-    page.pdf(path=str(path), format="A4", page_ranges="1", margin={"top": "15mm", "bottom": "15mm",
-                                                                   "left": "15mm", "right": "15mm"})
+    page.pdf(
+        path=str(path),
+        format="A4",
+        page_ranges="1",
+        margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"},
+    )
     page.close()
     return path
 
@@ -83,8 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lotsen-shots-") as tmp:
-        stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), model=args.model,
-                      app_python=sys.executable, log_dir=Path(tmp) / "logs", data_dir=Path(tmp) / "data")
+        stack = Stack(
+            port=free_port(),
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            model=args.model,
+            app_python=sys.executable,
+            log_dir=Path(tmp) / "logs",
+            data_dir=Path(tmp) / "data",
+        )
         stack.start()
         try:
             stack.wait_ready(timeout=240)

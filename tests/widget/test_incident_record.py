@@ -5,6 +5,7 @@ in any request the browser made, nor in any file the stack wrote (logs, conversa
 statistics). The clipboard and the downloaded file must hold the values, so the test fails
 when the record stops working rather than passing on an empty record.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,11 @@ MARKERS = [v.split()[-1] for v in TYPED.values()] + ["Zlatan", "070-123"]
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def active_id(page) -> str:
@@ -65,16 +69,30 @@ def test_the_record_is_made_with_the_keyboard_and_nothing_leaves_the_browser(bro
     context = browser.new_context(viewport=DESKTOP, locale="sv-SE", accept_downloads=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.url)
     requests: list[str] = []
-    context.on("request", lambda r: requests.append(
-        " ".join([r.method, r.url, r.post_data or "", *(f"{k}={v}" for k, v in r.headers.items())])))
+    context.on(
+        "request",
+        lambda r: requests.append(
+            " ".join([r.method, r.url, r.post_data or "", *(f"{k}={v}" for k, v in r.headers.items())])
+        ),
+    )
     try:
         page = context.new_page()
         page.goto(f"{stack.url}/kunskap/dokumentera")
         expect(page.locator("#skriv-ner")).to_be_visible()
         tab_to(page, "record-what")
-        for field in ["record-what", "record-when", "record-where", "record-channel", "record-who",
-                      "record-witnesses", "record-evidence", "record-told", "record-police",
-                      "record-internal", "record-other"]:
+        for field in [
+            "record-what",
+            "record-when",
+            "record-where",
+            "record-channel",
+            "record-who",
+            "record-witnesses",
+            "record-evidence",
+            "record-told",
+            "record-police",
+            "record-internal",
+            "record-other",
+        ]:
             tab_to(page, field, limit=3)
             page.keyboard.type(TYPED.get(field) or CHOSEN[field])
         for field, value in CHOSEN.items():
@@ -106,6 +124,7 @@ def test_the_record_is_made_with_the_keyboard_and_nothing_leaves_the_browser(bro
 
     leaked = [r for r in requests if any(m in r for m in MARKERS)]
     assert leaked == []
-    written = [(p.name, m) for p in files_under(stack.log_dir, stack.data_dir)
-               for m in MARKERS if m.encode() in p.read_bytes()]
+    written = [
+        (p.name, m) for p in files_under(stack.log_dir, stack.data_dir) for m in MARKERS if m.encode() in p.read_bytes()
+    ]
     assert written == []

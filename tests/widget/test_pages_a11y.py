@@ -1,6 +1,7 @@
 """The knowledge pages (/kunskap, /kunskap/{id}, the search result page) in headless chromium:
 reflow at 320 px and 400 % zoom, the focus ring's contrast, forced colours and print (issue 20 §3).
 """
+
 from __future__ import annotations
 
 import re
@@ -77,8 +78,11 @@ def ring_colours(ring: dict) -> list[tuple[float, float, float]]:
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("viewport", [NARROW, ZOOM_400], ids=["320px", "zoom-400"])
@@ -106,7 +110,9 @@ def test_contact_links_are_titles_and_long_addresses_wrap(browser, stack, kb):
         assert texts and not [t for t in texts if t.startswith(("http://", "https://"))]
         for channel in kb.channels_for(kb.articles["hot"]):
             if channel.url:
-                expect(contacts.get_by_role("link", name=channel.name, exact=True)).to_have_attribute("href", channel.url)
+                expect(contacts.get_by_role("link", name=channel.name, exact=True)).to_have_attribute(
+                    "href", channel.url
+                )
             if channel.email:
                 # The address is the link text (it is what people copy); it wraps within the page.
                 mail = contacts.get_by_role("link", name=channel.email)
@@ -157,10 +163,13 @@ def test_search_result_page_has_count_title_and_focus(page, stack):
     expect(page.get_by_role("heading", level=2, name=re.compile("inga träffar"))).to_be_focused()
 
 
-@pytest.mark.parametrize(("path", "selectors"), [
-    ("/kunskap", [".page-header", ".emergency-banner", ".search button"]),
-    ("/kunskap/hot", [".page-header", ".emergency-banner", ".steps"]),
-])
+@pytest.mark.parametrize(
+    ("path", "selectors"),
+    [
+        ("/kunskap", [".page-header", ".emergency-banner", ".search button"]),
+        ("/kunskap/hot", [".page-header", ".emergency-banner", ".steps"]),
+    ],
+)
 def test_forced_colors_keep_the_boxes_apart(browser, stack, path, selectors):
     """Windows high contrast drops backgrounds: the emergency line, the steps box and the
     search button keep a border of the text colour on every side."""
@@ -172,7 +181,8 @@ def test_forced_colors_keep_the_boxes_apart(browser, stack, path, selectors):
         for selector in selectors:
             borders = page.locator(selector).first.evaluate(
                 "e => ['Top', 'Right', 'Bottom', 'Left'].map(s => [getComputedStyle(e)['border' + s + 'Style'],"
-                " parseFloat(getComputedStyle(e)['border' + s + 'Width'])])")
+                " parseFloat(getComputedStyle(e)['border' + s + 'Width'])])"
+            )
             assert all(style == "solid" and width >= 1 for style, width in borders), (selector, borders)
     finally:
         context.close()

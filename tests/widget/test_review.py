@@ -7,6 +7,7 @@ copy, which the gateway writes reviewed.yml into and bot.train trains from, into
 model folder. Here among the widget tests for their session-wide Chromium: Playwright's sync
 API cannot start a second one while that one runs. Training is the cost of this test: 114 s of its 241 s on a busy two-core machine.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -39,8 +40,11 @@ def ask(url: str, session: str, text: str) -> dict:
 
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def press_until(page, key: str, done, limit: int = 80) -> None:
@@ -58,11 +62,21 @@ def review_stack(tmp_path_factory):
     work = tmp_path_factory.mktemp("review")
     nlu = work / "nlu_data"
     shutil.copytree(ROOT / "nlu_data", nlu)
-    stack = Stack(port=free_port(), rasa_port=free_port(), actions_port=free_port(), app_python=sys.executable,
-                  log_dir=work / "logs", data_dir=work / "data",
-                  env={"LOTSEN_STORE_UNANSWERED": "true", "LOTSEN_STATISTICS_USER": USER,
-                       "LOTSEN_STATISTICS_PASSWORD": PASSWORD, "LOTSEN_REVIEW_FILE": str(nlu / "reviewed.yml"),
-                       "LOTSEN_RATE_LIMIT_PER_MINUTE": "0"})
+    stack = Stack(
+        port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        app_python=sys.executable,
+        log_dir=work / "logs",
+        data_dir=work / "data",
+        env={
+            "LOTSEN_STORE_UNANSWERED": "true",
+            "LOTSEN_STATISTICS_USER": USER,
+            "LOTSEN_STATISTICS_PASSWORD": PASSWORD,
+            "LOTSEN_REVIEW_FILE": str(nlu / "reviewed.yml"),
+            "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+        },
+    )
     start_or_show_logs(stack, timeout=240)
     stack.nlu, stack.models = nlu, work / "models"
     yield stack
@@ -74,8 +88,9 @@ def test_a_rejected_question_is_assigned_with_the_keyboard_and_learned(review_st
     before = ask(stack.url, "e2e-review-before-1", QUESTION)
     assert before["topic"] is None and before["engine"] == "rasa", before
 
-    context = browser.new_context(viewport=DESKTOP, locale="sv-SE",
-                                  http_credentials={"username": USER, "password": PASSWORD})
+    context = browser.new_context(
+        viewport=DESKTOP, locale="sv-SE", http_credentials={"username": USER, "password": PASSWORD}
+    )
     try:
         page = context.new_page()
         response = page.goto(f"{stack.url}/statistik/granska")
@@ -105,15 +120,33 @@ def test_a_rejected_question_is_assigned_with_the_keyboard_and_learned(review_st
 
     engine = stack.engine_venv / "bin"
     started = time.monotonic()
-    subprocess.run([str(engine / "python"), "-m", "bot.train", "--nlu", str(stack.nlu), "--out", str(stack.models)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [str(engine / "python"), "-m", "bot.train", "--nlu", str(stack.nlu), "--out", str(stack.models)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     print(f"retrained in {time.monotonic() - started:.0f} s")
     # Rasa's validator must accept the written file as make test-engine runs it; meanwhile
     # the engine restarts on the new model.
     validate = subprocess.Popen(
-        [str(engine / "rasa"), "data", "validate", "--fail-on-warnings", "--config", "bot/config.yml",
-         "--domain", "bot/domain", "--data", str(stack.nlu), "bot/rules"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            str(engine / "rasa"),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--config",
+            "bot/config.yml",
+            "--domain",
+            "bot/domain",
+            "--data",
+            str(stack.nlu),
+            "bot/rules",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     stack.model = stack.models / "lotsen.tar.gz"
     stack.restart("rasa", timeout=240)
     output, _ = validate.communicate(timeout=240)

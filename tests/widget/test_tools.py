@@ -1,6 +1,7 @@
 """The issue 18 tools in the widget, keyboard only, in real Chromium against the real stack:
 the record link under a threat answer, a dilemma answered, the risk level to its level; and
 axe on the printable pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -91,8 +92,12 @@ def test_the_risk_level_to_its_level_by_keyboard(page, stack):
     if not page.locator(".plw-log", has_text=q["risk_acute"].text).count():
         press_button(page, flow.offer_buttons[0].title, q["risk_acute"].text)
     expect(page.locator(".plw-log")).to_contain_text(q["risk_acute"].text, timeout=TIMEOUT)
-    steps = [("risk_acute", "nej", "risk_concrete"), ("risk_concrete", "dolt", "risk_repeated"),
-             ("risk_repeated", "forsta", "risk_private"), ("risk_private", "nej", "risk_capacity")]
+    steps = [
+        ("risk_acute", "nej", "risk_concrete"),
+        ("risk_concrete", "dolt", "risk_repeated"),
+        ("risk_repeated", "forsta", "risk_private"),
+        ("risk_private", "nej", "risk_capacity"),
+    ]
     for slot, value, following in steps:
         press_button(page, q[slot].options[value].title, q[following].text)
     press_button(page, q["risk_capacity"].options["nej"].title, flow.extra["verdicts"]["medel"]["title"])

@@ -1,4 +1,5 @@
 """The widget in headless chromium against the real stack (trained model, Rasa, actions, gateway)."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,8 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
 
 
@@ -141,11 +143,19 @@ def test_html_in_a_message_stays_text(page, stack):
     ask(page, payload)
     expect(page.locator(".plw-user .plw-text").last).to_have_text(payload)
     # Stored conversations are rendered the same careful way: seed one with hostile content.
-    hostile = {"v": 1, "session_id": None, "open": True, "items": [
-        {"from": "bot", "text": payload + " <script>alert(2)</script>",
-         "links": [{"title": "klicka", "url": "javascript:alert(3)"}],
-         "buttons": [{"title": "<b>fet</b>", "payload": "/gavor"}]},
-    ]}
+    hostile = {
+        "v": 1,
+        "session_id": None,
+        "open": True,
+        "items": [
+            {
+                "from": "bot",
+                "text": payload + " <script>alert(2)</script>",
+                "links": [{"title": "klicka", "url": "javascript:alert(3)"}],
+                "buttons": [{"title": "<b>fet</b>", "payload": "/gavor"}],
+            },
+        ],
+    }
     page.evaluate("([k, v]) => sessionStorage.setItem(k, v)", [f"paverkanslotsen:{stack.url}", json.dumps(hostile)])
     page.reload()
     expect(page.locator(".plw-bot", has_text="<script>alert(2)</script>")).to_be_visible()
@@ -240,10 +250,14 @@ def test_emergency_answer_shows_at_once_with_the_engine_frozen_and_its_answer_fo
     expect(page.locator(".plw-status")).to_have_text("")
     # The 112 answer stays first, the late answer below it; both are kept for reloads.
     texts = bot_texts(page)
-    assert next(i for i, t in enumerate(texts) if kb.phrases["emergency_line"] in t) < \
-        next(i for i, t in enumerate(texts) if kb.articles["polisanmalan"].summary in t)
-    assert any(kb.articles["polisanmalan"].summary in json.dumps(item, ensure_ascii=False)
-               for item in stored(page, stack)["items"] if item["from"] == "bot")
+    assert next(i for i, t in enumerate(texts) if kb.phrases["emergency_line"] in t) < next(
+        i for i, t in enumerate(texts) if kb.articles["polisanmalan"].summary in t
+    )
+    assert any(
+        kb.articles["polisanmalan"].summary in json.dumps(item, ensure_ascii=False)
+        for item in stored(page, stack)["items"]
+        if item["from"] == "bot"
+    )
 
 
 def test_conversation_survives_reloads_and_clearing_forgets_it(page, stack, kb):
@@ -298,8 +312,11 @@ def test_no_horizontal_scrolling_at_320px_and_200_percent_zoom(browser, stack, k
         assert overflowing == []
         box = page.locator(".plw-panel").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
-        for part in (page.get_by_role("link", name=S["emergency"]), page.locator("#plw-input"),
-                     page.get_by_role("button", name=S["send"])):
+        for part in (
+            page.get_by_role("link", name=S["emergency"]),
+            page.locator("#plw-input"),
+            page.get_by_role("button", name=S["send"]),
+        ):
             expect(part).to_be_in_viewport(ratio=1)
     finally:
         context.close()
@@ -320,9 +337,11 @@ def test_prefers_reduced_motion_turns_animation_off(browser, stack, motion, anim
 def animations_done(page) -> None:
     """axe measures contrast as rendered: wait until the panel's fade-in has finished, or a
     half-transparent panel reads as low contrast on a slow machine."""
-    page.locator(".plw-panel").evaluate("p => Promise.all(p.getAnimations({subtree: true})"
-                                        ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)"
-                                        ".map(a => a.finished))")
+    page.locator(".plw-panel").evaluate(
+        "p => Promise.all(p.getAnimations({subtree: true})"
+        ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)"
+        ".map(a => a.finished))"
+    )
 
 
 def test_axe_finds_nothing_serious_on_the_demo_page_with_the_panel_open(page, stack, kb):

@@ -1,5 +1,6 @@
 """What a screen reader hears, focus after navigation, short screens and forced colors (issue 20 §2, §3),
 and a busy widget that says so (issue 19 §5); headless chromium against the real stack."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,11 @@ def live_log(page):
 def announced(page) -> list[str]:
     """The live log's entries as the accessibility tree has them (what a screen reader is given)."""
     snapshot = live_log(page).aria_snapshot()
-    return [line.split(":", 1)[1].strip().strip('"') for line in snapshot.splitlines() if line.strip().startswith("- paragraph")]
+    return [
+        line.split(":", 1)[1].strip().strip('"')
+        for line in snapshot.splitlines()
+        if line.strip().startswith("- paragraph")
+    ]
 
 
 def test_the_live_log_announces_the_first_part_and_how_many_parts_follow(page, stack, kb):
@@ -155,11 +160,13 @@ def test_at_400_percent_zoom_the_dock_is_slim_and_the_panel_leaves_room_for_the_
             if not now["inPanel"] or now["cls"] in ("plw-close",):
                 break
             if now["tag"] in ("A", "BUTTON") and "plw-log" in page.evaluate(
-                    "() => { let e = document.activeElement; while (e.shadowRoot && e.shadowRoot.activeElement)"
-                    " e = e.shadowRoot.activeElement; return e.closest('.plw-log') ? 'plw-log' : ''; }"):
+                "() => { let e = document.activeElement; while (e.shadowRoot && e.shadowRoot.activeElement)"
+                " e = e.shadowRoot.activeElement; return e.closest('.plw-log') ? 'plw-log' : ''; }"
+            ):
                 box = page.evaluate(
                     "() => { let e = document.activeElement; while (e.shadowRoot && e.shadowRoot.activeElement)"
-                    " e = e.shadowRoot.activeElement; const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; }")
+                    " e = e.shadowRoot.activeElement; const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; }"
+                )
                 bar = page.locator(".plw-emergency").bounding_box()
                 form = page.locator(".plw-form").bounding_box()
                 assert box["top"] >= bar["y"] + bar["height"] - 1, (now, box, bar)
@@ -178,8 +185,10 @@ def test_the_focus_ring_of_the_conversation_is_drawn_inside_it(page, stack):
     page.keyboard.press("Tab")  # the 112 line
     page.keyboard.press("Tab")  # the conversation, by keyboard: its ring shows (:focus-visible)
     expect(log).to_be_focused()
-    ring = log.evaluate("l => { const s = getComputedStyle(l); return {width: parseFloat(s.outlineWidth),"
-                        " offset: parseFloat(s.outlineOffset), style: s.outlineStyle}; }")
+    ring = log.evaluate(
+        "l => { const s = getComputedStyle(l); return {width: parseFloat(s.outlineWidth),"
+        " offset: parseFloat(s.outlineOffset), style: s.outlineStyle}; }"
+    )
     assert ring["style"] != "none" and ring["width"] >= 2
     assert ring["width"] + ring["offset"] <= 0, ring  # inside the scroller: nothing to clip it
 
@@ -198,7 +207,9 @@ def test_in_forced_colors_user_and_assistant_differ_by_label_and_border(browser,
             label = box.locator(".plw-who")
             expect(label).to_be_visible()
             assert label.bounding_box()["width"] > 10  # a label people see, not only a screen reader
-            looks[who] = box.evaluate("b => { const s = getComputedStyle(b); return [s.borderTopStyle, parseFloat(s.borderTopWidth)]; }")
+            looks[who] = box.evaluate(
+                "b => { const s = getComputedStyle(b); return [s.borderTopStyle, parseFloat(s.borderTopWidth)]; }"
+            )
             assert looks[who][1] >= 1 and looks[who][0] != "none", looks
         assert looks["plw-user"][0] != looks["plw-bot"][0], looks
         expect(page.locator(".plw-user .plw-who").last).to_have_text(S["you"])

@@ -1,5 +1,6 @@
 """Structured answers on a phone (issue 20 §1): an emergency card first, lead and steps at once,
 contacts, sources and feedback behind one control each; the first answer fits one screen."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,9 @@ def most_asked_topics(kb, count: int = 10) -> list[tuple[str, str]]:
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             intent = block.get("intent")
             if intent in kb.articles:
-                lines = [line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")]
+                lines = [
+                    line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")
+                ]
                 examples.setdefault(intent, []).extend(lines)
     ranked = sorted(examples.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:count]
     return [(topic, lines[0]) for topic, lines in ranked]
@@ -54,7 +57,8 @@ def test_a_danger_message_gets_the_emergency_card_and_nothing_else(phone, stack,
     choices = answer.get_by_role("group", name=S["emergencyChoices"])
     expect(choices.get_by_role("button")).to_have_text([S["showMore"], S["safeNow"]])
     visible = answer.locator(".plw-part, .plw-disclosure").evaluate_all(
-        "parts => parts.filter(p => p.getClientRects().length > 0).length")
+        "parts => parts.filter(p => p.getClientRects().length > 0).length"
+    )
     assert visible == 0
     height = answer.bounding_box()["height"]
     print(f"emergency card at 375 × 667: {height:.0f} px")
@@ -88,7 +92,9 @@ def test_the_gift_answer_is_lead_and_steps_with_the_rest_behind_controls(phone, 
         assert links.count() >= 1
         for text in links.all_inner_texts():
             assert "://" not in text and not text.startswith("www."), text  # titles, never raw URLs
-    contacts = answer.locator(f"#{answer.get_by_role('button', name=S['contactsTitle']).get_attribute('aria-controls')}")
+    contacts = answer.locator(
+        f"#{answer.get_by_role('button', name=S['contactsTitle']).get_attribute('aria-controls')}"
+    )
     hrefs = contacts.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith(("tel:", "mailto:", "https:")) for h in hrefs), hrefs
     assert any(h.startswith(("tel:", "mailto:")) for h in hrefs), hrefs

@@ -1,4 +1,5 @@
 """The widget as the gateway serves it: small, complete, and with no user text in the code."""
+
 from __future__ import annotations
 
 import gzip
