@@ -297,12 +297,14 @@ class MatrixBot:
         return lock
 
     async def _is_direct(self, room_id: RoomID) -> bool:
-        """A room where the bot and one person are members: the person gets every answer."""
+        """A room where the bot and one person are members: the person gets every answer. A
+        colleague still invited counts: a room of three where one has not joined yet is no
+        direct chat, and a welcome there would reach them all."""
         store = self.client.state_store
         assert store is not None  # set in _connect
         if not await store.has_full_member_list(room_id):
-            await self.client.get_joined_members(room_id)
-        return len(await store.get_members(room_id, memberships=(Membership.JOIN,))) <= 2
+            await self.client.get_state(room_id)  # every member event, invitations included
+        return len(await store.get_members(room_id, memberships=(Membership.JOIN, Membership.INVITE))) <= 2
 
     def _mentions_me(self, raw: dict) -> bool:
         me = self.config.user_id
