@@ -31,8 +31,8 @@ SPLITS = {"train", "heldout"}
 # Issue 15 asks for >= 300 real questions, >= 120 of them held out from >= 25 sites. The floors
 # below are what the collection has reached so far; they only ever go up (docs/real-questions.md).
 # The training floor guards the real lines the classifier learns from (bench/nlu.py measures them).
-MIN_REAL_QUESTIONS = 388
-MIN_TRAINING_QUESTIONS = 186
+MIN_REAL_QUESTIONS = 391
+MIN_TRAINING_QUESTIONS = 189
 MIN_HELDOUT_QUESTIONS = 202
 MIN_HELDOUT_SITES = 25
 
