@@ -30,6 +30,12 @@ OPTIONAL_HEADINGS = (SIGNS_HEADING, ELECTED_HEADING)
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5
+# Search words (`search_words`): the words people use for the topic that the article may not
+# (synonyms, everyday words, the law's words, compounds). Short phrases, not questions: a
+# question would weigh its filler words in the search as much as the topic's.
+SEARCH_WORDS_MIN = 5
+SEARCH_WORDS_MAX = 120
+SEARCH_WORD_MAX_WORDS = 5
 CHANNEL_FIELDS = ("name", "phone", "url", "email", "text", "hours")
 _WORD = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜü]+(?:[-–][0-9A-Za-zÅÄÖåäöÉéÜü]+)*")
 
@@ -103,6 +109,7 @@ class Article:
     owner: str
     body: str
     sections: dict[str, str] = field(hash=False)
+    search_words: tuple[str, ...] = ()
 
     def audience_section(self, audience: str) -> str | None:
         return self.sections.get(AUDIENCE_HEADINGS.get(audience, ""))
@@ -265,6 +272,32 @@ def _expect_list(meta: dict, key: str, where: str, problems: list[str]) -> list:
     return value
 
 
+def _search_words(meta: dict, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(meta.get("search_words"), list):
+        _expect_list(meta, "search_words", where, problems)
+        return ()
+    raw = meta["search_words"]
+    words: list[str] = []
+    seen: set[str] = set()
+    for i, value in enumerate(raw):
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: search_words[{i}] ska vara en text")
+            continue
+        value = " ".join(value.split())
+        if word_count(value) > SEARCH_WORD_MAX_WORDS or any(c in value for c in "?!.:;"):
+            problems.append(
+                f"{where}: search_words[{i}] ({value!r}) ska vara ett ord eller en kort fras "
+                f"(högst {SEARCH_WORD_MAX_WORDS} ord, inga meningar)"
+            )
+        elif value.lower() in seen:
+            problems.append(f"{where}: search_words[{i}] ({value!r}) finns redan i listan")
+        seen.add(value.lower())
+        words.append(value)
+    if not SEARCH_WORDS_MIN <= len(raw) <= SEARCH_WORDS_MAX:
+        problems.append(f"{where}: fältet 'search_words' ska ha {SEARCH_WORDS_MIN}–{SEARCH_WORDS_MAX} sökord")
+    return tuple(words)
+
+
 def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> Article | None:
     where = str(path)
     split = split_front_matter(path.read_text(encoding="utf-8"))
@@ -307,6 +340,7 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
     if not channels:
         problems.append(f"{where}: fältet 'channels' är tomt")
     related = _expect_list(meta, "related", where, problems)
+    search_words = _search_words(meta, where, problems)
 
     sources = []
     for i, raw in enumerate(_expect_list(meta, "sources", where, problems)):
@@ -357,6 +391,7 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
         owner=owner,
         body=body,
         sections=sections,
+        search_words=search_words,
     )
 
 
