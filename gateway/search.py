@@ -69,6 +69,15 @@ def char_ngrams(tokens: list[str]) -> list[str]:
     return grams
 
 
+def content_key(kb: KnowledgeBase) -> tuple:
+    """Everything the index is built from, per article in order: equal keys, equal indexes."""
+    return tuple((a.id, a.title, a.summary, a.steps, a.body, a.search_words) for a in kb.articles.values())
+
+
+MAX_CACHED = 4
+_BUILT: dict[tuple, KnowledgeSearch] = {}
+
+
 @dataclass(frozen=True)
 class Hit:
     topic: str
@@ -103,7 +112,16 @@ class KnowledgeSearch:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> KnowledgeSearch:
-        return cls(kb, load_lemmas())
+        """The index for this knowledge base's content, built once per process: every app
+        created in one process (the unit tests build dozens) shares it, and an edited article
+        is another key. The index is read-only once built, so sharing it is safe."""
+        key = content_key(kb)
+        search = _BUILT.get(key)
+        if search is None:
+            if len(_BUILT) >= MAX_CACHED:
+                _BUILT.clear()  # a process that keeps editing articles (tests) starts afresh
+            search = _BUILT[key] = cls(kb, load_lemmas())
+        return search
 
     @staticmethod
     def _index(corpus: list[list[str]]) -> bm25s.BM25:

@@ -28,3 +28,16 @@ def test_extra_text_stands_in_for_the_search_words(kb):
     assert KnowledgeSearch(edited, load_lemmas(), extra={}).search(INVENTED) == []
     hits = KnowledgeSearch(edited, load_lemmas(), extra={"mutor": [INVENTED]}).search(INVENTED)
     assert [h.topic for h in hits[:1]] == ["mutor"]
+
+
+def test_one_index_per_knowledge_base_content(kb):
+    """Every app built in one process shares the index of the same articles; another content
+    (an edited article, another loaded copy of it) gets its own or the same, by content."""
+    from knowledge.loader import load
+
+    first = KnowledgeSearch.build(kb)
+    assert KnowledgeSearch.build(load()) is first  # another load, the same content
+    edited = KnowledgeSearch.build(_with_search_word(kb, "jav", INVENTED))
+    assert edited is not first
+    assert [h.topic for h in edited.search(INVENTED)[:1]] == ["jav"]
+    assert first.search(INVENTED) == []
