@@ -395,15 +395,46 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
     )
 
 
+MAX_CACHED = 8
+_LOADED: dict[tuple, KnowledgeBase] = {}
+
+
+def _files_fingerprint(root: Path, organisation_file: Path) -> tuple | None:
+    """Path, size and modification time of every file load() reads; None when one is missing
+    (then load() reports it and nothing is cached)."""
+    paths = [root / "topics.yml", root / "national_channels.yml", organisation_file, root / "phrases.yml"]
+    paths += sorted((root / "articles").glob("*.md"))
+    try:
+        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()])
+    except OSError:
+        return None
+
+
 def load(root: Path | None = None, organisation_file: Path | None = None) -> KnowledgeBase:
-    """Load everything and validate cross-references; raise KnowledgeError naming every problem."""
+    """Load everything and validate cross-references; raise KnowledgeError naming every problem.
+
+    A process that loads the same unchanged files again (every app the unit tests build, the
+    benchmarks) gets the knowledge base it loaded before: parsing ~40 YAML headers is most of
+    building a gateway. An edited, added or removed file is another key; errors are never
+    cached. Nothing changes a loaded knowledge base, so sharing it is safe."""
     root = Path(root) if root else ROOT
+    org_file = Path(organisation_file) if organisation_file else root / "organisation.yml"
+    key = _files_fingerprint(root, org_file)
+    kb = _LOADED.get(key) if key else None
+    if kb is None:
+        kb = _load(root, org_file)
+        if key:
+            if len(_LOADED) >= MAX_CACHED:
+                _LOADED.clear()
+            _LOADED[key] = kb
+    return kb
+
+
+def _load(root: Path, organisation_file: Path) -> KnowledgeBase:
     problems: list[str] = []
     topics = load_topics(root / "topics.yml", problems)
     national = load_channels(root / "national_channels.yml", problems, national=True)
-    organisation = load_organisation(
-        Path(organisation_file) if organisation_file else root / "organisation.yml", problems
-    )
+    organisation = load_organisation(organisation_file, problems)
     phrases = _read_yaml(root / "phrases.yml", problems) or {}
 
     articles: dict[str, Article] = {}

@@ -149,3 +149,15 @@ def test_organisation_cannot_override_a_national_channel(kb_copy, tmp_path):
     path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="'akut_112' är nationell"):
         load(root=kb_copy, organisation_file=path)
+
+
+def test_unchanged_files_load_once_per_process_and_an_edit_is_seen(kb_copy):
+    first = load(root=kb_copy)
+    assert load(root=kb_copy) is first
+    _edit_front_matter(kb_copy / "articles" / "gavor.md", title="Gåvor och bjudningar")
+    edited = load(root=kb_copy)
+    assert edited is not first and edited.articles["gavor"].title == "Gåvor och bjudningar"
+    _edit_front_matter(kb_copy / "articles" / "gavor.md", related=["finns_inte"])
+    for _ in range(2):  # a broken base is refused every time, never served from before
+        with pytest.raises(KnowledgeError):
+            load(root=kb_copy)
