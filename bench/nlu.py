@@ -821,6 +821,24 @@ def search_benchmark(names: list[str]) -> int:
         items = [(text, golds) for text, golds in read_heldout(path) if golds[0] in kb.topics]
         cells = [top(searches[n], items) for n in names]
         print(f"| {title} | {len(items)} | " + " | ".join(f"{a:.1f} % / {b:.1f} %" for a, b in cells) + " |")
+    from knowledge.suggestions import THRESHOLDS
+
+    print(
+        f"\nThe search sees the field (scope score >= search_min {THRESHOLDS.search_min}, knowledge/suggestions.py), "
+        "in-scope / out-of-scope held-out questions:\n"
+    )
+    print("| held-out set | " + " | ".join(SEARCH_SYSTEMS[n] for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for title, path in sets:
+        heldout = read_heldout(path)
+        inside = [text for text, golds in heldout if golds[0] in kb.topics]
+        outside = [text for text, golds in heldout if golds[0] == OUT_OF_SCOPE]
+
+        def seen(search, texts: list[str]) -> float:
+            return pct(sum(search.scope_score(t) >= THRESHOLDS.search_min for t in texts), len(texts) or 1)
+
+        cells = [f"{seen(searches[n], inside):.1f} % / {seen(searches[n], outside):.1f} %" for n in names]
+        print(f"| {title} ({len(inside)} / {len(outside)}) | " + " | ".join(cells) + " |")
     if "search-kb" in names:
         training = [(text, [intent]) for text, intent in training_examples() if intent in kb.topics]
         print(
