@@ -679,13 +679,9 @@ def cross_validate(config: Path, k: int) -> int:
             async def parse_all(agent=agent, test=test):  # this fold's, bound now
                 return [await agent.parse_message(text) for text, _ in test]
 
-            # The gateway's search over the articles and this fold's TRAINING questions only.
-            from gateway.search import KnowledgeSearch, load_lemmas
-
-            by_intent: dict[str, list[str]] = defaultdict(list)
-            for text, intent in train:
-                by_intent[intent].append(text)
-            search = KnowledgeSearch(never_dead_end.kb, load_lemmas(), by_intent)
+            # The gateway's search as people meet it: the articles and their search words
+            # (issue 19); it holds no training questions, so none of this fold's test ones.
+            search = never_dead_end.search
             for (text, intent), parsed in zip(test, asyncio.run(parse_all()), strict=False):
                 ranking = [(r["name"], r["confidence"]) for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
                 results.append((intent, ranking))
@@ -768,7 +764,7 @@ def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: Nev
             rows.append(
                 (cost, search_min, oos_sure, 100.0 * dead / n_in, 100.0 * rescued / n_in, 100.0 * oos_kept / n_oos)
             )
-    print("\nNever a dead end on the same folds (search index without the fold's questions):\n")
+    print("\nNever a dead end on the same folds (the gateway's search: articles and their search words):\n")
     print(
         "| search_min | oos_sure | in scope rejected without buttons | rejected, right topic among buttons "
         "| out-of-scope recall | cost |"
@@ -780,10 +776,88 @@ def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: Nev
     print(f"\nLowest cost: {best[0]:.2f} at search_min {best[1]:.1f}, oos_sure {best[2]:.2f}")
 
 
+# --- the knowledge search alone (issue 19): no training, a few seconds -----------------------
+
+SEARCH_SYSTEMS = {
+    "search-nlu": "search: articles + NLU training questions (before issue 19)",
+    "search-kb": "search: articles + search words (knowledge base)",
+}
+KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def search_benchmark(names: list[str]) -> int:
+    """Top-1/top-3 of the gateway's knowledge search (gateway/search.py) on the in-scope held-out
+    questions: its extra text from the engine's training questions, as the gateway had it until
+    issue 19, against the articles' search words from the knowledge loader. Any acceptable topic
+    of a real question counts as right. Then how the search-word index's weight was chosen: on
+    the training questions (the search words' own source), never on a held-out set."""
+    from gateway.search import KnowledgeSearch, load_lemmas
+    from knowledge.loader import load
+
+    kb, lemmas = load(), load_lemmas()
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for text, intent in training_examples():
+        by_intent[intent].append(text)
+    builders = {
+        "search-nlu": lambda: KnowledgeSearch(kb, lemmas, by_intent, keyword_weight=0.0),
+        "search-kb": lambda: KnowledgeSearch(kb, lemmas),
+    }
+    searches = {}
+    for name in names:
+        start = time.perf_counter()
+        searches[name] = builders[name]()
+        print(f"… {SEARCH_SYSTEMS[name]}: index built in {time.perf_counter() - start:.2f} s", flush=True)
+
+    def top(search, items: list[tuple[str, list[str]]]) -> tuple[float, float]:
+        rankings = [[h.topic for h in search.search(text, 3)] for text, _ in items]
+        top1 = sum(bool(r) and r[0] in golds for r, (_, golds) in zip(rankings, items, strict=True))
+        top3 = sum(any(t in golds for t in r) for r, (_, golds) in zip(rankings, items, strict=True))
+        return pct(top1, len(items)), pct(top3, len(items))
+
+    sets = [("team held-out", HELDOUT)] + ([("real held-out", REAL_HELDOUT)] if REAL_HELDOUT.exists() else [])
+    print("\n| in-scope questions | n | " + " | ".join(f"{SEARCH_SYSTEMS[n]} top-1 / top-3" for n in names) + " |")
+    print("|---|---:|" + "---:|" * len(names))
+    for title, path in sets:
+        items = [(text, golds) for text, golds in read_heldout(path) if golds[0] in kb.topics]
+        cells = [top(searches[n], items) for n in names]
+        print(f"| {title} | {len(items)} | " + " | ".join(f"{a:.1f} % / {b:.1f} %" for a, b in cells) + " |")
+    from knowledge.suggestions import THRESHOLDS
+
+    print(
+        f"\nThe search sees the field (scope score >= search_min {THRESHOLDS.search_min}, knowledge/suggestions.py), "
+        "in-scope / out-of-scope held-out questions:\n"
+    )
+    print("| held-out set | " + " | ".join(SEARCH_SYSTEMS[n] for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for title, path in sets:
+        heldout = read_heldout(path)
+        inside = [text for text, golds in heldout if golds[0] in kb.topics]
+        outside = [text for text, golds in heldout if golds[0] == OUT_OF_SCOPE]
+
+        def seen(search, texts: list[str]) -> float:
+            return pct(sum(search.scope_score(t) >= THRESHOLDS.search_min for t in texts), len(texts) or 1)
+
+        cells = [f"{seen(searches[n], inside):.1f} % / {seen(searches[n], outside):.1f} %" for n in names]
+        print(f"| {title} ({len(inside)} / {len(outside)}) | " + " | ".join(cells) + " |")
+    if "search-kb" in names:
+        training = [(text, [intent]) for text, intent in training_examples() if intent in kb.topics]
+        print(
+            f"\nsearch-kb on the {len(training)} training questions of the topics, by the search-word index's weight:\n"
+        )
+        print("| weight | top-1 | top-3 |\n|---:|---:|---:|")
+        for weight in KEYWORD_WEIGHTS:
+            top1, top3 = top(KnowledgeSearch(kb, lemmas, keyword_weight=weight), training)
+            print(f"| {weight:.2f} | {top1:.1f} % | {top3:.1f} % |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--systems", default=",".join(SYSTEMS), help=f"comma-separated subset of {','.join(SYSTEMS)} (default: all)"
+        "--systems",
+        default=",".join([*SYSTEMS, *SEARCH_SYSTEMS]),
+        help=f"comma-separated subset of {','.join([*SYSTEMS, *SEARCH_SYSTEMS])} (default: all; the search-* "
+        "ones need no training)",
     )
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
@@ -799,10 +873,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         return cross_validate(args.config, args.cv)
     systems = [name for name in SYSTEMS if name in args.systems.split(",")]
-    unknown = set(args.systems.split(",")) - set(SYSTEMS)
+    searches = [name for name in SEARCH_SYSTEMS if name in args.systems.split(",")]
+    unknown = set(args.systems.split(",")) - set(SYSTEMS) - set(SEARCH_SYSTEMS)
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
-    return benchmark(systems, args.default_epochs)
+    if searches:
+        search_benchmark(searches)
+    return benchmark(systems, args.default_epochs) if systems else 0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ autoescaping; article Markdown goes through markdown-it-py with raw HTML disable
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -25,15 +26,27 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter()
 
 
+@functools.cache
+def _environment() -> Environment:
+    """One template environment per process: it compiles each template once, for every app
+    built in the process (the unit tests build dozens)."""
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+@functools.lru_cache(maxsize=256)
+def _render_body(body: str) -> str:
+    """An article body as HTML; by content, so apps built from the same articles share it."""
+    return MarkdownIt("commonmark", {"html": False}).render(body)
+
+
 class KnowledgePages:
     """Templates and pre-rendered article bodies, built once at start."""
 
     def __init__(self, kb: KnowledgeBase, search: KnowledgeSearch) -> None:
         self.kb = kb
         self.search = search
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-        markdown = MarkdownIt("commonmark", {"html": False})
-        self.bodies = {aid: markdown.render(a.body) for aid, a in kb.articles.items()}
+        self.env = _environment()
+        self.bodies = {aid: _render_body(a.body) for aid, a in kb.articles.items()}
         self.record = render.incident_record()
         # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
         self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]

@@ -5,8 +5,13 @@ Two BM25 indexes (bm25s) over the same articles, scores normalised and added:
 - character n-grams (3–5) of diacritic-folded words, so compounds ("knivhotad") share
   "kniv" and typos or missing å/ä/ö ("gava", "javig") still overlap.
 The title counts three times: a word in the title says more than one in the body. Each
-article's document also holds the NLU training questions for its topic: they carry the words
-people actually use ("julklapp", "facebook", "repad bil") that the articles may not.
+article's document also holds its search words (`search_words` in the article's front matter,
+docs/knowledge-format.md): the words people actually use ("julklapp", "facebook", "repad bil")
+that the article's text may not. They come from the knowledge loader, like the rest of the
+document, so the search never reads the engine's training files. The title and the search
+words are also indexed on their own (lemmas and n-grams again) and added at half weight: a
+search word is chosen for its topic, while the same word in a long body says less. Half, not
+more, was the best top-1 on the team's training questions (docs/nlu-benchmark.md, Search).
 """
 
 from __future__ import annotations
@@ -17,35 +22,21 @@ import importlib.resources
 import json
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import bm25s
 import numpy as np
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
-from knowledge.loader import KnowledgeBase, safe_load
+from knowledge.loader import KnowledgeBase
 from knowledge.readability import plain_text
 
 _WORD = re.compile(r"[0-9a-zåäöéü]+")
 _FOLD = str.maketrans("åäöéèü", "aaoeeu")
 TITLE_WEIGHT = 3
 NGRAMS = (3, 4, 5)
-
-
-NLU_DIR = Path(__file__).resolve().parent.parent / "nlu_data"
-
-
-def load_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
-    """Training questions per intent, from Rasa's YAML format ("- example" lines)."""
-    out: dict[str, list[str]] = {}
-    for path in sorted(nlu_dir.glob("*.yml")):
-        data = safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" in block and isinstance(block.get("examples"), str):
-                lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
-                out.setdefault(block["intent"], []).extend(lines)
-    return out
+KEYWORD_WEIGHT = 0.5
 
 
 @functools.cache  # 660 000 forms: read once per process, on first use
@@ -78,6 +69,15 @@ def char_ngrams(tokens: list[str]) -> list[str]:
     return grams
 
 
+def content_key(kb: KnowledgeBase) -> tuple:
+    """Everything the index is built from, per article in order: equal keys, equal indexes."""
+    return tuple((a.id, a.title, a.summary, a.steps, a.body, a.search_words) for a in kb.articles.values())
+
+
+MAX_CACHED = 4
+_BUILT: dict[tuple, KnowledgeSearch] = {}
+
+
 @dataclass(frozen=True)
 class Hit:
     topic: str
@@ -85,22 +85,43 @@ class Hit:
 
 
 class KnowledgeSearch:
-    def __init__(self, kb: KnowledgeBase, lemmas: dict[str, str], examples: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        lemmas: dict[str, str],
+        extra: Mapping[str, Sequence[str]] | None = None,
+        keyword_weight: float = KEYWORD_WEIGHT,
+    ) -> None:
+        """`extra`: text per topic id that stands in for the articles' search words; the NLU
+        benchmark (bench/nlu.py) compares them with the engine's training questions that way."""
         self._lemmas = lemmas
+        self.keyword_weight = keyword_weight
         self._ids = list(kb.articles)
-        docs = []
+        docs, keywords = [], []
         for article in kb.articles.values():
+            added = article.search_words if extra is None else extra.get(article.id, ())
             text = " ".join(
-                [article.title] * TITLE_WEIGHT
-                + [article.summary, *article.steps, plain_text(article.body), *examples.get(article.id, [])]
+                [article.title] * TITLE_WEIGHT + [article.summary, *article.steps, plain_text(article.body), *added]
             )
             docs.append(words(text))
+            keywords.append(words(" ".join([article.title, *added])))
         self._lemma_index = self._index([self._lemmatise(d) for d in docs])
         self._char_index = self._index([char_ngrams(d) for d in docs])
+        self._keyword_lemmas = self._index([self._lemmatise(d) for d in keywords])
+        self._keyword_chars = self._index([char_ngrams(d) for d in keywords])
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> KnowledgeSearch:
-        return cls(kb, load_lemmas(), load_examples())
+        """The index for this knowledge base's content, built once per process: every app
+        created in one process (the unit tests build dozens) shares it, and an edited article
+        is another key. The index is read-only once built, so sharing it is safe."""
+        key = content_key(kb)
+        search = _BUILT.get(key)
+        if search is None:
+            if len(_BUILT) >= MAX_CACHED:
+                _BUILT.clear()  # a process that keeps editing articles (tests) starts afresh
+            search = _BUILT[key] = cls(kb, load_lemmas())
+        return search
 
     @staticmethod
     def _index(corpus: list[list[str]]) -> bm25s.BM25:
@@ -124,8 +145,12 @@ class KnowledgeSearch:
         tokens = words(query)
         if not tokens:
             return []
-        total = self._scores(self._lemma_index, self._lemmatise(tokens)) + self._scores(
-            self._char_index, char_ngrams(tokens)
+        lemmas, grams = self._lemmatise(tokens), char_ngrams(tokens)
+        total = (
+            self._scores(self._lemma_index, lemmas)
+            + self._scores(self._char_index, grams)
+            + self.keyword_weight
+            * (self._scores(self._keyword_lemmas, lemmas) + self._scores(self._keyword_chars, grams))
         )
         order = np.argsort(-total, kind="stable")[:limit]
         return [Hit(self._ids[i], round(float(total[i]), 4)) for i in order if total[i] > 0]

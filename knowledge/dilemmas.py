@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.loader import safe_load
 
 DILEMMAS_FILE = Path(__file__).resolve().parent / "dilemmas.yml"
 
@@ -71,7 +71,7 @@ class Dilemmas:
 def load_dilemmas(path: Path | None = None) -> Dilemmas:
     """Read and validate dilemmas.yml; raise DilemmasError naming every problem."""
     path = Path(path) if path else DILEMMAS_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     problems: list[str] = []
     cases = []
     for raw in data.get("cases") or []:

@@ -19,7 +19,7 @@ import unicodedata
 from itertools import chain
 from pathlib import Path
 
-import yaml
+from knowledge.loader import safe_load
 
 DEFAULT_LEXICON = Path(__file__).with_name("emergency_lexicon.yml")
 
@@ -120,7 +120,7 @@ class EmergencyDetector:
     @classmethod
     def from_file(cls, path: str | None = None) -> EmergencyDetector:
         with open(path or DEFAULT_LEXICON, encoding="utf-8") as fh:
-            return cls(yaml.safe_load(fh) or {})
+            return cls(safe_load(fh.read()) or {})
 
     def normalise(self, text: str) -> list[str]:
         """Lower-case, fold å/ä/ö and other accents, drop punctuation, collapse 'hjäääälp'."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.loader import safe_load
 
 RECORD_FILE = Path(__file__).resolve().parent / "incident_record.yml"
 KINDS = ("short", "long", "choice")
@@ -53,7 +53,7 @@ class IncidentRecord:
 def load_incident_record(path: Path | None = None) -> IncidentRecord:
     """Read and check incident_record.yml; raise IncidentRecordError naming the problem."""
     path = Path(path) if path else RECORD_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     fields = []
     for raw in data.get("fields") or []:
         kind = raw.get("kind")

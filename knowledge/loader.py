@@ -30,6 +30,12 @@ OPTIONAL_HEADINGS = (SIGNS_HEADING, ELECTED_HEADING)
 SUMMARY_MAX_WORDS = 60
 SIMPLE_MAX_WORDS = 30
 MAX_STEPS = 5
+# Search words (`search_words`): the words people use for the topic that the article may not
+# (synonyms, everyday words, the law's words, compounds). Short phrases, not questions: a
+# question would weigh its filler words in the search as much as the topic's.
+SEARCH_WORDS_MIN = 5
+SEARCH_WORDS_MAX = 120
+SEARCH_WORD_MAX_WORDS = 5
 CHANNEL_FIELDS = ("name", "phone", "url", "email", "text", "hours")
 _WORD = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜü]+(?:[-–][0-9A-Za-zÅÄÖåäöÉéÜü]+)*")
 
@@ -103,6 +109,7 @@ class Article:
     owner: str
     body: str
     sections: dict[str, str] = field(hash=False)
+    search_words: tuple[str, ...] = ()
 
     def audience_section(self, audience: str) -> str | None:
         return self.sections.get(AUDIENCE_HEADINGS.get(audience, ""))
@@ -265,6 +272,32 @@ def _expect_list(meta: dict, key: str, where: str, problems: list[str]) -> list:
     return value
 
 
+def _search_words(meta: dict, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(meta.get("search_words"), list):
+        _expect_list(meta, "search_words", where, problems)
+        return ()
+    raw = meta["search_words"]
+    words: list[str] = []
+    seen: set[str] = set()
+    for i, value in enumerate(raw):
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: search_words[{i}] ska vara en text")
+            continue
+        value = " ".join(value.split())
+        if word_count(value) > SEARCH_WORD_MAX_WORDS or any(c in value for c in "?!.:;"):
+            problems.append(
+                f"{where}: search_words[{i}] ({value!r}) ska vara ett ord eller en kort fras "
+                f"(högst {SEARCH_WORD_MAX_WORDS} ord, inga meningar)"
+            )
+        elif value.lower() in seen:
+            problems.append(f"{where}: search_words[{i}] ({value!r}) finns redan i listan")
+        seen.add(value.lower())
+        words.append(value)
+    if not SEARCH_WORDS_MIN <= len(raw) <= SEARCH_WORDS_MAX:
+        problems.append(f"{where}: fältet 'search_words' ska ha {SEARCH_WORDS_MIN}–{SEARCH_WORDS_MAX} sökord")
+    return tuple(words)
+
+
 def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> Article | None:
     where = str(path)
     split = split_front_matter(path.read_text(encoding="utf-8"))
@@ -307,6 +340,7 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
     if not channels:
         problems.append(f"{where}: fältet 'channels' är tomt")
     related = _expect_list(meta, "related", where, problems)
+    search_words = _search_words(meta, where, problems)
 
     sources = []
     for i, raw in enumerate(_expect_list(meta, "sources", where, problems)):
@@ -357,18 +391,50 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
         owner=owner,
         body=body,
         sections=sections,
+        search_words=search_words,
     )
+
+
+MAX_CACHED = 8
+_LOADED: dict[tuple, KnowledgeBase] = {}
+
+
+def _files_fingerprint(root: Path, organisation_file: Path) -> tuple | None:
+    """Path, size and modification time of every file load() reads; None when one is missing
+    (then load() reports it and nothing is cached)."""
+    paths = [root / "topics.yml", root / "national_channels.yml", organisation_file, root / "phrases.yml"]
+    paths += sorted((root / "articles").glob("*.md"))
+    try:
+        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()])
+    except OSError:
+        return None
 
 
 def load(root: Path | None = None, organisation_file: Path | None = None) -> KnowledgeBase:
-    """Load everything and validate cross-references; raise KnowledgeError naming every problem."""
+    """Load everything and validate cross-references; raise KnowledgeError naming every problem.
+
+    A process that loads the same unchanged files again (every app the unit tests build, the
+    benchmarks) gets the knowledge base it loaded before: parsing ~40 YAML headers is most of
+    building a gateway. An edited, added or removed file is another key; errors are never
+    cached. Nothing changes a loaded knowledge base, so sharing it is safe."""
     root = Path(root) if root else ROOT
+    org_file = Path(organisation_file) if organisation_file else root / "organisation.yml"
+    key = _files_fingerprint(root, org_file)
+    kb = _LOADED.get(key) if key else None
+    if kb is None:
+        kb = _load(root, org_file)
+        if key:
+            if len(_LOADED) >= MAX_CACHED:
+                _LOADED.clear()
+            _LOADED[key] = kb
+    return kb
+
+
+def _load(root: Path, organisation_file: Path) -> KnowledgeBase:
     problems: list[str] = []
     topics = load_topics(root / "topics.yml", problems)
     national = load_channels(root / "national_channels.yml", problems, national=True)
-    organisation = load_organisation(
-        Path(organisation_file) if organisation_file else root / "organisation.yml", problems
-    )
+    organisation = load_organisation(organisation_file, problems)
     phrases = _read_yaml(root / "phrases.yml", problems) or {}
 
     articles: dict[str, Article] = {}

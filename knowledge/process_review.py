@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from knowledge.loader import safe_load
 
 REVIEW_FILE = Path(__file__).resolve().parent / "process_review.yml"
 
@@ -53,7 +53,7 @@ class ProcessReview:
 
 def load_process_review(path: Path | None = None) -> ProcessReview:
     path = Path(path) if path else REVIEW_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     for key in ("title", "intro", "questions", "answers", "levels", "columns", "buttons", "status", "sources"):
         if not data.get(key):
             raise ProcessReviewError(f"{path}: '{key}' saknas")

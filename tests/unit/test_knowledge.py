@@ -98,6 +98,14 @@ def _edit_front_matter(path: Path, **changes) -> None:
         ({"steps": ["a", "b", "c", "d", "e", "f"]}, "gavor.md: fältet 'steps'"),
         ({"id": "annat"}, "gavor.md: fältet 'id'"),
         ({"reviewed": "igår"}, "gavor.md: fältet 'reviewed'"),
+        ({"search_words": "gåva, present"}, "gavor.md: fältet 'search_words' måste vara en lista"),
+        ({"search_words": ["gåva", "present", "julklapp"]}, "gavor.md: fältet 'search_words' ska ha 5–"),
+        ({"search_words": ["gåva", "present", "Gåva", "julklapp", "tårta"]}, "search_words[2] ('Gåva') finns redan"),
+        (
+            {"search_words": ["gåva", "present", "julklapp", "tårta", "får jag ta emot en gåva från en kund?"]},
+            "gavor.md: search_words[4]",
+        ),
+        ({"search_words": ["gåva", "present", "julklapp", "tårta", 12]}, "gavor.md: search_words[4] ska vara en text"),
     ],
 )
 def test_broken_article_is_refused_with_file_and_field(kb_copy, change, expected):
@@ -105,6 +113,13 @@ def test_broken_article_is_refused_with_file_and_field(kb_copy, change, expected
     with pytest.raises(KnowledgeError) as info:
         load(root=kb_copy)
     assert expected in str(info.value)
+
+
+def test_every_article_has_search_words_of_its_own(kb):
+    """The search's extra text lives in the knowledge base (issue 19): every article has words."""
+    for article in kb.articles.values():
+        assert len(article.search_words) >= 5, article.id
+        assert all(w == " ".join(w.split()) and w for w in article.search_words), article.id
 
 
 def test_missing_article_and_bad_yaml_are_refused(kb_copy):
@@ -134,3 +149,15 @@ def test_organisation_cannot_override_a_national_channel(kb_copy, tmp_path):
     path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="'akut_112' är nationell"):
         load(root=kb_copy, organisation_file=path)
+
+
+def test_unchanged_files_load_once_per_process_and_an_edit_is_seen(kb_copy):
+    first = load(root=kb_copy)
+    assert load(root=kb_copy) is first
+    _edit_front_matter(kb_copy / "articles" / "gavor.md", title="Gåvor och bjudningar")
+    edited = load(root=kb_copy)
+    assert edited is not first and edited.articles["gavor"].title == "Gåvor och bjudningar"
+    _edit_front_matter(kb_copy / "articles" / "gavor.md", related=["finns_inte"])
+    for _ in range(2):  # a broken base is refused every time, never served from before
+        with pytest.raises(KnowledgeError):
+            load(root=kb_copy)

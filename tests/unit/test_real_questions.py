@@ -173,6 +173,7 @@ def test_enough_real_questions_and_sites(sources):
     assert len({site(row["url"]) for row in heldout}) >= MIN_HELDOUT_SITES
 
 
+@pytest.mark.slow  # every real held-out question against every training line
 def test_no_real_heldout_question_repeats_a_training_line():
     training = sorted(
         {

@@ -74,6 +74,7 @@ def test_rate_limit_answers_429_in_swedish_with_retry_after():
         assert c.get("/kunskap").status_code == 200  # pages are not limited
 
 
+@pytest.mark.slow  # a whole gateway process starts (imports and all)
 def test_broken_knowledge_base_refuses_to_start(tmp_path):
     broken = tmp_path / "org.yml"
     broken.write_text("name: Trasig\nchannels:\n  chef: {}\n", encoding="utf-8")

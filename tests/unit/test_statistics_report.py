@@ -17,6 +17,8 @@ from gateway.main import create_app
 from gateway.statistics.store import COUNTERS
 from tests.unit.test_statistics import FakeEngine, chat, csv_table, run_script, settings
 
+# Each test runs the report as its own process (python -m …): seconds each, so make test only.
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = {
     "Frågor": "questions",
