@@ -13,7 +13,12 @@ Configurations: the default start (patches and lean start), LOTSEN_ENGINE_LEAN=0
 Rasa's own loading: TensorFlow and all) and LOTSEN_STOCK_RASA=1 (stock Rasa, no patch). The
 order is rotated with --rounds > 1 so that no configuration always runs first.
 
-Usage: python -m bench.engine_cpu [--turns 600] [--concurrency 4] [--rounds 2]
+With --compare-ref DIR (another worktree with its own `make setup model`, e.g. an older commit)
+it compares instead this tree's default start with DIR's, both up at once, in alternating
+batches of --turns: sequential runs of the same code move by up to 40 % on a shared machine
+(docs/deploy.md), alternating batches see the same machine.
+
+Usage: python -m bench.engine_cpu [--turns 600] [--concurrency 4] [--rounds 2] [--compare-ref DIR]
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +38,7 @@ import aiohttp
 
 from bench.load import free_port, group_rss_mb
 from bench.load_client import QUESTIONS, TURNS_PER_CONVERSATION
-from tools.stack import LOOPBACK, Stack
+from tools.stack import LOOPBACK, ROOT, Stack, engine_env
 
 CONFIGURATIONS = (
     ("lean (standard)", {}),
@@ -122,13 +129,120 @@ def measure(label: str, env: dict[str, str], count: int, concurrency: int, work:
         stack.stop()
 
 
+def start_engine(root: Path, work: Path) -> tuple[str, list[subprocess.Popen]]:
+    """An action server and one Rasa process from the worktree `root` (its venv, model and
+    code); returns Rasa's URL and the processes. Older commits start the action server with
+    `python -m rasa_sdk`, newer ones with `python -m actions`."""
+    actions_port, rasa_port = free_port(), free_port()
+    (work / "data").mkdir(parents=True, exist_ok=True)
+    env = engine_env(
+        {
+            **os.environ,
+            "SANIC_HOST": LOOPBACK,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "LOTSEN_ACTIONS_PORT": str(actions_port),
+            "LOTSEN_ACTIONS_URL": f"http://{LOOPBACK}:{actions_port}",
+            "LOTSEN_DATA_DIR": str(work / "data"),
+            "LOTSEN_RETENTION_DAYS": "30",
+        }
+    )
+    python = str(root / ".venv-engine" / "bin" / "python")
+    actions = "actions" if (root / "actions" / "__main__.py").exists() else "rasa_sdk"
+    commands = {
+        "actions": [python, "-m", actions, "--actions", "actions", "-p", str(actions_port)],
+        "rasa": [
+            *(python, "-m", "bot.serve", "run", "--model", str(root / "models" / "lotsen.tar.gz")),
+            *("--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml"),
+            *("-i", LOOPBACK, "-p", str(rasa_port)),
+        ],
+    }
+    processes = []
+    for name, command in commands.items():
+        with open(work / f"{name}.log", "ab") as log:
+            processes.append(
+                subprocess.Popen(
+                    command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+    url = f"http://{LOOPBACK}:{rasa_port}"
+    deadline = time.monotonic() + 300
+    while not httpx_up(url):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            stop(processes)
+            raise RuntimeError(f"Rasa i {root} startade inte (loggar i {work})")
+        time.sleep(0.5)
+    return url, processes
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+
+
+def httpx_up(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def compare_ref(ref: Path, count: int, concurrency: int, batches: int, work: Path) -> None:
+    """This tree against `ref`, both up at once, in alternating batches of `count` turns."""
+    engines = {}
+    try:
+        for label, root in (("denna", ROOT), (f"ref {ref.name}", ref)):
+            url, processes = start_engine(root, work / label.replace(" ", "-"))
+            engines[label] = (url, processes)
+            asyncio.run(turns(url, 50, concurrency, "warm"))
+        cpu: dict[str, list[tuple[float, float]]] = {label: [] for label in engines}
+        for batch in range(batches):
+            labels = list(engines) if batch % 2 == 0 else list(engines)[::-1]
+            for label in labels:
+                url, (actions, rasa) = engines[label]
+                before = group_cpu_seconds(rasa.pid), group_cpu_seconds(actions.pid)
+                asyncio.run(turns(url, count, concurrency, f"cmp{batch}"))
+                after = group_cpu_seconds(rasa.pid), group_cpu_seconds(actions.pid)
+                cpu[label].append(((after[0] - before[0]) * 1000 / count, (after[1] - before[1]) * 1000 / count))
+            print(
+                f"omgång {batch + 1}: "
+                + "  ".join(
+                    f"{label}: Rasa {rows[-1][0]:.2f}, actions {rows[-1][1]:.2f} ms/tur" for label, rows in cpu.items()
+                ),
+                flush=True,
+            )
+        print(
+            f"\nCPU ms per tur (median av {batches} omgångar à {count} turer, {concurrency} samtidigt, samma körning):"
+        )
+        base = statistics.median(r for r, _ in cpu["denna"])
+        for label, rows in cpu.items():
+            rasa_ms = statistics.median(r for r, _ in rows)
+            print(
+                f"  {label:<24} Rasa {rasa_ms:6.2f} ({(rasa_ms / base - 1) * 100:+.0f} % mot denna)  "
+                f"actions {statistics.median(a for _, a in rows):5.2f}"
+            )
+    finally:
+        for _, processes in engines.values():
+            stop(processes)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--compare-ref", type=Path, help="another worktree to compare with, batch by batch")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="lotsen-engine-cpu-"))
+    if args.compare_ref:
+        compare_ref(args.compare_ref.resolve(), args.turns, args.concurrency, max(args.rounds, 2) * 2, work)
+        return 0
     results: dict[str, list[dict]] = {label: [] for label, _ in CONFIGURATIONS}
     for round_ in range(args.rounds):
         shift = round_ % len(CONFIGURATIONS)
