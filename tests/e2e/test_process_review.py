@@ -15,11 +15,12 @@ pytestmark = pytest.mark.e2e
 
 ANSWERS = ("ja", "delvis", "nej")
 # How each path starts: the flow's own words, or the riskanalys topic, whose answer offers it.
+# Some name the process, which then is not asked (the path's process all the same).
 STARTS = (
     "Jag vill granska en process",
-    "riskanalys av handläggning",
+    "riskanalys av upphandlingen",
     "Hur gör vi en riskanalys för otillåten påverkan?",
-    "granska upphandlingsprocessen",
+    "granska vår process för utbetalningar",
     "Som verksamhetsutvecklare, vilka risker finns i vår rekryteringsprocess?",
     "processgranskning",
 )
@@ -43,13 +44,15 @@ def test_every_path_ranks_the_risks_and_links_the_printable_list(stack, flow, kb
     answers = path(flow, n)
     chat = Chat(stack, "review")
     chat.say(STARTS[n])
-    first = flow.questions["review_process"].text
-    if first not in chat.texts():
+    if not any(q.text in chat.texts() for q in flow.questions.values()):
         # Understood as a question about riskanalys: its answer offers the review.
         assert chat.last["topic"] == "riskanalys", chat.last
         chat.click("/process_review")
     for slot, value in answers.items():
-        assert flow.questions[slot].text in chat.texts(), (slot, chat.texts())
+        if flow.questions[slot].text not in chat.texts():
+            # Already answered by the words that started the flow ("… av handläggning").
+            assert flow.questions[slot].answer_from_text(STARTS[n]) == value, (slot, chat.texts())
+            continue
         chat.click(f'"{slot}": "{value}"')
     ranked = flow.ranked(answers)
     assert ranked and chat.last["topic"] == "riskanalys" and chat.last["emergency"] is False
