@@ -92,8 +92,9 @@ def answer_extras(kb: KnowledgeBase, tracker: Tracker, topic: str, role: str | N
     article = kb.articles[topic]
     if role is None and len(article.audiences) > 1 and not role_was_asked(tracker):
         extras.append(role_question(kb, article.audiences))
-    # Every flow of the topic: `hot` asks "Är du i fara just nu?" and offers the risk level.
-    flows = flow_data().all_for_topic(topic)
+    # Every flow of the topic: `hot` offers the risk level and asks "Är du i fara just nu?",
+    # that question last, nearest the text box: a typed "ja" answers it.
+    flows = sorted(flow_data().all_for_topic(topic), key=offer_is_a_question)
     extras.extend(offer_message(flow) for flow in flows)
     if not any(offer_is_a_question(flow) for flow in flows):
         extras.append(feedback_question(kb, topic))
