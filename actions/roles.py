@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation
-from actions.flows import flow_data
+from actions.flows import flow_data, offer_message
 from actions.safety import SafeAction
 from actions.settings import knowledge_base
 from knowledge import contract, render
@@ -45,6 +45,8 @@ def role_answer(kb: KnowledgeBase, role: str, topic: str | None) -> list[render.
         # The answer before said the lead and the steps: the section does not repeat them.
         section = render.audience_message(article, role, said=[article.summary, *article.steps])
         messages.append(section or render.message(kb.phrases["role_no_section"].format(title=article.title)))
+        # A tool made for this role (the manager's risk level under `hot`) is offered again here.
+        messages.extend(offer_message(f) for f in flow_data().all_for_topic(topic) if role in f.audiences)
     return messages
 
 

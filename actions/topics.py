@@ -79,7 +79,7 @@ def asker_role(tracker: Tracker) -> tuple[str | None, list]:
 
 
 def answer_extras(kb: KnowledgeBase, tracker: Tracker, topic: str, role: str | None, emergency: bool) -> list:
-    """After an answer: the role question (once), the topic's guided flow, "Hjälpte svaret?".
+    """After an answer: the role question (once), the topic's guided flows, "Hjälpte svaret?".
 
     Sent as a group of their own after the article, so the article's group stays as it was.
     Nothing after an emergency answer, and nothing inside a form (the form asks next). A flow
@@ -92,9 +92,10 @@ def answer_extras(kb: KnowledgeBase, tracker: Tracker, topic: str, role: str | N
     article = kb.articles[topic]
     if role is None and len(article.audiences) > 1 and not role_was_asked(tracker):
         extras.append(role_question(kb, article.audiences))
-    flow = flow_data().for_topic(topic)
-    if flow:
-        extras.append(offer_message(flow))
-    if not (flow and offer_is_a_question(flow)):
+    # Every flow of the topic: `hot` offers the risk level and asks "Är du i fara just nu?",
+    # that question last, nearest the text box: a typed "ja" answers it.
+    flows = sorted(flow_data().all_for_topic(topic), key=offer_is_a_question)
+    extras.extend(offer_message(flow) for flow in flows)
+    if not any(offer_is_a_question(flow) for flow in flows):
         extras.append(feedback_question(kb, topic))
     return extras

@@ -6,10 +6,12 @@ autoescaping; article Markdown goes through markdown-it-py with raw HTML disable
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
@@ -19,7 +21,9 @@ from gateway.schemas import ErrorResponse
 from gateway.search import KnowledgeSearch
 from knowledge import render
 from knowledge.dilemmas import load_dilemmas
+from knowledge.flows import known_values, load_flows
 from knowledge.loader import KnowledgeBase
+from knowledge.process_review import FLOW as PROCESS_REVIEW_FLOW
 from knowledge.process_review import load_process_review
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,7 +55,8 @@ class KnowledgePages:
         # The article whose page carries the incident record form: "/kunskap/dokumentera#…".
         self.record_topic = self.record.texts["url"].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
         self.dilemmas = load_dilemmas()
-        self.process_review = load_process_review()
+        self.flows = load_flows()
+        self.process_review = load_process_review(flow=self.flows.flows[PROCESS_REVIEW_FLOW])
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(organisation=self.kb.organisation.name, **context)
@@ -84,14 +89,45 @@ class KnowledgePages:
         titles = {aid: a.title for aid, a in self.kb.articles.items()}
         return self._render("dilemmas.html", d=self.dilemmas, titles=titles)
 
-    def process_review_page(self) -> str:
-        return self._render("process_review.html", r=self.process_review.data)
+    def process_review_page(self, query: Mapping[str, str]) -> str:
+        chosen = self.process_review.prefilled(query)
+        return self._render("process_review.html", r=self.process_review.data, chosen=chosen)
+
+    def flow_summary(self, flow_name: str, query: Mapping[str, str]) -> tuple[str, int]:
+        """A flow's outcome to print, from the options in the query: (page, status).
+
+        Only complete, known options are used; a query lacking any gives the page's Swedish
+        explanation with 400, never a guess."""
+        flow = self.flows.flows[flow_name]
+        page = flow.extra["print_page"]
+        answers = flow.answers_from_query(query)
+        if not flow.is_complete(answers):
+            return self._render("flow_summary.html", page=page, summary=None), 400
+        rule = flow.outcome(answers)
+        phrases = self.kb.phrases
+        verdict = (flow.extra.get("verdicts") or {}).get(rule.get("verdict")) or {}
+        summary = {
+            "date": date.today().isoformat(),
+            "emergency": phrases["emergency_line"] if rule.get("emergency") else None,
+            "verdict": verdict.get("title"),
+            "reason_heading": phrases["reason_heading"],
+            "reason": rule.get("reason"),
+            "next_step_heading": phrases["next_step_heading"],
+            "next_step": rule.get("next_step") or verdict.get("next_step"),
+            "answers_heading": phrases["answers_heading"].rstrip(":"),
+            "answers": [(q.label, o.label) for q, o in known_values(flow, answers)],
+            "channels": [self.kb.channel(key) for key in rule.get("channels") or []],
+            "sources": self.kb.articles[flow.topic].sources,
+        }
+        return self._render("flow_summary.html", page=page, summary=summary), 200
 
     def not_found(self) -> str:
         return self._render("not_found.html")
 
 
 MAX_QUERY = 200
+# The flow whose outcome /kunskap/hotniva prints (knowledge/flows.yml, print_page).
+RISK_LEVEL_FLOW = "risk_level"
 
 
 @router.get("/kunskap", response_class=HTMLResponse)
@@ -109,9 +145,25 @@ async def dilemma_practice(state: State) -> HTMLResponse:
 
 
 @router.get("/kunskap/granska", response_class=HTMLResponse)
-async def process_review(state: State) -> HTMLResponse:
-    """A process review for verksamhetsutvecklare: risks and measures, ranked in the browser."""
-    return HTMLResponse(state.pages.process_review_page())
+async def process_review(state: State, request: Request) -> HTMLResponse:
+    """A process review for verksamhetsutvecklare: risks and measures, ranked in the browser.
+
+    The chat's link carries the chosen options in the query (keys only); anything else in it
+    is ignored, so a hand-edited link still gives the page."""
+    return HTMLResponse(state.pages.process_review_page(request.query_params))
+
+
+@router.get(
+    "/kunskap/hotniva",
+    response_class=HTMLResponse,
+    responses={400: {"description": "Svaren saknas (HTML-sida på svenska)", "content": {"text/html": {}}}},
+)
+async def risk_level_summary(state: State, request: Request) -> HTMLResponse:
+    """The manager's risk level to print: level, answers, actions, contacts, date.
+
+    The chat's link carries the chosen options (keys only); unknown keys are ignored."""
+    page, status = state.pages.flow_summary(RISK_LEVEL_FLOW, request.query_params)
+    return HTMLResponse(page, status_code=status)
 
 
 @router.get(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jsonschema
 import yaml
@@ -97,6 +98,10 @@ class Question:
     affirm: str | None = None
     deny: str | None = None
     topic: str | None = None
+    # In a ranked flow (`ranking`): the risk, its measure and how serious it is.
+    risk: str | None = None
+    measure: str | None = None
+    weight: int = 0
 
     def answer_from_text(self, text: str) -> str | None:
         return self.cues.match(text)
@@ -202,6 +207,37 @@ class Flow:
         """The button payload that starts (or answers) this flow: '/flow{"slot": "value"}'."""
         return start_payload(self.name, answers)
 
+    def ranked(self, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A ranked flow's risks, most serious first: likelihood (the answer) × the question's
+        weight; ties keep the questions' order; a score below every level is no risk."""
+        ranking = self.extra.get("ranking") or {}
+        rows = []
+        for slot, q in self.questions.items():
+            score = int((ranking.get("likelihood") or {}).get(answers.get(slot), 0)) * q.weight
+            level = next((lv["title"] for lv in ranking.get("levels") or [] if score >= lv["min"]), None)
+            if score and level:
+                rows.append({"id": slot, "score": score, "level": level, "risk": q.risk, "measure": q.measure})
+        return sorted(rows, key=lambda r: -r["score"])
+
+    def print_link(self, answers: Mapping[str, Any]) -> dict[str, str] | None:
+        """The link to the flow's printable page, with the chosen options as its query.
+
+        Only option keys go in the query, never typed text: nothing personal leaves the chat.
+        """
+        page = self.extra.get("print_page")
+        if not page:
+            return None
+        chosen = {slot: str(answers[slot]) for slot, q in self.questions.items() if answers.get(slot) in q.options}
+        return {"title": page["title"], "url": f"{page['path']}?{urlencode(chosen)}" if chosen else page["path"]}
+
+    def answers_from_query(self, query: Mapping[str, str]) -> dict[str, str]:
+        """The chosen options a print page's query gives; anything else is left out."""
+        return {slot: query[slot] for slot, q in self.questions.items() if query.get(slot) in q.options}
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return tuple(self.extra.get("audiences") or ())
+
     def is_complete(self, answers: Mapping[str, Any]) -> bool:
         return all(answers.get(slot) in q.options for slot, q in self.questions.items())
 
@@ -241,6 +277,10 @@ class Flows:
 
     def for_topic(self, topic: str | None) -> Flow | None:
         return next((f for f in self.flows.values() if f.topic == topic), None)
+
+    def all_for_topic(self, topic: str | None) -> list[Flow]:
+        """Every flow a topic's answer offers, in the file's order (`hot`: danger now, then the risk level)."""
+        return [f for f in self.flows.values() if f.topic == topic]
 
     def for_slot(self, slot: str) -> Flow | None:
         return next((f for f in self.flows.values() if slot in f.questions), None)
@@ -317,6 +357,9 @@ def _question(slot: str, raw: Any, where: str, problems: list[str]) -> Question 
         affirm=raw.get("affirm"),
         deny=raw.get("deny"),
         topic=raw.get("topic"),
+        risk=raw.get("risk"),
+        measure=raw.get("measure"),
+        weight=int(raw.get("weight") or 0),
     )
 
 
@@ -354,6 +397,16 @@ def _flow(name: str, raw: Any, problems: list[str]) -> Flow | None:
     for i, rule in enumerate(rules):
         if "verdict" in rule:
             _expect(rule["verdict"] in verdicts, f"{where}.rules[{i}]: domen {rule['verdict']!r} saknas", problems)
+    ranking = raw.get("ranking")
+    if ranking:
+        for slot, q in questions.items():
+            if q.weight:
+                _expect(
+                    set(q.options) <= set(ranking["likelihood"]) and bool(q.risk and q.measure),
+                    f"{where}.questions.{slot}: en fråga med 'weight' behöver 'risk', 'measure' och en sannolikhet per svar",
+                    problems,
+                )
+        _expect(any(q.weight for q in questions.values()), f"{where}.ranking: ingen fråga har 'weight'", problems)
     extra = {k: v for k, v in raw.items() if k not in ("topic", "offer", "questions", "rules")}
     return Flow(
         name=name,

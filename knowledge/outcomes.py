@@ -39,6 +39,8 @@ def outcome_messages(
     """
     if flow.extra.get("checklist"):
         return checklist_messages(kb, flow, answers), flow.topic, False
+    if flow.extra.get("ranking"):
+        return ranking_messages(kb, flow, answers), flow.topic, False
     rule = flow.outcome(answers)
     if rule.get("emergency"):
         return render.article_messages(kb, EMERGENCY_TOPIC, emergency=True), EMERGENCY_TOPIC, True
@@ -67,6 +69,9 @@ def outcome_messages(
     if next_step:
         parts.append(f"{phrases['next_step_heading']} {next_step}")
     step_topics = [s["topic"] for s in steps if s.get("topic")]
+    print_link = flow.print_link(answers)
+    if print_link:
+        links.append(print_link)
     out = [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, step_topics), links=links)]
     if rule.get("channels"):
         out.append(render.channels_message(kb, rule["channels"]))
@@ -93,3 +98,21 @@ def checklist_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]
     later_topics = list(dict.fromkeys(q.topic for q in groups["senare"] if q.topic))
     sources = render.sources_message(kb, kb.articles[flow.topic])
     return [render.message(PARTS.join(parts), buttons=render.topic_buttons(kb, later_topics)), sources]
+
+
+def ranking_messages(kb: KnowledgeBase, flow: Flow, answers: Mapping[str, Any]) -> list[render.Message]:
+    """A ranked flow's outcome: the risks most serious first, each with its measure; then the
+    link to the printable page (prefilled with the answers), the answers given and the sources."""
+    texts = flow.extra["ranking"]
+    rows = flow.ranked(answers)
+    lines = [texts["heading"]] if rows else [texts["none"]]
+    for number, row in enumerate(rows, 1):
+        lines.append(f"{number}. {row['level']}: {row['risk']}")
+        lines.append(f"   {texts['measure_label']} {row['measure']}")
+    if rows and texts.get("next_step"):
+        lines.append(f"{kb.phrases['next_step_heading']} {texts['next_step']}")
+    print_link = flow.print_link(answers)
+    out = [render.message(PARTS.join(lines), links=[print_link] if print_link else [])]
+    out.append(answers_summary(kb, flow, answers))
+    out.append(render.sources_message(kb, kb.articles[flow.topic]))
+    return out

@@ -2,18 +2,25 @@
 
 Pure Python (PyYAML only): the gateway renders /kunskap/granska from it; the browser script
 web_widget/process_review.js does the prioritising, so the answers stay in the browser. The
-same ranking is here too, for the tests and any other client.
+questions, answers and levels are the chat flow's (`process_review` in knowledge/flows.yml), so
+the page and the chat ask the same; the page's own texts are in process_review.yml.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.flows import Flow, load_flows
 from knowledge.loader import safe_load
 
+# The chat flow whose questions the page asks, and its question naming the process.
+FLOW = "process_review"
+PROCESS_SLOT = "review_process"
+QUESTION_NUMBER = re.compile(r"^Fråga \d+ av \d+: ")
 REVIEW_FILE = Path(__file__).resolve().parent / "process_review.yml"
 
 
@@ -24,41 +31,45 @@ class ProcessReviewError(Exception):
 @dataclass(frozen=True)
 class ProcessReview:
     data: dict[str, Any]
+    flow: Flow
 
     @property
     def questions(self) -> list[dict[str, Any]]:
         return self.data["questions"]
 
-    def level(self, score: int) -> str | None:
-        return next((lv["title"] for lv in self.data["levels"] if score >= lv["min"]), None)
-
     def ranked(self, answers: Mapping[str, str]) -> list[dict[str, Any]]:
         """Risks with a level, most serious first (likelihood × weight; ties keep the order)."""
-        rows = []
-        for q in self.questions:
-            answer = self.data["answers"].get(answers.get(q["id"], ""))
-            score = answer["likelihood"] * q["weight"] if answer else 0
-            if score and self.level(score):
-                rows.append(
-                    {
-                        "id": q["id"],
-                        "score": score,
-                        "level": self.level(score),
-                        "risk": q["risk"],
-                        "measure": q["measure"],
-                    }
-                )
-        return sorted(rows, key=lambda r: -r["score"])
+        return self.flow.ranked(answers)
+
+    def prefilled(self, query: Mapping[str, str]) -> dict[str, str]:
+        """The chosen options in the page's query (the chat's link), by question id."""
+        return self.flow.answers_from_query(query)
 
 
-def load_process_review(path: Path | None = None) -> ProcessReview:
+def load_process_review(path: Path | None = None, flow: Flow | None = None) -> ProcessReview:
+    """The page's texts from process_review.yml, the questions from the chat flow."""
     path = Path(path) if path else REVIEW_FILE
     data = safe_load(path.read_text(encoding="utf-8")) or {}
-    for key in ("title", "intro", "questions", "answers", "levels", "columns", "buttons", "status", "sources"):
+    for key in ("title", "intro", "columns", "buttons", "status", "sources"):
         if not data.get(key):
             raise ProcessReviewError(f"{path}: '{key}' saknas")
-    for q in data["questions"]:
-        missing = [k for k in ("id", "text", "risk", "measure", "weight") if not q.get(k)]
-        if missing:
-            raise ProcessReviewError(f"{path}: frågan {q.get('id')!r} saknar {', '.join(missing)}")
-    return ProcessReview(data)
+    flow = flow or load_flows().flows[FLOW]
+    ranking = flow.extra["ranking"]
+    weighted = [q for q in flow.questions.values() if q.weight]
+    first = weighted[0].options
+    data["process_label"] = QUESTION_NUMBER.sub("", flow.questions[PROCESS_SLOT].text)
+    data["processes"] = [{"id": o.value, "title": o.title} for o in flow.questions[PROCESS_SLOT].options.values()]
+    data["process_id"] = PROCESS_SLOT
+    data["answers"] = {key: {"title": first[key].title, "likelihood": n} for key, n in ranking["likelihood"].items()}
+    data["levels"] = ranking["levels"]
+    data["questions"] = [
+        {
+            "id": q.slot,
+            "text": QUESTION_NUMBER.sub("", q.text),
+            "risk": q.risk,
+            "measure": q.measure,
+            "weight": q.weight,
+        }
+        for q in weighted
+    ]
+    return ProcessReview(data, flow)

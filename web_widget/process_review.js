@@ -23,7 +23,10 @@
     for (var i = 0; i < levels.length; i++) { if (score >= levels[i].min) { return levels[i].title; } }
     return null;
   }
-  function processName() { return root.querySelector("#review-process").value; }
+  function processName() {
+    var select = root.querySelector("#review-process");
+    return select.options[select.selectedIndex].text;
+  }
 
   function rank() {
     var answered = 0;
@@ -106,4 +109,10 @@
     else if (action === "csv") { rank(); download(csv, "csv", "text/csv"); }
     else if (action === "print") { if (build()) { window.print(); } }
   });
+  // Opened from the chat's link with the answers chosen there: show the list at once, without
+  // moving the focus away from the top of the page.
+  if (root.hasAttribute("data-prefilled") && rank()) {
+    show();
+    say(rows.length ? "built" : "none");
+  }
 })();

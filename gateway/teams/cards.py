@@ -14,7 +14,9 @@ raw URL as link text.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urljoin
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, TextFormatTypes
 
@@ -24,6 +26,10 @@ from knowledge import contract, render
 from knowledge.incident_record import IncidentRecord
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+# The gateway's own address as Teams reached it (gateway.teams.routes sets it for each activity):
+# a page link of ours ("/kunskap/hotniva?…", the printable summaries) is relative, and Teams
+# opens only absolute links. None: links stay as they are.
+PAGE_BASE: ContextVar[str | None] = ContextVar("teams_page_base", default=None)
 # The newest Adaptive Card version every Teams client (desktop, web, mobile) renders.
 CARD_VERSION = "1.5"
 
@@ -47,8 +53,13 @@ def _anchor(text: str, href: str | None) -> str:
     return f"[{text.replace('[', '(').replace(']', ')')}]({href.replace(')', '%29').replace(' ', '%20')})"
 
 
+def _absolute(url: str) -> str:
+    base = PAGE_BASE.get()
+    return urljoin(base, url) if base and url.startswith("/") else url
+
+
 def _link(link: dict) -> str:
-    return "- " + _anchor(link["title"] or structured.pieces(link["url"], {})[0][0], link["url"])
+    return "- " + _anchor(link["title"] or structured.pieces(link["url"], {})[0][0], _absolute(link["url"]))
 
 
 def _listed(message: dict) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from gateway.errors import ApiError
 from gateway.schemas import ErrorResponse
 from gateway.teams.auth import authorize, check_service_url
 from gateway.teams.bot import TeamsBot
+from gateway.teams.cards import PAGE_BASE
 
 log = logging.getLogger("lotsen.teams")
 
@@ -83,6 +84,8 @@ async def messages(request: Request) -> Response:
     check_service_url(identity, activity.service_url)
     # The SDK's adapter reads the caller's identity from here (FastApiRequestAdapter).
     request.state.claims_identity = identity
+    # Our page links in the answer (printable summaries) open at the address Teams used.
+    base = PAGE_BASE.set(str(request.base_url))
     try:
         # Typed Optional, but _to_fastapi_response always builds one (SDK 1.9.0).
         return cast(Response, await bot.adapter.process(request, bot.app))
@@ -91,3 +94,5 @@ async def messages(request: Request) -> Response:
         # it, e.g. no token for the reply from Entra ID. Bot Service may retry a 503.
         log.error("Teams activity not processed: %s", type(exc).__name__)
         raise ApiError(503, "teams_unavailable", errors.text("teams_unavailable")) from exc
+    finally:
+        PAGE_BASE.reset(base)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from actions.flows import flow_action
+from knowledge import contract
 from tests.engine.builders import Conversation, meta, payloads, texts
 
 
@@ -43,3 +44,16 @@ def test_the_acute_outcome_is_the_emergency_answer():
     }
     messages, _ = Conversation(slots=answers).say("risk_level").run(flow_action("action_risk_level_outcome"))
     assert meta(messages)["emergency"] is True and "112" in texts(messages)[0]
+
+
+def test_the_outcome_links_its_printable_summary_with_the_chosen_options_only():
+    answers = {
+        "risk_acute": "nej",
+        "risk_concrete": "konkret",
+        "risk_repeated": "upprepat",
+        "risk_private": "nej",
+        "risk_capacity": "nej",
+    }
+    messages, _ = Conversation(slots=answers).say("risk_level").run(flow_action("action_risk_level_outcome"))
+    links = [lk["url"] for m in contract.answer(messages)["messages"] for lk in m["links"]]
+    assert "/kunskap/hotniva?" + "&".join(f"{k}={v}" for k, v in answers.items()) in links

@@ -68,3 +68,53 @@ def test_levels_follow_the_answers(flow, answers, level):
         "risk_capacity": "nej",
     }
     assert flow.outcome({**base, **answers})["verdict"] == level
+
+
+@pytest.fixture(scope="module")
+def pages():
+    import httpx
+    from fastapi.testclient import TestClient
+
+    from gateway.main import create_app
+    from gateway.settings import Settings
+
+    app = create_app(Settings(), engine_transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_the_outcome_links_to_a_printable_summary_of_level_answers_actions_and_contacts(flow, kb, pages):
+    from datetime import date
+
+    from knowledge.outcomes import outcome_messages
+
+    answers = {
+        "risk_acute": "nej",
+        "risk_concrete": "dolt",
+        "risk_repeated": "forsta",
+        "risk_private": "nej",
+        "risk_capacity": "nej",
+    }
+    messages, _, _ = outcome_messages(kb, flow, answers)
+    link = next(lk for m in messages for lk in m.get("links") or [] if lk["url"].startswith("/kunskap/hotniva?"))
+    page = pages.get(link["url"])
+    assert page.status_code == 200
+    text = page.text
+    verdict = flow.extra["verdicts"]["medel"]
+    assert verdict["title"] in text and NOT_INSTEAD in text and date.today().isoformat() in text
+    for question in flow.questions.values():
+        assert question.label in text
+    assert flow.questions["risk_concrete"].options["dolt"].label in text
+    for key in flow.outcome(answers)["channels"]:
+        assert kb.channel(key).name in text
+
+
+def test_the_summary_of_acute_danger_starts_with_112_and_a_query_without_answers_is_explained(flow, kb, pages):
+    # As the chat links it: finish_when gave the questions not asked their first option.
+    answers = {slot: next(iter(q.options)) for slot, q in flow.questions.items()}
+    acute = pages.get(flow.print_link({**answers, "risk_acute": "ja"})["url"])
+    assert acute.status_code == 200 and kb.phrases["emergency_line"] in acute.text
+    for query in ("", "?risk_acute=nej", "?risk_acute=<script>&namn=Kalle"):
+        page = pages.get(f"/kunskap/hotniva{query}")
+        assert page.status_code == 400 and flow.extra["print_page"]["incomplete"] in page.text
+        assert "<script>" not in page.text and "Kalle" not in page.text

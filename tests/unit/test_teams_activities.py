@@ -149,6 +149,26 @@ def test_buttons_and_links_become_an_adaptive_card_whose_clicks_carry_the_payloa
     assert activity.summary == "Läs mer:"
 
 
+def test_our_page_links_open_at_the_address_teams_used():
+    """Teams opens only absolute links: the printable summary's relative link gets the gateway's
+    address; outside a Teams request (no address known) links stay as they are."""
+    msg = {
+        "text": "Risknivå",
+        "buttons": [],
+        "links": [{"title": "Skriv ut", "url": "/kunskap/hotniva?risk_acute=nej"}],
+    }
+    token = cards.PAGE_BASE.set("https://lotsen.example.se/")
+    try:
+        [activity] = cards.reply_activities([msg])
+    finally:
+        cards.PAGE_BASE.reset(token)
+    assert activity.attachments[0].content["body"][1]["text"] == (
+        "- [Skriv ut](https://lotsen.example.se/kunskap/hotniva?risk_acute=nej)"
+    )
+    [plain] = cards.reply_activities([msg])
+    assert plain.attachments[0].content["body"][1]["text"] == "- [Skriv ut](/kunskap/hotniva?risk_acute=nej)"
+
+
 def test_the_112_line_comes_first_and_plain():
     line = "Är du i fara just nu? Ring 112. Ta dig i säkerhet och larma kolleger."
     answer = [

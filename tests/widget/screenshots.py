@@ -1,7 +1,7 @@
 """`make screenshots`: PNGs of the open widget answering the gift question (desktop, 320 px, phone)
 and a message about danger right now (phone, 375 × 667: the emergency card); PDFs of the first
 page of an article as printed and of the printable pages (issue 18: the incident record form,
-the APT-underlag) as Chromium prints them.
+the APT-underlag, the risk level's summary) as Chromium prints them.
 
 Starts its own stack on free ports (the trained model), so it runs beside `make run`.
     python -m tests.widget.screenshots [--model models/lotsen.tar.gz] [--out docs/screenshots]
@@ -28,7 +28,13 @@ SHOTS = {
     "widget-phone-emergency": (PHONE, DANGER_QUESTION),
 }
 PRINTED_ARTICLE = "hot"
-PRINTS = {"kunskap-dokumentera": "/kunskap/dokumentera", "kunskap-ova": "/kunskap/ova"}
+PRINTS = {
+    "kunskap-dokumentera": "/kunskap/dokumentera",
+    "kunskap-ova": "/kunskap/ova",
+    # The risk level's summary as the chat links it after a "hög" assessment.
+    "kunskap-hotniva": "/kunskap/hotniva?risk_acute=nej&risk_concrete=konkret&risk_repeated=upprepat"
+    "&risk_private=nej&risk_capacity=nej",
+}
 
 
 def free_port() -> int:

@@ -17,6 +17,8 @@ from tests.widget.test_widget import TIMEOUT, animations_done, focused
 pytestmark = pytest.mark.e2e
 S = strings()
 THREAT = "En klient skrev i ett mejl att han vet var jag bor"
+# The risk level's printable summary as the chat links it (a "medel" path).
+HOTNIVA = "/kunskap/hotniva?risk_acute=nej&risk_concrete=dolt&risk_repeated=forsta&risk_private=nej&risk_capacity=nej"
 
 
 def open_by_keyboard(page, stack) -> None:
@@ -103,7 +105,27 @@ def test_the_risk_level_to_its_level_by_keyboard(page, stack):
     press_button(page, q["risk_capacity"].options["nej"].title, flow.extra["verdicts"]["medel"]["title"])
 
 
-@pytest.mark.parametrize("path", ["/kunskap/dokumentera", "/kunskap/ova"])
+def test_the_process_review_in_the_chat_by_keyboard(page, stack):
+    flow = load_flows().flows["process_review"]
+    q = flow.questions
+    open_by_keyboard(page, stack)
+    type_question(page, "Jag vill granska en process")
+    if not page.locator(".plw-log", has_text=q["review_process"].text).count():
+        press_button(page, flow.offer_buttons[0].title, q["review_process"].text)
+    expect(page.locator(".plw-log")).to_contain_text(q["review_process"].text, timeout=TIMEOUT)
+    slots = list(q)
+    chosen = {"review_process": "utbetalning", **dict.fromkeys(slots[1:], "nej"), "review_single_decider": "ja"}
+    for slot, following in zip(slots, slots[1:], strict=False):
+        press_button(page, q[slot].options[chosen[slot]].title, q[following].text)
+    press_button(page, q[slots[-1]].options["nej"].title, flow.extra["ranking"]["heading"])
+    expect(page.locator(".plw-log")).to_contain_text(q["review_single_decider"].risk, timeout=TIMEOUT)
+    link = page.locator(".plw-log a", has_text=flow.extra["print_page"]["title"]).last
+    assert "review_single_decider=ja" in (link.get_attribute("href") or "")
+    animations_done(page)
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/kunskap/dokumentera", "/kunskap/ova", "/kunskap/granska", HOTNIVA])
 def test_axe_finds_nothing_serious_on_the_printable_pages(page, stack, path):
     assert page.goto(f"{stack.url}{path}").status == 200
     assert serious_violations(page) == []
