@@ -19,6 +19,8 @@ from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
 
 if TYPE_CHECKING:  # the pages module needs State from here
+    from redis.asyncio import Redis
+
     from gateway.knowledge_pages import KnowledgePages
     from gateway.statistics.recorder import StatisticsRecorder
 
@@ -44,6 +46,8 @@ class AppState:
     # background tasks waiting for it (held here: the event loop keeps only weak references).
     late_answers: LateAnswers = field(default_factory=MemoryLateAnswers)
     background: set[asyncio.Task] = field(default_factory=set)
+    # The Redis the replicas share (LOTSEN_REDIS_URL), None without it: the Matrix bot's lease.
+    redis: Redis | None = None
 
 
 async def get_state(request: Request) -> AppState:

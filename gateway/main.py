@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBa
         ),
         secret=secret,
         late_answers=RedisLateAnswers(redis) if redis else MemoryLateAnswers(),
+        redis=redis,
     )
 
     @asynccontextmanager

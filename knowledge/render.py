@@ -29,6 +29,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?]\*\*)\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NOT_WORD = re.compile(r"[^\w ]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Markdown emphasis in an article's body: a line that is only bold text is a sub-heading, bold
+# inside a line is emphasis. Chat text is plain (the widget shows it as written), so the marks go.
+_BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*$", re.MULTILINE)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def sentences(text: str) -> list[str]:
@@ -168,13 +172,18 @@ def _unsaid(section: str, said: set[str]) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+def plain_text(markdown: str) -> str:
+    """An article section as chat text: a bold line becomes "Sub-heading:", other bold marks go."""
+    return _BOLD.sub(r"\1", _BOLD_LINE.sub(lambda m: m.group(1).rstrip(":.") + ":", markdown))
+
+
 def audience_message(article: Article, role: str | None, said: Iterable[str] = ()) -> Message | None:
     """The article's section for the asker's role ("För dig som chef"), if it has one, without
     the sentences in `said` (what the answer already says)."""
     section = article.audience_section(role) if role else None
     if not section or role is None:
         return None
-    section = _unsaid(section, {sentence_key(s) for text in said for s in sentences(text)})
+    section = plain_text(_unsaid(section, {sentence_key(s) for text in said for s in sentences(text)}))
     return message(f"{AUDIENCE_HEADINGS[role]}:\n{section}") if section else None
 
 

@@ -110,6 +110,20 @@
     parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
+  // The links appendText would make of a text, to keep one target from being linked twice.
+  function hrefsIn(text) {
+    var found = [], match;
+    LINKABLE.lastIndex = 0;
+    while ((match = LINKABLE.exec(text))) {
+      var raw = match[0].replace(/[.,;:!?)\]]+$/, "");
+      var mail = raw.indexOf("@") > 0 && raw.indexOf("://") < 0;
+      var href = safeUrl(mail ? "mailto:" + raw : raw);
+      if (href) { found.push(href); }
+    }
+    LINKABLE.lastIndex = 0;
+    return found;
+  }
+
   // --- storage: the conversation of this tab ------------------------------------------------
   function fresh() { return { v: 1, session_id: null, items: [], open: false }; }
   function load() {
@@ -369,7 +383,8 @@
       var plain = !LINKABLE.test(text);
       var dash = text.indexOf(" \u2013 ");
       if (href && plain) { li.appendChild(link(href, text)); }
-      else if (href && dash > 0) {
+      // A contact with only an e-mail address: the address in the text is its one link.
+      else if (href && dash > 0 && hrefsIn(text.slice(dash)).indexOf(href) < 0) {
         li.appendChild(link(href, text.slice(0, dash)));
         appendText(li, text.slice(dash), titles || {}, linked);
       } else { appendText(li, text, titles || {}, linked); }

@@ -3,14 +3,20 @@ the bot talks to its homeserver (it syncs), the homeserver never calls the gatew
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
 from gateway.matrix.config import MatrixConfigError, MatrixStrings, matrix_configuration
+from gateway.matrix.lease import Lease, hold_and_run
+from gateway.redis_store import redis_key
 
 log = logging.getLogger("lotsen.matrix")
+# How long a dead replica's bot is silent before another replica starts it.
+LEASE_SECONDS = 30.0
 
 
 @asynccontextmanager
@@ -29,13 +35,27 @@ async def lifespan(app: FastAPI):
     # Imported here: mautrix and olm load only where Matrix is configured.
     from gateway.matrix.bot import MatrixBot
 
-    bot = MatrixBot(state, config, strings)
-    app.state.matrix = bot
-    bot.start()
+    def make() -> MatrixBot:
+        app.state.matrix = MatrixBot(state, config, strings)
+        return app.state.matrix
+
+    if state.redis is None:
+        bot = make()
+        bot.start()
+        try:
+            yield
+        finally:
+            await bot.stop()
+        return
+    # Replicas share a Redis: only the holder of the lease runs the bot (gateway/matrix/lease.py).
+    lease = Lease(state.redis, redis_key("matrix-lease", config.user_id), ttl=LEASE_SECONDS)
+    task = asyncio.create_task(hold_and_run(lease, make), name="matrix-lease")
     try:
         yield
     finally:
-        await bot.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 router = APIRouter(lifespan=lifespan)

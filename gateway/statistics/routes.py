@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Annotated, Any
 
@@ -16,11 +17,30 @@ from gateway.statistics.recorder import channel_name
 from gateway.statistics.store import COUNTERS, UNKNOWN, StatisticsStoreError
 from gateway.statistics.summary import Labels, csv_text, load_strings, summarize
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store"}  # figures behind a login: no shared caches
 
 
 async def require_access(request: Request, state: State) -> None:
+    from limits.errors import StorageError
+
+    try:
+        await _check_access(request, state)
+    except StorageError as exc:
+        # The shared lockout counters (Redis) do not answer. Closed, not open: without them a
+        # password could be guessed at full speed. The statistics can wait; a person in danger
+        # never needs this page.
+        log.warning("inloggningsspärren i Redis svarar inte (%s)", type(exc.storage_error).__name__)
+        raise ApiError(
+            503,
+            "login_unavailable",
+            load_strings()["errors"]["login_unavailable"],
+            headers={"Retry-After": "30", **NO_STORE},
+        ) from None
+
+
+async def _check_access(request: Request, state: State) -> None:
     client = request.client.host if request.client else ""
     if wait := await state.logins.locked(client):
         raise ApiError(

@@ -90,3 +90,18 @@ def test_a_manager_keeps_the_112_line_of_every_danger_topic(kb):
         lead = render.article_messages(kb, topic.id, role="chef")[0]
         assert lead["kind"] == "lead" and "112" in lead["text"], (topic.id, lead)
         assert not _TELLS_MANAGER.search(lead["text"]), (topic.id, lead["text"])
+
+
+@pytest.mark.parametrize("role", AUDIENCES)
+def test_a_role_section_is_plain_text_with_its_sub_headings(kb, role):
+    # The widget shows chat text as written: markdown's bold marks would be read out as "**".
+    sections = 0
+    for article in kb.articles.values():
+        message = render.audience_message(article, role)
+        if message is None:
+            continue
+        sections += 1
+        assert "**" not in message["text"], (article.id, message["text"])
+    assert sections
+    text = render.audience_message(kb.articles["chef_stod_medarbetare"], "chef")["text"]
+    assert "\nDirekt efter händelsen:\n" in text

@@ -142,6 +142,21 @@ def test_failed_logins_lock_the_client_out_even_with_the_right_password(tmp_path
         assert locked.json()["error"]["code"] == "locked_out"
 
 
+@pytest.mark.slow  # redis-py retries each refused connection with backoff: ~3 s a request
+def test_login_with_the_shared_lockout_store_down_is_a_clear_503_not_a_500(tmp_path):
+    # Port 1 on loopback: nothing listens, so every Redis call fails at once.
+    app = create_app(
+        settings(tmp_path, redis_url="redis://127.0.0.1:1/0"), engine_transport=httpx.MockTransport(FakeEngine())
+    )
+    right = {"Authorization": "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()}
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for path in ("/statistik", "/statistik/granska"):
+            answer = c.get(path, headers=right)
+            assert answer.status_code == 503, (path, answer.status_code)
+            assert answer.json()["error"]["code"] == "login_unavailable"
+            assert answer.headers["retry-after"] == "30"
+
+
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 

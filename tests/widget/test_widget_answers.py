@@ -98,6 +98,13 @@ def test_the_gift_answer_is_lead_and_steps_with_the_rest_behind_controls(phone, 
     hrefs = contacts.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith(("tel:", "mailto:", "https:")) for h in hrefs), hrefs
     assert any(h.startswith(("tel:", "mailto:")) for h in hrefs), hrefs
+    # One contact line links one target once: an e-mail-only contact's name is not a second
+    # link to the address shown beside it.
+    per_line = contacts.locator("li").evaluate_all(
+        "lines => lines.map(li => [...li.querySelectorAll('a')].map(a => a.getAttribute('href')))"
+    )
+    assert any(any(h.startswith("mailto:") for h in line) for line in per_line), per_line
+    assert all(len(line) == len(set(line)) for line in per_line), per_line
     # Every group of answer buttons has a name.
     for group in answer.locator(".plw-buttons").all():
         if group.is_visible():
