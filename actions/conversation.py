@@ -141,9 +141,11 @@ def send(
     suggestions: list[str] | None = None,
     audience: str | None = None,
     feedback: dict[str, Any] | None = None,
+    nlu: dict[str, Any] | None = None,
 ) -> None:
     """reply.send with the asker's role (if known) and the classifier's ranking added for the
-    statistics (the ranking is the top three shown when someone answers "Nej")."""
+    statistics (the ranking is the top three shown when someone answers "Nej"); `nlu` as in
+    reply.send."""
     reply.send(
         dispatcher,
         messages,
@@ -153,4 +155,5 @@ def send(
         audience=audience or text_value(tracker.get_slot(ROLE_SLOT)),
         feedback=feedback,
         ranking=ranked_intents(tracker),
+        nlu=nlu,
     )

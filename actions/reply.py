@@ -28,8 +28,9 @@ def send(
     known, for the statistics; so are the classifier's `ranking` (topics, likeliest first) and
     why a question went `unanswered` ("out_of_scope" or "unsure"), for the review of what the
     assistant did not understand; and `nlu` ({"intent", "ranking"} with confidences) when the
-    classifier did not answer, so that the gateway can fuse its ranking with the knowledge
-    search's (knowledge/suggestions.py).
+    classifier did not answer or answered a topic, so that the gateway can fuse its ranking with
+    the knowledge search's (knowledge/suggestions.py): buttons instead of a dead end, or
+    "Menade du …?" beside an answer in doubt.
     """
     for msg in messages:
         dispatcher.utter_message(**contract.encode_message(msg))

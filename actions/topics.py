@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation, reply
+from actions.fallback import classifier_view
 from actions.feedback import feedback_question
 from actions.flows import flow_data, offer_is_a_question, offer_message
 from actions.followups import CONTACTS_TOPIC, contacts_messages
@@ -62,10 +63,13 @@ class ActionAnswerTopic(SafeAction):
             conversation.send(dispatcher, tracker, contacts_messages(kb, current), topic=current, audience=role)
             return events
         messages = render.article_messages(kb, topic, emergency=emergency, role=role)
-        conversation.send(dispatcher, tracker, messages, topic=topic, emergency=emergency, audience=role)
+        # The classifier's view, so that the gateway can put "Menade du …?" beside an answer in
+        # doubt (knowledge/suggestions.py); never beside the 112 answer.
+        nlu = None if emergency else classifier_view(tracker.latest_message)
+        conversation.send(dispatcher, tracker, messages, topic=topic, emergency=emergency, audience=role, nlu=nlu)
         extras = answer_extras(kb, tracker, topic, role, emergency)
         if extras:
-            conversation.send(dispatcher, tracker, extras, topic=topic, emergency=emergency, audience=role)
+            conversation.send(dispatcher, tracker, extras, topic=topic, emergency=emergency, audience=role, nlu=nlu)
         return events
 
 

@@ -57,6 +57,10 @@ SUGGESTIONS = 3  # actions/fallback.py offers this many topics as buttons
 CONFUSED_PAIRS = 12
 UNSURE_COST = 0.5  # an "unsure" answer (three buttons) costs half a wrong article …
 MAX_UNSURE = 10.0  # … but an assistant that asks back more often than 1 in 10 is tiresome
+# "Menade du …?" buttons beside a right answer cost a quarter of a wrong answer left without a
+# right button: they are clutter for a stressed reader, but one glance, not a wrong article.
+DOUBT_COST = 0.25
+MAX_DOUBT = 10.0  # … and at most 1 in 10 answers carries them, so a confident answer stays clean
 SEED = 42
 
 DEFINITIONS = f"""\
@@ -81,6 +85,9 @@ whose answer the person gets, after FallbackClassifier; when our EmergencyOverri
 - never a dead end (knowledge/suggestions.py, with the gateway's knowledge search): an unsure or
   rejected question gets the classifier's ranking fused with the search's (RRF) as {SUGGESTIONS}
   buttons; a rejected one only when the classifier is not sure and the search sees the field.
+  An answered topic whose confidence leads the next intent's by less than doubt_margin carries
+  "Menade du …?" buttons with the fused ranking's next {SUGGESTIONS - 1} topics ("answered in
+  doubt"; never beside the 112 answer).
   "right topic in the answer or the buttons": final = a right topic, or a right topic among
   those buttons; "rejected without buttons": final = out_of_scope and no buttons (the "utanför"
   answer); "out-of-scope recall, never a dead end": out-of-scope questions that still get
@@ -379,7 +386,15 @@ class NeverDeadEnd:
         return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
 
     def offered(self, text: str, p: Prediction) -> list[str]:
+        """The buttons the person gets: for an unsure or rejected question, or beside an
+        answer in doubt ("Menade du …?"; never beside the 112 answer, as in the gateway)."""
         ranking, score = self.search_ranking(text)
+        if p.final in self.topics:
+            if p.emergency or not self.suggestions.in_doubt(p.final, p.confidences or [], self.thresholds):
+                return []
+            return self.suggestions.alternatives(
+                p.final, p.confidences or [], ranking, score, self.topics, self.thresholds
+            )
         return self.suggestions.suggestions(p.final, p.confidences or [], ranking, score, self.topics, self.thresholds)
 
     def fused(self, text: str, p: Prediction) -> list[str]:
@@ -452,6 +467,13 @@ def evaluate(
                 "rescued": share(
                     sum(p.final == OUT_OF_SCOPE and bool(g & set(offered[t])) for g, p, t in in_scope), n_in
                 ),
+                "doubt": share(sum(p.final in topic_set and bool(offered[t]) for _, p, t in in_scope), n_in),
+                "doubt_rescued": share(
+                    sum(
+                        p.final in topic_set and p.final not in g and bool(g & set(offered[t])) for g, p, t in in_scope
+                    ),
+                    n_in,
+                ),
                 "oos_recall_ned": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in oos), len(oos)),
                 "fused_top1": share(sum(fused[t][:1] != [] and fused[t][0] in g for g, _, t in in_scope), n_in),
                 "fused_top3": share(sum(bool(g & set(fused[t][:3])) for g, _, t in in_scope), n_in),
@@ -483,6 +505,8 @@ ROWS = [
     ("right_any", "in scope: a right topic in the answer or the buttons (never a dead end)"),
     ("dead_end", "in scope: rejected without buttons (never a dead end)"),
     ("rescued", "  rejected by the classifier, a right topic among the search's buttons"),
+    ("doubt", "in scope: answered in doubt, 'Menade du …?' buttons beside the answer"),
+    ("doubt_rescued", "  a wrong answer, a right topic among its 'Menade du' buttons"),
     ("oos_recall_ned", "out-of-scope recall, never a dead end (no buttons)"),
     ("fused_top1", "fused top-1 (classifier + knowledge search, RRF)"),
     ("fused_top3", "fused top-3"),
@@ -565,7 +589,30 @@ def reduced_epochs_config(epochs: int, path: Path) -> Path:
     return path
 
 
-def benchmark(systems: list[str], default_epochs: int | None = None) -> int:
+def pretrained_default(model: Path, epochs: int | None) -> Trained:
+    """Rasa's default config trained beforehand (`--train-default-only`), because its DIET
+    training takes longer than the rest of the run: evaluated here on the same held-out sets.
+    Its training time is the one recorded next to the model by that run."""
+    seconds_file = model.parent / "train_seconds.txt"
+    seconds = float(seconds_file.read_text()) if seconds_file.exists() else float("nan")
+    name = f"Rasa default ({epochs} epochs, trained beforehand)" if epochs else "Rasa default (trained beforehand)"
+    print(f"… loading {name} from {model}", flush=True)
+    return Trained(name, seconds, model.stat().st_size, rasa_predictor(model))
+
+
+def train_default_only(out: Path, epochs: int | None) -> int:
+    """Train Rasa's default config (optionally with fewer epochs) into `out`, for a later
+    `--default-model out/bench.tar.gz`; records the training time next to it."""
+    config = DEFAULT_CONFIG
+    if epochs:
+        config = reduced_epochs_config(epochs, out / "config.yml")
+    seconds, model = rasa_train(config, out, full=False)
+    (out / "train_seconds.txt").write_text(f"{seconds:.1f}\n")
+    print(f"trained {model} in {seconds:.1f} s")
+    return 0
+
+
+def benchmark(systems: list[str], default_epochs: int | None = None, default_model: Path | None = None) -> int:
     started = time.perf_counter()
     topics = topic_ids()
     heldouts = [("The team's held-out set (tests/data/nlu_heldout.yml)", read_heldout(HELDOUT), True)]
@@ -591,6 +638,8 @@ def benchmark(systems: list[str], default_epochs: int | None = None) -> int:
                 name, options = MORPHOLOGY[system]
                 config = morphology_config(options, tmp / system / "config.yml")
                 trained.append(train_rasa(name, config, tmp / system, full=False))
+            elif system == "default" and default_model is not None:
+                trained.append(pretrained_default(default_model, default_epochs))
             elif system == "default":
                 config, name = DEFAULT_CONFIG, "Rasa default"
                 if default_epochs:
@@ -734,6 +783,7 @@ def cross_validate(config: Path, k: int) -> int:
         f"threshold {best[1]:.2f}, ambiguity_threshold {best[2]:.2f}"
     )
     never_dead_end_grid(results, searched, topics, never_dead_end)
+    doubt_grid(results, searched, topics, never_dead_end)
     return 0
 
 
@@ -851,6 +901,47 @@ def search_benchmark(names: list[str]) -> int:
     return 0
 
 
+def doubt_grid(results, searched, topics: set[str], never_dead_end: NeverDeadEnd) -> None:
+    """When does an answer carry "Menade du …?" buttons? knowledge/suggestions.py's
+    doubt_margin on the same folds, at the configured fallback thresholds."""
+    config = yaml.safe_load(OUR_CONFIG.read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    base = never_dead_end.suggestions.THRESHOLDS
+    Thresholds = never_dead_end.suggestions.Thresholds
+    rows = []
+    for margin in (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8):
+        thresholds = Thresholds(search_min=base.search_min, oos_sure=base.oos_sure, doubt_margin=margin)
+        n_in = right_any = with_buttons = right_cluttered = wrong_alone = 0
+        for (gold, ranking), (found, score) in zip(results, searched, strict=True):
+            if gold not in topics:
+                continue
+            n_in += 1
+            final = fallback_decision(ranking, fallback["threshold"], fallback["ambiguity_threshold"])
+            if final in topics:
+                offered = never_dead_end.suggestions.alternatives(final, ranking, found, score, topics, thresholds)
+                with_buttons += bool(offered)
+                right_cluttered += final == gold and bool(offered)
+                wrong_alone += final != gold and gold not in offered
+            else:
+                offered = never_dead_end.suggestions.suggestions(final, ranking, found, score, topics, thresholds)
+            right_any += final == gold or gold in offered
+        cost = 100.0 * (wrong_alone + DOUBT_COST * right_cluttered) / n_in
+        rows.append((cost, margin, pct(right_any, n_in), pct(with_buttons, n_in), pct(wrong_alone, n_in)))
+    print("\n'Menade du …?' beside an answer in doubt, on the same folds (in-scope questions):\n")
+    print(
+        "| doubt_margin | right topic in the answer or the buttons | answers with buttons | wrong, no right button | cost |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for cost, margin, right_any, with_buttons, wrong_alone in rows:
+        print(f"| {margin:.2f} | {right_any:.1f} % | {with_buttons:.1f} % | {wrong_alone:.1f} % | {cost:.2f} |")
+    best = min(row for row in rows if row[3] <= MAX_DOUBT)
+    print(
+        f"\nCost = wrong answers without a right button + {DOUBT_COST} × right answers with buttons, per 100. "
+        f"Lowest with at most {MAX_DOUBT:.0f} % of in-scope questions given buttons beside the answer: "
+        f"{best[0]:.2f} at doubt_margin {best[1]:.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -867,11 +958,25 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="train Rasa's default config with N epochs instead of 100 (a reduced run; say so)",
     )
+    parser.add_argument(
+        "--train-default-only",
+        type=Path,
+        metavar="DIR",
+        help="only train Rasa's default config into DIR (slow; start it early, e.g. with nice)",
+    )
+    parser.add_argument(
+        "--default-model",
+        type=Path,
+        metavar="TAR_GZ",
+        help="evaluate this model of Rasa's default config (from --train-default-only) instead of training it",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)  # the configs name build/spacy/sv and the data relative to the repository
     os.environ.update({k: v for k, v in _engine_env().items() if k.startswith(("RASA_", "TF_"))})
     if args.cv:
         return cross_validate(args.config, args.cv)
+    if args.train_default_only:
+        return train_default_only(args.train_default_only.resolve(), args.default_epochs)
     systems = [name for name in SYSTEMS if name in args.systems.split(",")]
     searches = [name for name in SEARCH_SYSTEMS if name in args.systems.split(",")]
     unknown = set(args.systems.split(",")) - set(SYSTEMS) - set(SEARCH_SYSTEMS)
@@ -879,7 +984,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
     if searches:
         search_benchmark(searches)
-    return benchmark(systems, args.default_epochs) if systems else 0
+    default_model = args.default_model.resolve() if args.default_model else None
+    return benchmark(systems, args.default_epochs, default_model) if systems else 0
 
 
 if __name__ == "__main__":

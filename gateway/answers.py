@@ -69,11 +69,15 @@ def engine_answer(
         return None
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
+    emergency = bool(meta.get("emergency")) or flagged
     if not topic and text and search is not None:
         fused = search_suggestions(kb, meta.get("nlu"), text, search)
         if fused:
             messages, suggestions = render.suggestion_messages(kb, fused), fused
-    emergency = bool(meta.get("emergency")) or flagged
+    elif topic and not emergency and not suggestions and text and search is not None:
+        others = doubt_alternatives(kb, meta.get("nlu"), topic, text, search)
+        if others:
+            messages, suggestions = with_alternatives(kb, messages, others), others
     if emergency:
         messages = ensure_emergency_first(kb, messages)
     return {
@@ -92,13 +96,39 @@ def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: Knowle
     when the engine's answer stands: the classifier answered, or the question is out of scope."""
     if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
         return []
-    ranking = [
+    ranking = _classifier_ranking(nlu)
+    found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
+    return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
+
+
+def _classifier_ranking(nlu: dict) -> list[tuple[str, float]]:
+    return [
         (str(r[0]), float(r[1]))
         for r in nlu.get("ranking") or []
         if isinstance(r, list) and len(r) == 2 and isinstance(r[1], (int, float))
     ]
+
+
+def doubt_alternatives(kb: KnowledgeBase, nlu: object, topic: str, text: str, search: KnowledgeSearch) -> list[str]:
+    """ "Menade du …?" topics beside the answer to `topic` when the classifier's lead was narrow
+    (knowledge/suggestions.py), else []. The search runs only for an answer in doubt."""
+    if not isinstance(nlu, dict) or nlu.get("intent") != topic:
+        return []
+    ranking = _classifier_ranking(nlu)
+    if not never_dead_end.in_doubt(topic, ranking):
+        return []
     found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
-    return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
+    return never_dead_end.alternatives(topic, ranking, found, search.scope_score(text), kb.topics)
+
+
+def with_alternatives(kb: KnowledgeBase, messages: list[dict], topic_ids: list[str]) -> list[dict]:
+    """The answer's article parts, then "Menade du …?", then its questions (role, flow offer,
+    "Hjälpte svaret?"), so the buttons stand next to the answer they question."""
+    at = next(
+        (i for i, m in enumerate(messages) if m.get("kind") in (contract.KIND_QUESTION, contract.KIND_FEEDBACK)),
+        len(messages),
+    )
+    return [*messages[:at], render.alternatives_message(kb, topic_ids), *messages[at:]]
 
 
 def _words(text: str) -> str:

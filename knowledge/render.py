@@ -235,6 +235,11 @@ def suggestion_messages(kb: KnowledgeBase, topic_ids: list[str]) -> list[Message
     ]
 
 
+def alternatives_message(kb: KnowledgeBase, topic_ids: list[str]) -> Message:
+    """Beside an answer the classifier was in doubt about: "Menade du …?" with other topics."""
+    return message(kb.phrases["alternatives_intro"], buttons=topic_buttons(kb, topic_ids), kind=contract.KIND_QUESTION)
+
+
 def out_of_scope_messages(kb: KnowledgeBase) -> list[Message]:
     return [message(kb.phrases["out_of_scope"], buttons=quick_help_buttons(kb))]
 

@@ -2,7 +2,9 @@
 
 One pure decision, shared by the gateway (engine and degraded answers) and `make bench-nlu`,
 so that the benchmark measures exactly what people get:
-- the classifier answered a topic: that answer stands, nothing to add;
+- the classifier answered a topic with a clear lead over the next intent: that answer stands,
+  nothing to add; with a narrow lead (`doubt_margin`) the answer stands and carries "Menade du
+  …?" buttons with the fused ranking's next topics beside it;
 - the classifier is unsure (nlu_fallback): the three best topics of the classifier's ranking
   fused with the knowledge search's, as buttons;
 - the classifier rejected the question (out_of_scope): the same buttons when the knowledge
@@ -19,6 +21,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 SUGGESTIONS = 3
+# "Menade du …?" beside an answer in doubt: two more topics, so the answer and its buttons
+# together are three, like the buttons of an unsure answer.
+ALTERNATIVES = 2
 # RRF's constant: 60 in the paper. With 33 topics a smaller k lets the first places of each
 # ranking count more; bench/nlu.py prints both and docs/nlu-benchmark.md records the choice.
 RRF_K = 60
@@ -54,6 +59,11 @@ class Thresholds:
     # The classifier is sure a question is out of scope: its out_of_scope confidence reaches
     # this, and the search is not asked (everyday questions share words with our articles).
     oos_sure: float = 0.8
+    # An answered topic whose confidence leads the next intent's by less than this carries
+    # "Menade du …?" buttons (FallbackClassifier already turns a lead below its
+    # ambiguity_threshold, 0.05, into an unsure answer). 0 never adds them. 0.5: the lowest CV
+    # cost with at most 10 % of in-scope answers given buttons (9.9 %; docs/nlu-benchmark.md).
+    doubt_margin: float = 0.5
 
 
 THRESHOLDS = Thresholds()
@@ -105,3 +115,33 @@ def degraded_suggestions(
     if not search_in_scope(search_score, thresholds):
         return []
     return [t for t in search_ranking if t in topics][:count]
+
+
+def in_doubt(
+    answered: str, classifier_ranking: Sequence[tuple[str, float]], thresholds: Thresholds = THRESHOLDS
+) -> bool:
+    """The classifier answered `answered` but its lead over the next intent is narrow."""
+    if not classifier_ranking or classifier_ranking[0][0] != answered:
+        return False
+    second = classifier_ranking[1][1] if len(classifier_ranking) > 1 else 0.0
+    return classifier_ranking[0][1] - second < thresholds.doubt_margin
+
+
+def alternatives(
+    answered: str,
+    classifier_ranking: Sequence[tuple[str, float]],
+    search_ranking: Sequence[str],
+    search_score: float,
+    topics: Collection[str],
+    thresholds: Thresholds = THRESHOLDS,
+    count: int = ALTERNATIVES,
+    k: int = RRF_K,
+) -> list[str]:
+    """ "Menade du …?" beside the answer to topic `answered`: the next topics of the fused
+    ranking, or [] when the classifier's lead is clear (a confident answer stays clean for a
+    stressed reader) or `answered` is not a topic."""
+    if answered not in topics or not in_doubt(answered, classifier_ranking, thresholds):
+        return []
+    ranked = [name for name, _ in classifier_ranking if name in topics]
+    found = [t for t in search_ranking if t in topics] if search_in_scope(search_score, thresholds) else []
+    return [t for t in fuse([ranked, found], k=k) if t != answered][:count]

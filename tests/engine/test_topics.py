@@ -34,6 +34,14 @@ def test_gift_question_gets_article_contacts_and_sources(run, tracker):
     assert events == [SlotSet("topic", "gavor")]
 
 
+def test_an_answer_carries_the_classifiers_view_for_menade_du(run, tracker):
+    """The gateway decides from it whether "Menade du …?" goes beside the answer
+    (knowledge/suggestions.py); the 112 answer never carries it (test below)."""
+    ranking = [{"name": "gavor", "confidence": 0.5}, {"name": "mutor", "confidence": 0.4}]
+    messages, _ = run(ActionAnswerTopic(), tracker("gavor", "Får jag ta emot en gåva?", ranking=ranking))
+    assert custom(messages)["nlu"] == {"intent": "gavor", "ranking": [["gavor", 0.5], ["mutor", 0.4]]}
+
+
 def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):
     kb = knowledge_base()
     messages, _ = run(

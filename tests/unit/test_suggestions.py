@@ -8,7 +8,16 @@ from fastapi.testclient import TestClient
 
 from gateway.main import create_app
 from gateway.settings import Settings
-from knowledge.suggestions import FALLBACK, OUT_OF_SCOPE, Thresholds, degraded_suggestions, fuse, suggestions
+from knowledge.suggestions import (
+    FALLBACK,
+    OUT_OF_SCOPE,
+    Thresholds,
+    alternatives,
+    degraded_suggestions,
+    fuse,
+    in_doubt,
+    suggestions,
+)
 from tests import fake_engine
 from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply
 
@@ -107,3 +116,57 @@ def test_a_sure_rejection_is_not_second_guessed(client, engine, kb):
         "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
     ).json()
     assert body["suggestions"] == []
+
+
+# --- "Menade du …?" beside an answer in doubt --------------------------------------------------
+
+DOUBTFUL = Thresholds(search_min=1.5, oos_sure=0.85, doubt_margin=0.3)
+
+
+def test_a_clear_answer_carries_no_alternatives():
+    ranking = [("gavor", 0.9), ("mutor", 0.05)]
+    assert alternatives("gavor", ranking, ["mutor", "jav"], 5.0, TOPICS, DOUBTFUL) == []
+
+
+def test_an_answer_in_doubt_carries_the_fused_next_topics():
+    ranking = [("gavor", 0.5), ("out_of_scope", 0.3), ("mutor", 0.1), ("hot", 0.05)]
+    # The answered topic never comes back as an alternative, nor out_of_scope.
+    assert alternatives("gavor", ranking, ["jav", "mutor"], 5.0, TOPICS, DOUBTFUL) == ["mutor", "jav"]
+    # The search sees nothing: the classifier's next topics alone.
+    assert alternatives("gavor", ranking, ["jav"], 0.5, TOPICS, DOUBTFUL) == ["mutor", "hot"]
+
+
+def test_no_alternatives_for_an_intent_that_is_no_topic_or_not_the_classifiers_first():
+    assert alternatives("greet", [("greet", 0.5), ("hot", 0.4)], ["hot"], 5.0, TOPICS, DOUBTFUL) == []
+    # A button click or the emergency override: the answered topic is not the ranking's first.
+    assert not in_doubt("akut_fara", [("hot", 0.5), ("vald", 0.4)], DOUBTFUL)
+
+
+def answered_reply(kb, topic, ranking, emergency=False):
+    return rasa_reply(
+        fake_engine.part(kb.articles[topic].summary, kind="lead"),
+        fake_engine.part(kb.phrases["feedback_question"], kind="feedback"),
+        fake_engine.turn(topic=topic, emergency=emergency, suggestions=[], nlu={"intent": topic, "ranking": ranking}),
+    )
+
+
+GIFT_QUESTION = "Får jag ta emot en present från en leverantör?"
+
+
+def test_gateway_puts_menade_du_beside_an_answer_in_doubt(client, engine, kb):
+    engine.reply = lambda body: answered_reply(kb, "gavor", [["gavor", 0.46], ["mutor", 0.4], ["jav", 0.05]])
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": GIFT_QUESTION}).json()
+    assert body["topic"] == "gavor" and len(body["suggestions"]) == 2 and "mutor" in body["suggestions"]
+    texts = [m["text"] for m in body["messages"]]
+    at = texts.index(kb.phrases["alternatives_intro"])
+    assert texts[0] == kb.articles["gavor"].summary and at == 1  # after the answer, before its question
+    assert [b["payload"] for b in body["messages"][at]["buttons"]] == [f"/{t}" for t in body["suggestions"]]
+
+
+def test_gateway_keeps_a_confident_or_emergency_answer_clean(client, engine, kb):
+    engine.reply = lambda body: answered_reply(kb, "gavor", [["gavor", 0.95], ["mutor", 0.01]])
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": GIFT_QUESTION}).json()
+    assert body["suggestions"] == [] and kb.phrases["alternatives_intro"] not in [m["text"] for m in body["messages"]]
+    engine.reply = lambda body: answered_reply(kb, "hot", [["hot", 0.46], ["vald", 0.4]], emergency=True)
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Han hotar mig med kniv nu"}).json()
+    assert body["suggestions"] == [] and kb.phrases["alternatives_intro"] not in [m["text"] for m in body["messages"]]
