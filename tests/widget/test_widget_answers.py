@@ -18,8 +18,9 @@ NLU = Path(__file__).resolve().parents[2] / "nlu_data"
 DANGER_QUESTION = "en man står i receptionen och skriker att han ska döda mig"
 
 
-def most_asked_topics(kb, count: int = 10) -> list[tuple[str, str]]:
-    """The topics with most NLU examples (what people ask most), each with its first example."""
+def topic_questions(kb) -> list[tuple[str, str]]:
+    """Every topic with an article, each with its first NLU example. All of them, not the ones
+    with most examples: which ten those were changed whenever training lines were added."""
     examples: dict[str, list[str]] = {}
     for path in sorted(NLU.glob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
@@ -29,8 +30,7 @@ def most_asked_topics(kb, count: int = 10) -> list[tuple[str, str]]:
                     line[2:].strip() for line in str(block.get("examples", "")).splitlines() if line.startswith("- ")
                 ]
                 examples.setdefault(intent, []).extend(lines)
-    ranked = sorted(examples.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:count]
-    return [(topic, lines[0]) for topic, lines in ranked]
+    return [(topic, lines[0]) for topic, lines in sorted(examples.items())]
 
 
 @pytest.fixture
@@ -113,17 +113,20 @@ def test_the_gift_answer_is_lead_and_steps_with_the_rest_behind_controls(phone, 
     assert serious_violations(phone) == []
 
 
-def test_the_first_answer_fits_one_phone_screen_for_the_ten_most_asked_topics(phone, stack, kb):
+def test_the_first_answer_fits_one_phone_screen_for_every_topic(phone, stack, kb):
     heights = {}
-    for topic, question in most_asked_topics(kb):
+    questions = topic_questions(kb)
+    for topic, question in questions:
         phone.goto(f"{stack.url}/")
         phone.evaluate("() => sessionStorage.clear()")  # a new conversation for each topic
         phone.goto(f"{stack.url}/")
         open_widget(phone)
         ask(phone, question)
-        heights[topic] = phone.locator(".plw-bot").last.bounding_box()["height"]
+        answer = phone.locator(".plw-bot").last
+        expect(answer).to_be_visible(timeout=TIMEOUT)
+        heights[topic] = answer.bounding_box()["height"]
     print(f"\nfirst answer at {PHONE['width']} × {PHONE['height']} (px, ≤ {PHONE['height']}):")
     for topic, height in heights.items():
         print(f"  {topic:28} {height:5.0f}  {height / PHONE['height']:.2f} screens")
-    assert len(heights) == 10
+    assert len(heights) == len(questions) >= len(kb.articles) - 1
     assert {t: h for t, h in heights.items() if h > PHONE["height"]} == {}
