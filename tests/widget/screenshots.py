@@ -34,6 +34,11 @@ PRINTS = {
     # The risk level's summary as the chat links it after a "hög" assessment.
     "kunskap-hotniva": "/kunskap/hotniva?risk_acute=nej&risk_concrete=konkret&risk_repeated=upprepat"
     "&risk_private=nej&risk_capacity=nej",
+    # The process review as the chat links it: the page opens with the answers ticked and the
+    # ranked list shown (web_widget/process_review.js).
+    "kunskap-granska": "/kunskap/granska?review_process=utbetalning&review_single_decider=ja"
+    "&review_steer_cases=delvis&review_no_rotation=ja&review_wide_access=nej&review_no_logging=delvis"
+    "&review_contact_threats=nej&review_no_routines=nej&review_single_knowledge=ja",
 }
 
 
