@@ -45,8 +45,8 @@ def role_answer(kb: KnowledgeBase, role: str, topic: str | None) -> list[render.
         # The answer before said the lead and the steps: the section does not repeat them.
         section = render.audience_message(article, role, said=[article.summary, *article.steps])
         messages.append(section or render.message(kb.phrases["role_no_section"].format(title=article.title)))
-        # A tool made for this role (the manager's risk level under `hot`) is offered again here.
-        messages.extend(offer_message(f) for f in flow_data().all_for_topic(topic) if role in f.audiences)
+        # A tool made for this role (the manager's risk level under `hot`) is offered here.
+        messages.extend(offer_message(f) for f in flow_data().unlocked_by(topic, role))
     return messages
 
 

@@ -97,18 +97,11 @@ def answer_extras(kb: KnowledgeBase, tracker: Tracker, topic: str, role: str | N
     asks_role = role is None and len(article.audiences) > 1 and not role_was_asked(tracker)
     if asks_role:
         extras.append(role_question(kb, article.audiences))
-    # Every flow of the topic: `hot` asks "Är du i fara just nu?", that question last, nearest
-    # the text box: a typed "ja" answers it. A flow for some roles (the risk level for managers)
-    # is offered to those roles; while the role question is open, choosing the role offers it
-    # (actions/roles.py). One offer fewer keeps the first answer on one phone screen.
-    flows = sorted(
-        (
-            flow
-            for flow in flow_data().all_for_topic(topic)
-            if not flow.audiences or role in flow.audiences or (role is None and not asks_role)
-        ),
-        key=offer_is_a_question,
-    )
+    # Every flow of the topic offered to this asker (knowledge/flows.py, Flow.offered_to; while
+    # the role question is open, choosing the role offers the role's flows: actions/roles.py).
+    # `hot` asks "Är du i fara just nu?": that question last, nearest the text box, so that a
+    # typed "ja" answers it.
+    flows = sorted(flow_data().offered(topic, role, asking_role=asks_role), key=offer_is_a_question)
     extras.extend(offer_message(flow) for flow in flows)
     if not any(offer_is_a_question(flow) for flow in flows):
         extras.append(feedback_question(kb, topic))

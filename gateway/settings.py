@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     matrix_store_dir: Path | None = None
     # Whose invitations are accepted: server names and/or user ids; default the bot's own server.
     matrix_allowed_servers: Annotated[list[str], NoDecode] = []
+    # Where people open the gateway's pages (https://lotsen.example.se): the bot's links to our
+    # pages (/kunskap/…) start with it, since a Matrix client has no page to resolve them against.
+    matrix_page_base: str | None = None
     # The OpenAPI description and its pages (/docs, /redoc, /openapi.json): off unless asked
     # for, they map the whole API for anyone.
     api_docs: bool = False

@@ -238,6 +238,19 @@ class Flow:
     def audiences(self) -> tuple[str, ...]:
         return tuple(self.extra.get("audiences") or ())
 
+    def offered_to(self, role: str | None, asking_role: bool = False) -> bool:
+        """Whether an answer on the flow's topic offers it to an asker with `role` (None: unknown).
+
+        A flow for every role is always offered; a flow for some roles (the risk level for
+        managers) to those roles. To an asker of unknown role it is offered only when the answer
+        does not ask for the role (`asking_role`): then choosing a role offers it
+        (`Flows.unlocked_by`), and one offer fewer keeps the first answer on one phone screen."""
+        if not self.audiences:
+            return True
+        if role is None:
+            return not asking_role
+        return role in self.audiences
+
     def is_complete(self, answers: Mapping[str, Any]) -> bool:
         return all(answers.get(slot) in q.options for slot, q in self.questions.items())
 
@@ -281,6 +294,15 @@ class Flows:
     def all_for_topic(self, topic: str | None) -> list[Flow]:
         """Every flow a topic's answer offers, in the file's order (`hot`: danger now, then the risk level)."""
         return [f for f in self.flows.values() if f.topic == topic]
+
+    def offered(self, topic: str | None, role: str | None, asking_role: bool = False) -> list[Flow]:
+        """The flows an answer on `topic` offers to an asker with `role` (`Flow.offered_to`)."""
+        return [f for f in self.all_for_topic(topic) if f.offered_to(role, asking_role)]
+
+    def unlocked_by(self, topic: str | None, role: str) -> list[Flow]:
+        """The flows of `topic` that choosing `role` offers: those for the role that an answer
+        asking for the role held back (the flows for every role came with the answer)."""
+        return [f for f in self.all_for_topic(topic) if f.offered_to(role) and not f.offered_to(None, asking_role=True)]
 
     def for_slot(self, slot: str) -> Flow | None:
         return next((f for f in self.flows.values() if slot in f.questions), None)

@@ -50,7 +50,7 @@ def load_process_review(path: Path | None = None, flow: Flow | None = None) -> P
     """The page's texts from process_review.yml, the questions from the chat flow."""
     path = Path(path) if path else REVIEW_FILE
     data = safe_load(path.read_text(encoding="utf-8")) or {}
-    for key in ("title", "intro", "columns", "buttons", "status", "sources"):
+    for key in ("title", "intro", "privacy_note", "privacy_note_chat", "columns", "buttons", "status", "sources"):
         if not data.get(key):
             raise ProcessReviewError(f"{path}: '{key}' saknas")
     flow = flow or load_flows().flows[FLOW]

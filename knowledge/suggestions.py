@@ -73,6 +73,24 @@ def search_in_scope(search_score: float, thresholds: Thresholds = THRESHOLDS) ->
     return search_score >= thresholds.search_min
 
 
+def fused(
+    classifier_ranking: Sequence[tuple[str, float]],
+    search_ranking: Sequence[str],
+    search_score: float,
+    topics: Collection[str],
+    thresholds: Thresholds = THRESHOLDS,
+    k: int = RRF_K,
+) -> list[str]:
+    """The topics of the classifier's ranking fused with the knowledge search's, best first.
+
+    One ranking for both the buttons of an unanswered question and "Menade du …?" beside an
+    answer in doubt, so the two never disagree on the order. The search counts only when it
+    sees something in scope: below that its order is noise."""
+    ranked = [name for name, _ in classifier_ranking if name in topics]
+    found = [t for t in search_ranking if t in topics] if search_in_scope(search_score, thresholds) else []
+    return fuse([ranked, found], k=k)
+
+
 def suggestions(
     intent: str | None,
     classifier_ranking: Sequence[tuple[str, float]],
@@ -98,9 +116,7 @@ def suggestions(
         oos_confidence = next((c for name, c in classifier_ranking if name == OUT_OF_SCOPE), 1.0)
         if not in_scope or oos_confidence >= thresholds.oos_sure:
             return []
-    ranked = [name for name, _ in classifier_ranking if name in topics]
-    found = [t for t in search_ranking if t in topics] if in_scope else []
-    return fuse([ranked, found], k=k, limit=count)
+    return fused(classifier_ranking, search_ranking, search_score, topics, thresholds, k)[:count]
 
 
 def degraded_suggestions(
@@ -142,6 +158,5 @@ def alternatives(
     stressed reader) or `answered` is not a topic."""
     if answered not in topics or not in_doubt(answered, classifier_ranking, thresholds):
         return []
-    ranked = [name for name, _ in classifier_ranking if name in topics]
-    found = [t for t in search_ranking if t in topics] if search_in_scope(search_score, thresholds) else []
-    return [t for t in fuse([ranked, found], k=k) if t != answered][:count]
+    others = fused(classifier_ranking, search_ranking, search_score, topics, thresholds, k)
+    return [t for t in others if t != answered][:count]

@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                 "LOTSEN_MATRIX_PASSWORD": bot_password,
             },
         )
+        # Our page links in the answers open where this stack serves them.
+        stack.env["LOTSEN_MATRIX_PAGE_BASE"] = stack.url
         stack.start()
         stack.wait_ready()
         print(

@@ -420,7 +420,7 @@ class MatrixBot:
         try:
             for i, message in enumerate(answer):
                 first = len(offered) + 1
-                content = messages.content(message, self.strings, first=first)
+                content = messages.content(message, self.strings, first=first, page_base=self.config.page_base)
                 content["m.mentions"] = {}  # an answer never notifies anyone else
                 if reply_to and i == 0:
                     content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}

@@ -36,6 +36,9 @@ class MatrixConfig:
     store_dir: Path
     # Server names and full user ids whose invitations the bot accepts.
     allowed: tuple[str, ...]
+    # The gateway's address as people reach it, without a trailing slash: our page links
+    # ("/kunskap/hotniva?…") are sent as page_base + link.
+    page_base: str
 
     @property
     def server_name(self) -> str:
@@ -48,7 +51,8 @@ def matrix_configuration(settings: Settings) -> MatrixConfig | None:
     user_id = (settings.matrix_user_id or "").strip()
     token = settings.matrix_access_token.get_secret_value().strip() if settings.matrix_access_token else ""
     password = settings.matrix_password.get_secret_value() if settings.matrix_password else ""
-    if not (homeserver or user_id or token or password or settings.matrix_allowed_servers):
+    page_base = (settings.matrix_page_base or "").strip().rstrip("/")
+    if not (homeserver or user_id or token or password or settings.matrix_allowed_servers or page_base):
         return None
     if not homeserver:
         raise MatrixConfigError(
@@ -72,6 +76,15 @@ def matrix_configuration(settings: Settings) -> MatrixConfig | None:
             raise MatrixConfigError(
                 f"LOTSEN_MATRIX_ALLOWED_SERVERS: {entry} är varken ett servernamn eller ett Matrix-id."
             )
+    # Required: without it every link to our pages (the printable summaries, the incident
+    # record) would go nowhere in a Matrix client, and nobody would notice at start.
+    if not page_base:
+        raise MatrixConfigError(
+            "LOTSEN_MATRIX_PAGE_BASE saknas: ange adressen där Påverkanslotsens sidor nås, "
+            "t.ex. https://lotsen.example.se, så att länkarna i svaren fungerar i Matrix."
+        )
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", page_base):
+        raise MatrixConfigError(f"LOTSEN_MATRIX_PAGE_BASE={page_base} är ingen http(s)-adress.")
     return MatrixConfig(
         homeserver=homeserver,
         user_id=user_id,
@@ -79,6 +92,7 @@ def matrix_configuration(settings: Settings) -> MatrixConfig | None:
         password=password or None,
         store_dir=settings.matrix_store_dir or settings.data_dir / "matrix",
         allowed=tuple(entry.lower() for entry in allowed),
+        page_base=page_base,
     )
 
 

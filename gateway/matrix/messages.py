@@ -67,9 +67,28 @@ def _structured_html(message: dict) -> str | None:
     return f"{heading}<{tag}>{rows}</{tag}>"
 
 
-def content(message: dict, strings: MatrixStrings, first: int = 1) -> dict:
+def _absolute(url: str, page_base: str) -> str:
+    return page_base + url if url.startswith("/") and not url.startswith("//") else url
+
+
+def with_absolute_links(message: dict, page_base: str) -> dict:
+    """The message with our own page links ("/kunskap/hotniva?…", relative in every answer)
+    starting with `page_base`: a Matrix client has no page to resolve a relative link against."""
+    out = {**message, "links": [{**link, "url": _absolute(link["url"], page_base)} for link in message["links"]]}
+    if message.get("items"):
+        out["items"] = [
+            {**item, "href": _absolute(item["href"], page_base)} if item.get("href") else item
+            for item in message["items"]
+        ]
+    return out
+
+
+def content(message: dict, strings: MatrixStrings, first: int = 1, page_base: str | None = None) -> dict:
     """One chat message ({"text", "buttons", "links"}, and "kind", "title", "items" when it is
-    a structured part) as an m.room.message content; its choices are numbered from `first`."""
+    a structured part) as an m.room.message content; its choices are numbered from `first`,
+    its links to our pages made absolute with `page_base` (MatrixConfig.page_base)."""
+    if page_base:
+        message = with_absolute_links(message, page_base)
     text = message["text"]
     body = [text]
     parts = [_structured_html(message) or f"<p>{_html_lines(text, structured.link_titles(message))}</p>"]

@@ -25,6 +25,7 @@ MATRIX_ENV = (
     "LOTSEN_MATRIX_USER_ID",
     "LOTSEN_MATRIX_PASSWORD",
     "LOTSEN_MATRIX_ALLOWED_SERVERS",
+    "LOTSEN_MATRIX_PAGE_BASE",
 )
 
 
@@ -63,6 +64,8 @@ def matrix_gateway(stack, homeserver):
             "LOTSEN_MATRIX_PASSWORD": password(homeserver, BOT),
             # Only the two test people may invite the bot; the outsider on the same server may not.
             "LOTSEN_MATRIX_ALLOWED_SERVERS": f"{homeserver.user_id(PERSON)},{homeserver.user_id(COLLEAGUE)}",
+            # Our page links in the answers start with the gateway's address.
+            "LOTSEN_MATRIX_PAGE_BASE": stack.url,
         }
     )
     stack.restart("gateway")

@@ -122,6 +122,20 @@ def test_choice_by_number_title_and_reply(person, direct_chat, bot_id, kb):
     assert len(missing) == 1 and "99" in missing[0].body
 
 
+def test_links_to_our_pages_are_absolute_and_open(person, direct_chat, bot_id, kb, matrix_gateway):
+    # The incident record (/kunskap/dokumentera#skriv-ner) is linked under the answer; a Matrix
+    # client has no page to resolve a relative link against (LOTSEN_MATRIX_PAGE_BASE).
+    room, _ = direct_chat
+    answer = ask(person, room, bot_id, "Hur dokumenterar jag det som hänt?")
+    assert kb.articles["dokumentera"].summary in answer[0].body
+    record = render.incident_record().link["url"]
+    absolute = matrix_gateway.url + record
+    assert any(f'<a href="{absolute}">' in m.html for m in answer)
+    assert any(f": {absolute}" in m.body for m in answer), "the plain body shows the same address"
+    assert not any('href="/' in m.html for m in answer)
+    assert httpx.get(absolute, timeout=10).status_code == 200
+
+
 def test_emergency_line_is_its_own_first_message(person, direct_chat, bot_id, kb):
     room, _ = direct_chat
     answer = ask(person, room, bot_id, "han har en kniv och står i receptionen", settle=LATE_SETTLE)

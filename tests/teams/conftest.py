@@ -15,6 +15,8 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,6 +29,7 @@ PLAYGROUND_DIR = ROOT / "tools" / "teams-playground"
 CLI = PLAYGROUND_DIR / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
 LOOPBACK_PRELOAD = PLAYGROUND_DIR / "loopback.js"
 ANONYMOUS = "LOTSEN_TEAMS_ANONYMOUS"
+TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +165,58 @@ def chromium():
     browser = BrowserThread()
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def page(chromium, playground):
+    """A fresh Playground page: opening it installs the app in a personal chat."""
+    page = chromium.new_page(playground.url)
+    yield page
+    chromium.run(lambda: page.close())
+
+
+@pytest.fixture
+def converse(chromium, playground, page, tmp_path) -> Callable[[Callable], None]:
+    """Run `steps(page)` on the browser's thread; when a step fails, keep a screenshot of the
+    page and print the Playground's log, which shows what it sent and received."""
+
+    def run(steps: Callable) -> None:
+        def guarded(page) -> None:
+            try:
+                steps(page)
+            except Exception:
+                page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
+                print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
+                raise
+
+        chromium.run(guarded, page)
+
+    return run
+
+
+def snippet(text: str, limit: int = 50) -> str:
+    """A piece of a message that survives markdown rendering: its first line's first words."""
+    line = text.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0]
+
+
+def bot_messages(page, text: str):
+    """Chat messages (header + body; the log panel has none) from the bot containing `text`."""
+    messages = page.locator("div:has(> [aria-label='Message header'])")
+    return messages.filter(has=page.get_by_label("Message author").filter(has_text="Test Bot")).filter(has_text=text)
+
+
+def wait_for_new(page, text: str, seen: int) -> None:
+    bot_messages(page, text).nth(seen).wait_for(timeout=TIMEOUT_MS)
+
+
+class ChatApi:
+    """The same conversation through POST /api/chat: what Teams must show."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.session = f"{url}/api/chat", f"reference-e2e-{uuid.uuid4().hex}"
+
+    def turn(self, **body) -> dict:
+        r = httpx.post(self.url, json={"session_id": self.session, **body}, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()

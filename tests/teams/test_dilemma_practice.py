@@ -7,21 +7,14 @@ from __future__ import annotations
 import pytest
 
 from knowledge.dilemmas import load_dilemmas
-from tests.teams.test_playground import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
+from tests.teams.conftest import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
 
 pytestmark = pytest.mark.e2e
 
 ASK = "Jag vill öva på ett dilemma"
 
 
-@pytest.fixture
-def page(chromium, playground, tmp_path):
-    page = chromium.new_page(playground.url)
-    yield page
-    chromium.run(lambda: page.close())
-
-
-def test_a_dilemma_and_a_choice_in_teams(chromium, playground, page, teams_gateway, tmp_path):
+def test_a_dilemma_and_a_choice_in_teams(converse, teams_gateway):
     case = load_dilemmas().cases[0]
     reference = ChatApi(teams_gateway.url)
     shown = reference.turn(text=ASK)
@@ -30,20 +23,15 @@ def test_a_dilemma_and_a_choice_in_teams(chromium, playground, page, teams_gatew
     answered = reference.turn(payload=choice["payload"])
     case_text, why = snippet(shown["messages"][0]["text"]), snippet(answered["messages"][0]["text"])
 
-    def converse(page) -> None:
-        try:
-            page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
-            seen = bot_messages(page, case_text).count()
-            page.get_by_role("textbox").click()
-            page.keyboard.type(ASK)
-            page.keyboard.press("Enter")
-            wait_for_new(page, case_text, seen)
-            seen = bot_messages(page, why).count()
-            page.get_by_role("button", name=choice["title"], exact=True).last.click()
-            wait_for_new(page, why, seen)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
-            print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
-            raise
+    def steps(page) -> None:
+        page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
+        seen = bot_messages(page, case_text).count()
+        page.get_by_role("textbox").click()
+        page.keyboard.type(ASK)
+        page.keyboard.press("Enter")
+        wait_for_new(page, case_text, seen)
+        seen = bot_messages(page, why).count()
+        page.get_by_role("button", name=choice["title"], exact=True).last.click()
+        wait_for_new(page, why, seen)
 
-    chromium.run(converse, page)
+    converse(steps)

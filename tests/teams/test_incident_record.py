@@ -9,47 +9,35 @@ import secrets
 import pytest
 
 from knowledge import render
-from tests.teams.test_playground import TIMEOUT_MS, bot_messages, snippet, wait_for_new
+from tests.teams.conftest import TIMEOUT_MS, bot_messages, snippet, wait_for_new
 
 pytestmark = pytest.mark.e2e
 
 ASK = "jag har blivit hotad av en klient"
 
 
-@pytest.fixture
-def page(chromium, playground, tmp_path):
-    page = chromium.new_page(playground.url)
-    yield page
-    chromium.run(lambda: page.close())
-
-
-def test_the_record_is_written_back_in_teams_and_logged_nowhere(chromium, playground, page, teams_gateway, tmp_path):
+def test_the_record_is_written_back_in_teams_and_logged_nowhere(converse, teams_gateway):
     record = render.incident_record()
     what = record.fields[0]
     marker = "Xq" + secrets.token_hex(6)  # unlike anything else in the logs
     written = f"Jag vet var du bor {marker}"
 
-    def converse(page) -> None:
-        try:
-            page.get_by_role("textbox").first.wait_for(timeout=TIMEOUT_MS)
-            page.get_by_role("textbox").first.click()
-            page.keyboard.type(ASK)
-            page.keyboard.press("Enter")
-            page.get_by_role("button", name=record.texts["title"]).last.wait_for(timeout=TIMEOUT_MS)
-            page.get_by_role("button", name=record.texts["title"]).last.click()
-            field = page.get_by_label(what.label).last
-            field.wait_for(timeout=TIMEOUT_MS)
-            field.fill(written)
-            seen = bot_messages(page, snippet(record.texts["record_heading"])).count()
-            page.get_by_role("button", name=record.texts["buttons"]["build"]).last.click()
-            wait_for_new(page, snippet(record.texts["record_heading"]), seen)
-            assert bot_messages(page, marker).count() >= 1
-        except Exception:
-            page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
-            print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
-            raise
+    def steps(page) -> None:
+        page.get_by_role("textbox").first.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("textbox").first.click()
+        page.keyboard.type(ASK)
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name=record.texts["title"]).last.wait_for(timeout=TIMEOUT_MS)
+        page.get_by_role("button", name=record.texts["title"]).last.click()
+        field = page.get_by_label(what.label).last
+        field.wait_for(timeout=TIMEOUT_MS)
+        field.fill(written)
+        seen = bot_messages(page, snippet(record.texts["record_heading"])).count()
+        page.get_by_role("button", name=record.texts["buttons"]["build"]).last.click()
+        wait_for_new(page, snippet(record.texts["record_heading"]), seen)
+        assert bot_messages(page, marker).count() >= 1
 
-    chromium.run(converse, page)
+    converse(steps)
     # The gateway, Rasa and the action server wrote their logs while this ran: none holds it.
     logs = sorted(teams_gateway.log_dir.glob("*.log")) if teams_gateway.log_dir else []
     assert logs, "the stack writes no logs to look in"

@@ -8,59 +8,17 @@ only, so the two conversations must show the same text.
 
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import pytest
 
 from gateway.teams.config import TeamsStrings
+from tests.teams.conftest import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
 
 pytestmark = pytest.mark.e2e
 
 GIFT_QUESTION = "Vad gör jag om jag blir erbjuden en gåva?"
-TIMEOUT_MS = 30_000
 
 
-def snippet(text: str, limit: int = 50) -> str:
-    """A piece of a message that survives markdown rendering: its first line's first words."""
-    line = text.strip().split("\n", 1)[0].strip()
-    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0]
-
-
-def bot_messages(page, text: str):
-    """Chat messages (header + body; the log panel has none) from the bot containing `text`."""
-    messages = page.locator("div:has(> [aria-label='Message header'])")
-    return messages.filter(has=page.get_by_label("Message author").filter(has_text="Test Bot")).filter(has_text=text)
-
-
-def wait_for_new(page, text: str, seen: int) -> None:
-    bot_messages(page, text).nth(seen).wait_for(timeout=TIMEOUT_MS)
-
-
-class ChatApi:
-    """The same conversation through POST /api/chat: what Teams must show."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self.session = f"{url}/api/chat", f"reference-e2e-{uuid.uuid4().hex}"
-
-    def turn(self, **body) -> dict:
-        r = httpx.post(self.url, json={"session_id": self.session, **body}, timeout=30)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-
-@pytest.fixture
-def page(chromium, playground, tmp_path):
-    page = chromium.new_page(playground.url)
-    yield page
-
-    def close():
-        page.close()
-
-    chromium.run(close)
-
-
-def test_gift_question_then_card_button_in_teams(chromium, playground, page, teams_gateway, tmp_path):
+def test_gift_question_then_card_button_in_teams(converse, teams_gateway):
     reference = ChatApi(teams_gateway.url)
     gift = reference.turn(text=GIFT_QUESTION)
     assert gift["topic"] == "gavor" and gift["engine"] == "rasa"
@@ -69,22 +27,17 @@ def test_gift_question_then_card_button_in_teams(chromium, playground, page, tea
     welcome = snippet(TeamsStrings.load().welcome)
     answer, next_answer = snippet(gift["messages"][0]["text"]), snippet(following["messages"][0]["text"])
 
-    def converse(page) -> None:
-        try:
-            # Opening the page installs the app in a personal chat: conversationUpdate → welcome card.
-            bot_messages(page, welcome).first.wait_for(timeout=TIMEOUT_MS)
-            seen = bot_messages(page, answer).count()
-            page.get_by_role("textbox").click()
-            page.keyboard.type(GIFT_QUESTION)
-            page.keyboard.press("Enter")
-            wait_for_new(page, answer, seen)
-            # The button of the newest card: the welcome card may offer the same topic.
-            seen = bot_messages(page, next_answer).count()
-            page.get_by_role("button", name=button["title"], exact=True).last.click()
-            wait_for_new(page, next_answer, seen)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
-            print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
-            raise
+    def steps(page) -> None:
+        # Opening the page installs the app in a personal chat: conversationUpdate → welcome card.
+        bot_messages(page, welcome).first.wait_for(timeout=TIMEOUT_MS)
+        seen = bot_messages(page, answer).count()
+        page.get_by_role("textbox").click()
+        page.keyboard.type(GIFT_QUESTION)
+        page.keyboard.press("Enter")
+        wait_for_new(page, answer, seen)
+        # The button of the newest card: the welcome card may offer the same topic.
+        seen = bot_messages(page, next_answer).count()
+        page.get_by_role("button", name=button["title"], exact=True).last.click()
+        wait_for_new(page, next_answer, seen)
 
-    chromium.run(converse, page)
+    converse(steps)

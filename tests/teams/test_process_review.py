@@ -8,21 +8,14 @@ from __future__ import annotations
 import pytest
 
 from knowledge.flows import load_flows
-from tests.teams.test_playground import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
+from tests.teams.conftest import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
 
 pytestmark = pytest.mark.e2e
 
 ASK = "Jag vill granska en process"
 
 
-@pytest.fixture
-def page(chromium, playground, tmp_path):
-    page = chromium.new_page(playground.url)
-    yield page
-    chromium.run(lambda: page.close())
-
-
-def test_a_process_review_in_teams(chromium, playground, page, teams_gateway, tmp_path):
+def test_a_process_review_in_teams(converse, teams_gateway):
     flow = load_flows().flows["process_review"]
     q = flow.questions
     # The words start the flow in the chat API too (else this test would wait for nothing).
@@ -30,24 +23,19 @@ def test_a_process_review_in_teams(chromium, playground, page, teams_gateway, tm
     chosen = {"review_process": "tillsyn", **dict.fromkeys(list(q)[1:], "nej"), "review_contact_threats": "ja"}
     expected = [snippet(q[slot].text) for slot in list(q)[1:]] + [snippet(flow.extra["ranking"]["heading"])]
 
-    def converse(page) -> None:
-        try:
-            page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
-            seen = bot_messages(page, snippet(q["review_process"].text)).count()
-            page.get_by_role("textbox").click()
-            page.keyboard.type(ASK)
-            page.keyboard.press("Enter")
-            wait_for_new(page, snippet(q["review_process"].text), seen)
-            for (slot, value), following in zip(chosen.items(), expected, strict=True):
-                seen = bot_messages(page, following).count()
-                page.get_by_role("button", name=q[slot].options[value].title, exact=True).last.click()
-                wait_for_new(page, following, seen)
-            bot_messages(page, q["review_contact_threats"].risk).last.wait_for(timeout=TIMEOUT_MS)
-            link = page.locator("a[href*='/kunskap/granska?']").last
-            assert (link.get_attribute("href") or "").startswith(f"{teams_gateway.url}/kunskap/granska?")
-        except Exception:
-            page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
-            print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
-            raise
+    def steps(page) -> None:
+        page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
+        seen = bot_messages(page, snippet(q["review_process"].text)).count()
+        page.get_by_role("textbox").click()
+        page.keyboard.type(ASK)
+        page.keyboard.press("Enter")
+        wait_for_new(page, snippet(q["review_process"].text), seen)
+        for (slot, value), following in zip(chosen.items(), expected, strict=True):
+            seen = bot_messages(page, following).count()
+            page.get_by_role("button", name=q[slot].options[value].title, exact=True).last.click()
+            wait_for_new(page, following, seen)
+        bot_messages(page, q["review_contact_threats"].risk).last.wait_for(timeout=TIMEOUT_MS)
+        link = page.locator("a[href*='/kunskap/granska?']").last
+        assert (link.get_attribute("href") or "").startswith(f"{teams_gateway.url}/kunskap/granska?")
 
-    chromium.run(converse, page)
+    converse(steps)

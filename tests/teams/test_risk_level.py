@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.flows import load_flows
-from tests.teams.test_playground import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
+from tests.teams.conftest import TIMEOUT_MS, ChatApi, bot_messages, snippet, wait_for_new
 
 pytestmark = pytest.mark.e2e
 
@@ -24,14 +24,7 @@ CHOSEN = {
 }
 
 
-@pytest.fixture
-def page(chromium, playground, tmp_path):
-    page = chromium.new_page(playground.url)
-    yield page
-    chromium.run(lambda: page.close())
-
-
-def test_the_risk_level_in_teams(chromium, playground, page, teams_gateway, tmp_path):
+def test_the_risk_level_in_teams(converse, teams_gateway):
     flow = load_flows().flows["risk_level"]
     q = flow.questions
     # The words start the flow in the chat API too (else this test would wait for nothing).
@@ -40,24 +33,19 @@ def test_the_risk_level_in_teams(chromium, playground, page, teams_gateway, tmp_
     verdict = flow.extra["verdicts"]["hog"]
     expected = [snippet(q[slot].text) for slot in ORDER[1:]] + [snippet(verdict["title"])]
 
-    def converse(page) -> None:
-        try:
-            page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
-            seen = bot_messages(page, snippet(q["risk_acute"].text)).count()
-            page.get_by_role("textbox").click()
-            page.keyboard.type(ASK)
-            page.keyboard.press("Enter")
-            wait_for_new(page, snippet(q["risk_acute"].text), seen)
-            for slot, following in zip(ORDER, expected, strict=True):
-                seen = bot_messages(page, following).count()
-                page.get_by_role("button", name=q[slot].options[CHOSEN[slot]].title, exact=True).last.click()
-                wait_for_new(page, following, seen)
-            bot_messages(page, snippet(verdict["next_step"])).last.wait_for(timeout=TIMEOUT_MS)
-            link = page.locator("a[href*='/kunskap/hotniva?']").last
-            assert (link.get_attribute("href") or "").startswith(f"{teams_gateway.url}/kunskap/hotniva?")
-        except Exception:
-            page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
-            print(f"Skärmbild: {tmp_path / 'playground.png'}\n--- Playground\n{playground.output()[-3000:]}")
-            raise
+    def steps(page) -> None:
+        page.get_by_role("textbox").wait_for(timeout=TIMEOUT_MS)
+        seen = bot_messages(page, snippet(q["risk_acute"].text)).count()
+        page.get_by_role("textbox").click()
+        page.keyboard.type(ASK)
+        page.keyboard.press("Enter")
+        wait_for_new(page, snippet(q["risk_acute"].text), seen)
+        for slot, following in zip(ORDER, expected, strict=True):
+            seen = bot_messages(page, following).count()
+            page.get_by_role("button", name=q[slot].options[CHOSEN[slot]].title, exact=True).last.click()
+            wait_for_new(page, following, seen)
+        bot_messages(page, snippet(verdict["next_step"])).last.wait_for(timeout=TIMEOUT_MS)
+        link = page.locator("a[href*='/kunskap/hotniva?']").last
+        assert (link.get_attribute("href") or "").startswith(f"{teams_gateway.url}/kunskap/hotniva?")
 
-    chromium.run(converse, page)
+    converse(steps)

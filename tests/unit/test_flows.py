@@ -100,6 +100,26 @@ def test_roles_are_read_only_from_explicit_words(flows):
     assert flows.infer_role("byt till chef", about_role=True) == "chef"
 
 
+@pytest.mark.parametrize(
+    "role, asking_role, offered",
+    [
+        ("chef", False, ["threat_assessment", "risk_level"]),
+        ("medarbetare", False, ["threat_assessment"]),
+        (None, True, ["threat_assessment"]),  # the role question is open: the role offers the rest
+        (None, False, ["threat_assessment", "risk_level"]),  # nobody asks: every tool of the topic
+    ],
+)
+def test_a_flow_for_some_roles_is_offered_to_those_roles(flows, role, asking_role, offered):
+    assert [f.name for f in flows.offered("hot", role, asking_role=asking_role)] == offered
+
+
+def test_choosing_a_role_offers_only_the_flows_the_role_question_held_back(flows):
+    assert [f.name for f in flows.unlocked_by("hot", "chef")] == ["risk_level"]
+    assert flows.unlocked_by("hot", "medarbetare") == []
+    assert [f.name for f in flows.unlocked_by("riskanalys", "verksamhetsutvecklare")] == ["process_review"]
+    assert flows.unlocked_by("gavor", "chef") == []
+
+
 def test_start_payloads_are_what_rasa_reads_as_intent_and_entities():
     assert start_payload("gift_assessment") == "/gift_assessment"
     assert (

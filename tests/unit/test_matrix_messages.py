@@ -51,6 +51,21 @@ def test_links_are_real_links_once_each(strings):
     assert "- Säkerhetsfunktionen: https://intra.example.se/sak" in content["body"]
 
 
+def test_links_to_our_pages_start_with_the_page_base_in_both_bodies(strings, kb):
+    # The incident record's link under a threat answer is relative ("/kunskap/dokumentera#…").
+    steps = next(m for m in render.article_messages(kb, "hot") if m["kind"] == "steps")
+    record = next(link for link in steps["links"] if link["url"].startswith("/"))
+    content = messages.content(steps, strings, page_base="https://lotsen.example.se")
+    absolute = "https://lotsen.example.se" + record["url"]
+    assert f'<a href="{absolute}">' in content["formatted_body"]
+    assert f": {absolute}" in content["body"]
+    assert 'href="/' not in content["formatted_body"] and ": /" not in content["body"]
+    # Other addresses stay as they are.
+    sources = next(m for m in render.article_messages(kb, "hot") if m["kind"] == "sources")
+    html = messages.content(sources, strings, page_base="https://lotsen.example.se")["formatted_body"]
+    assert all(f'<a href="{link["url"]}">' in html for link in sources["links"])
+
+
 def test_emergency_part_is_bold_with_a_tel_link(strings):
     emergency = {
         "text": "Är du i fara? Ring 112.",
@@ -221,6 +236,20 @@ def test_without_configuration_there_is_no_bot(tmp_path):
             },
             "LOTSEN_MATRIX_ALLOWED_SERVERS",
         ),
+        (
+            {"homeserver": "https://m.example.se", "user_id": "@l:example.se", "password": "p"},
+            "LOTSEN_MATRIX_PAGE_BASE",
+        ),
+        (
+            {
+                "homeserver": "https://m.example.se",
+                "user_id": "@l:example.se",
+                "password": "p",
+                "page_base": "lotsen.se",
+            },
+            "LOTSEN_MATRIX_PAGE_BASE",
+        ),
+        ({"page_base": "https://lotsen.example.se"}, "LOTSEN_MATRIX_HOMESERVER"),
     ],
 )
 def test_half_a_configuration_stops_the_start_naming_the_variable(tmp_path, fields, variable):
@@ -230,16 +259,29 @@ def test_half_a_configuration_stops_the_start_naming_the_variable(tmp_path, fiel
 
 def test_full_configuration_defaults(tmp_path):
     config = matrix_configuration(
-        settings(tmp_path, homeserver="https://matrix.example.se/", user_id="@lotsen:example.se", access_token="syt_x")
+        settings(
+            tmp_path,
+            homeserver="https://matrix.example.se/",
+            user_id="@lotsen:example.se",
+            access_token="syt_x",
+            page_base="https://lotsen.example.se/",
+        )
     )
     assert config.homeserver == "https://matrix.example.se"
+    assert config.page_base == "https://lotsen.example.se"
     assert config.store_dir == tmp_path / "matrix"
     assert config.allowed == ("example.se",)
 
 
 def test_invitations_from_allowed_servers_or_users_only(tmp_path):
     own = matrix_configuration(
-        settings(tmp_path, homeserver="https://m.example.se", user_id="@lotsen:example.se", password="p")
+        settings(
+            tmp_path,
+            homeserver="https://m.example.se",
+            user_id="@lotsen:example.se",
+            password="p",
+            page_base="https://lotsen.example.se",
+        )
     )
     assert invitation_allowed(own, "@anna:Example.se")
     assert not invitation_allowed(own, "@anna:example.se.evil.org")
@@ -251,6 +293,7 @@ def test_invitations_from_allowed_servers_or_users_only(tmp_path):
             user_id="@lotsen:example.se",
             password="p",
             allowed_servers="myndighet.se, @it:kommun.se",
+            page_base="https://lotsen.example.se",
         )
     )
     assert invitation_allowed(listed, "@x:myndighet.se") and invitation_allowed(listed, "@it:kommun.se")

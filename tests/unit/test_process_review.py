@@ -63,3 +63,20 @@ def test_the_chat_link_prefills_the_page_with_choices_only():
     assert tampered.status_code == 200
     assert "<b>x</b>" not in tampered.text and "Kalle" not in tampered.text and "data-prefilled" not in tampered.text
     assert " checked" not in tampered.text and " selected" not in tampered.text
+
+
+def test_the_page_says_where_the_answers_go_on_the_page_and_in_the_chat():
+    """On the page nothing is sent; answered in the chat (flow process_review), the answers went
+    through the gateway and the engine, which keeps them with the conversation for a time."""
+    review = load_process_review()
+    app = create_app(Settings(), engine_transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    with TestClient(app) as client:
+        page = client.get("/kunskap/granska").text
+    note = re.search(r'<p class="record-privacy">(.*?)</p>', page, re.DOTALL)
+    assert note is not None
+    text = " ".join(note.group(1).split())
+    assert text == f"{review.data['privacy_note']} {review.data['privacy_note_chat']}"
+    on_page, in_chat = review.data["privacy_note"], review.data["privacy_note_chat"]
+    # Each claim is bound to its way of answering: no unqualified "Svaren stannar i din webbläsare".
+    assert "på den här sidan" in on_page and "webbläsare" in on_page
+    assert "chatten" in in_chat and "sparas" in in_chat and "webbläsare" not in in_chat
