@@ -271,6 +271,7 @@ class WorktreeStack:
         self.root, self.work, self.engine_instances = root, work, engine_instances
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
+        self.started = 0.0
         self.processes: dict[str, _Group] = {}
 
     @property
@@ -301,6 +302,7 @@ class WorktreeStack:
             *("-m", "tools.stack", "--port", str(self.port), "--rasa-port", str(self._rasa_port())),
             *("--actions-port", str(free_port()), "--engine-instances", str(self.engine_instances)),
         ]
+        self.started = time.monotonic()
         with open(self.work / "stack.log", "ab") as log:
             self.proc = subprocess.Popen(
                 command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -310,7 +312,7 @@ class WorktreeStack:
         """Seconds from start to the first answer from the engine; then its processes are known
         (each part is a process group of its own under the supervisor)."""
         assert self.proc is not None
-        first = first_engine_answer(self.url, time.monotonic())
+        first = first_engine_answer(self.url, self.started)
         self.processes = {_part_name(pid): _Group(pid) for pid in _children(self.proc.pid)}
         return first
 
@@ -339,10 +341,10 @@ def compare_ref(ref: Path, users: list[int], seconds: float, repeats: int, engin
         for label, stack in stacks.items():
             print(f"{label}: {stack.root}, start → första svar från motorn {stack.ready():.1f} s", flush=True)
             asyncio.run(run("uppvärmning", gateway_sender(stack.url), 4, requests_per_user=10))
-        order = list(stacks)
         for repeat in range(repeats):
-            for users_now in users:
-                for label in order:
+            for i, users_now in enumerate(users):
+                # Each level runs first for one tree in one repeat and for the other in the next.
+                for label in list(stacks)[:: -1 if (repeat + i) % 2 else 1]:
                     stack = stacks[label]
                     rows[label][users_now] += asyncio.run(
                         load(
@@ -354,7 +356,6 @@ def compare_ref(ref: Path, users: list[int], seconds: float, repeats: int, engin
                             warm=False,
                         )
                     )
-                order.reverse()
     finally:
         for stack in stacks.values():
             stack.stop()
