@@ -12,8 +12,16 @@ it prints the total memory (resident memory summed over every process of the sta
 `make run` starts it) beside requests/s, and the seconds from start to the first answer
 from the engine.
 
+With --compare-ref DIR (another worktree with its own `make setup model`, e.g. an older
+commit) it compares instead this tree's whole stack with DIR's, both up at once (each started by
+its own tools/stack.py and venvs), the same users and seconds, the levels alternating between
+the two and repeated (--repeats, at least 2) so that what else the machine runs falls on both
+alike: sequential runs of the same code move by up to 40 % on a shared machine (docs/deploy.md).
+It prints both tables, requests/s new against old per level, and CPU ms per request for each
+process.
+
 Usage: python -m bench.load [--seconds 60] [--users 16,64] [--skip-anchor] [--skip-alternative]
-                            [--skip-heavy]
+                            [--skip-heavy] [--compare-ref DIR [--repeats 2]]
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ import argparse
 import asyncio
 import os
 import shutil
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,8 +79,9 @@ def memory(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
     return {name: group_rss_mb(p.pid) for name, p in processes.items()}
 
 
-async def load(name: str, send, processes, users_list, seconds) -> list[tuple[Result, dict, dict]]:
-    await run("uppvärmning", send, 4, requests_per_user=10)
+async def load(name: str, send, processes, users_list, seconds, warm: bool = True) -> list[tuple[Result, dict, dict]]:
+    if warm:
+        await run("uppvärmning", send, 4, requests_per_user=10)
     rows = []
     for users in users_list:
         before = memory(processes)
@@ -83,11 +94,8 @@ async def load(name: str, send, processes, users_list, seconds) -> list[tuple[Re
         # CPU per answered request does not depend on what else the machine runs (requests/s
         # does): with one core per Rasa process, Rasa's share is what bounds throughput.
         calls = max(result.requests, 1)
-        print(
-            "  CPU ms per anrop: "
-            + ", ".join(f"{p} {(cpu_after[p] - cpu_before[p]) * 1000 / calls:.2f}" for p in cpu_before),
-            flush=True,
-        )
+        result.cpu_ms = {p: (cpu_after[p] - cpu_before[p]) * 1000 / calls for p in cpu_before}
+        print("  CPU ms per anrop: " + ", ".join(f"{p} {ms:.2f}" for p, ms in result.cpu_ms.items()), flush=True)
         print(
             "  minne MB före → efter: "
             + ", ".join(
@@ -226,6 +234,161 @@ def measure_ours(
         stack.stop()
 
 
+class _Group:
+    """A process group to measure (cpu_seconds and memory read `.pid` as the group's id)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _part_name(pid: int) -> str:
+    """ "actions", "gateway" or "rasa:<port>" from a stack child's command line."""
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    if b"gateway.main:create_app" in args:
+        return "gateway"
+    if b"bot.serve" in args:
+        return f"rasa:{args[args.index(b'-p') + 1].decode()}"
+    return "actions"
+
+
+class WorktreeStack:
+    """The whole stack of the worktree `root` as `make run` starts it (its own tools/stack.py,
+    venvs, code and model), on free ports, with its conversations in `work`."""
+
+    def __init__(self, root: Path, work: Path, engine_instances: int) -> None:
+        self.root, self.work, self.engine_instances = root, work, engine_instances
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.processes: dict[str, _Group] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def _rasa_port(self) -> int:
+        """A port p with p … p + instances - 1 free (tools/stack.py numbers them so)."""
+        while True:
+            first = free_port()
+            try:
+                for offset in range(1, self.engine_instances):
+                    with socket.socket() as s:
+                        s.bind((LOOPBACK, first + offset))
+                return first
+            except OSError:
+                continue
+
+    def start(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "LOTSEN_DATA_DIR": str(self.work / "data"),
+            "LOTSEN_RATE_LIMIT_PER_MINUTE": "0",
+        }
+        command = [
+            str(self.root / ".venv-app" / "bin" / "python"),
+            *("-m", "tools.stack", "--port", str(self.port), "--rasa-port", str(self._rasa_port())),
+            *("--actions-port", str(free_port()), "--engine-instances", str(self.engine_instances)),
+        ]
+        self.started = time.monotonic()
+        with open(self.work / "stack.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def ready(self) -> float:
+        """Seconds from start to the first answer from the engine; then its processes are known
+        (each part is a process group of its own under the supervisor)."""
+        assert self.proc is not None
+        first = first_engine_answer(self.url, self.started)
+        self.processes = {_part_name(pid): _Group(pid) for pid in _children(self.proc.pid)}
+        return first
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def compare_ref(ref: Path, users: list[int], seconds: float, repeats: int, engine_instances: int, work: Path) -> None:
+    """This tree's stack against `ref`'s, both up at once, level by level in alternating order."""
+    labels = {"ny (denna)": ROOT, f"gammal ({ref.name})": ref}
+    stacks = {
+        label: WorktreeStack(root, work / f"stack{i}", engine_instances)
+        for i, (label, root) in enumerate(labels.items())
+    }
+    rows: dict[str, dict[int, list[tuple[Result, dict, dict]]]] = {label: {u: [] for u in users} for label in stacks}
+    try:
+        for stack in stacks.values():
+            stack.start()
+        for label, stack in stacks.items():
+            print(f"{label}: {stack.root}, start → första svar från motorn {stack.ready():.1f} s", flush=True)
+            asyncio.run(run("uppvärmning", gateway_sender(stack.url), 4, requests_per_user=10))
+        for repeat in range(repeats):
+            for i, users_now in enumerate(users):
+                # Each level runs first for one tree in one repeat and for the other in the next.
+                for label in list(stacks)[:: -1 if (repeat + i) % 2 else 1]:
+                    stack = stacks[label]
+                    rows[label][users_now] += asyncio.run(
+                        load(
+                            f"{label} #{repeat + 1}",
+                            gateway_sender(stack.url, f"cmp{repeat}"),
+                            stack.processes,
+                            [users_now],
+                            seconds,
+                            warm=False,
+                        )
+                    )
+    finally:
+        for stack in stacks.values():
+            stack.stop()
+    compare_summary(rows, seconds)
+
+
+def compare_summary(rows: dict[str, dict[int, list[tuple[Result, dict, dict]]]], seconds: float) -> None:
+    new, old = list(rows)
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"\nJämförelse i samma körning ({seconds:.0f} s per nivå; belastning nu {load1:.1f} / {load5:.1f} över 1 / 5 min):"
+    )
+    print_table([r for label in rows for level in rows[label].values() for r, _, _ in level])
+    print(f"\n{'användare':>10}{new:>34}{old:>34}{'kvot ny/gammal':>16}")
+    for users in rows[new]:
+        rps, each = {}, {}
+        for label in rows:
+            levels = [r for r, _, _ in rows[label][users]]
+            rps[label] = sum(r.requests for r in levels) / sum(r.seconds for r in levels)
+            each[label] = f"{rps[label]:.1f} anrop/s ({' / '.join(f'{r.rps:.1f}' for r in levels)})"
+        ratio = rps[new] / rps[old] if rps[old] else float("inf")
+        print(f"{users:>10}{each[new]:>34}{each[old]:>34}{ratio:>16.2f}")
+    print("\nCPU ms per anrop (median av upprepningarna):")
+    for label in rows:
+        for users, levels in rows[label].items():
+            cpu = {p: statistics.median(r.cpu_ms[p] for r, _, _ in levels) for p in levels[0][0].cpu_ms}
+            print(
+                f"  {label:<22}{users:>4} användare: "
+                + ", ".join(f"{p} {ms:.2f}" for p, ms in sorted(cpu.items()))
+                + f"  (summa {sum(cpu.values()):.2f})"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
@@ -247,9 +410,20 @@ def main(argv: list[str] | None = None) -> int:
         default=default_engine_instances(),
         help="Rasa processes behind the gateway (default as make run: LOTSEN_ENGINE_INSTANCES or 2)",
     )
+    parser.add_argument("--compare-ref", type=Path, help="another worktree whose whole stack to compare with")
+    parser.add_argument("--repeats", type=int, default=2, help="with --compare-ref: each level this often (≥ 2)")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     work = Path(tempfile.mkdtemp(prefix="lotsen-load-"))
+    if args.compare_ref:
+        ref = args.compare_ref.resolve()
+        if not (ref / ".venv-app").is_dir() or not (ref / "models" / "lotsen.tar.gz").is_file():
+            parser.error(f"{ref} har ingen egen `make setup model`")
+        try:
+            compare_ref(ref, users, args.seconds, max(args.repeats, 2), args.engine_instances, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     label = "lotsen /api/chat"
     ours, started = measure_ours(label, users, args.seconds, args.engine_instances, work / "ours", {})
     runs = [(label, started, ours)]

@@ -10,7 +10,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -37,6 +37,8 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    # CPU ms per request of each measured process (bench/load.py fills it in).
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:

@@ -25,6 +25,7 @@ NAMES: tuple[str, ...] = (
     "graph_runner",
     "rule_lookup",
     "action_result_check",
+    "action_log_copies",
     "action_sessions",
     "tracker_cache",
     "lean_start",

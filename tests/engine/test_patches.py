@@ -1,6 +1,6 @@
 """bot.patches: every patch names the Rasa it was written for and really replaces Rasa's code path
 (a Rasa upgrade that renames one fails here); the kept-alive sessions and the compiled
-action-reply check keep Rasa's behaviour. Patch-specific comparisons with Rasa's own code on the
+action-reply check and the debug log without copies keep Rasa's behaviour. Patch-specific comparisons with Rasa's own code on the
 trained model: tests/engine/test_patches_*.py."""
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from importlib.metadata import version
 
 import pytest
 import rasa.core.processor
+import structlog
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.processor import MessageProcessor
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import patches
-from bot.patches import action_sessions, rule_lookup, tracker_cache
+from bot.patches import action_log_copies, action_result_check, action_sessions, rule_lookup, tracker_cache
 from bot.patches.graph_runner import SequentialGraphRunner
 from bot.tracker_store import RedactingSQLTrackerStore
 
@@ -24,6 +26,7 @@ from bot.tracker_store import RedactingSQLTrackerStore
 def fixes(monkeypatch):
     for owner, name in (
         (RemoteAction, "_validate_action_result"),
+        (MessageProcessor, "_log_action_on_tracker"),
         (rasa.core.processor, "DaskGraphRunner"),
         (RulePolicy, "_get_possible_keys"),
         (EndpointConfig, "session"),
@@ -48,6 +51,7 @@ def test_the_patches_replace_rasa_s_code_paths(fixes):
     assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
     assert RulePolicy._get_possible_keys is rule_lookup.possible_keys
     assert RemoteAction._validate_action_result.__name__ == "validate_action_result"
+    assert MessageProcessor._log_action_on_tracker is action_log_copies.log_action_on_tracker
     assert RedactingSQLTrackerStore.serving_class is tracker_cache.CachedTrackerStore
 
 
@@ -113,3 +117,117 @@ def test_the_compiled_check_accepts_good_and_refuses_bad_replies(fixes):
     )
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": "not a list"})
+
+
+def _rasa_verdict(check, result) -> str:
+    try:
+        check(result)
+    except ValidationError as e:
+        return f"invalid: {e.message.split('. Failed to validate')[0]}"
+    return "valid"
+
+
+def test_the_quick_check_gives_rasa_s_verdict_on_every_kind_of_event():
+    from jsonschema import validate
+    from rasa.shared.constants import DOCS_BASE_URL
+    from rasa.shared.core import events
+
+    spec = RemoteAction.action_response_format_spec()
+    quick = action_result_check.compiled_action_result_check(spec, DOCS_BASE_URL)
+    from jsonschema.validators import validator_for
+
+    # Every kind of event Rasa's spec knows is told apart by its name: the quick path covers all.
+    kinds = action_result_check._by_event_name(spec, validator_for(spec))
+    assert kinds is not None and len(kinds) == len(spec["properties"]["events"]["items"]["oneOf"])
+    good = [
+        e.as_dict()
+        for e in (
+            events.SlotSet("topic", "hot_och_vald"),
+            events.SlotSet("role", None),
+            events.ActionExecuted("action_answer_topic"),
+            events.UserUttered("hej", {"name": "greet", "confidence": 1.0}),
+            events.BotUttered("hej", {"buttons": [{"title": "Ja", "payload": "/ja"}], "custom": {"lotsen": {}}}),
+            events.ActiveLoop("threat_assessment_form"),
+            events.ActiveLoop(None),
+            events.SessionStarted(),
+            events.Restarted(),
+            events.AllSlotsReset(),
+            events.FollowupAction("action_listen"),
+        )
+    ]
+    bad = [
+        {"event": "slot", "value": 1},  # no name
+        {"event": "slot", "name": 3, "value": 1},
+        {"event": "nonsense"},
+        {"event": 5},
+        {"event": ["slot"], "name": "x", "value": 1},
+        {"name": "x", "value": 1},
+        {"event": "user", "text": 7},
+        {"event": "action", "name": None, "timestamp": "today"},
+        "slot",
+    ]
+    replies = [{"events": [e], "responses": [{"text": "hej"}]} for e in good + bad]
+    replies += [
+        {"events": good, "responses": []},
+        {"events": good + bad[:1], "responses": []},
+        {"events": "not a list"},
+        {"events": None},
+        {"responses": [{"text": "hej"}, "hej"]},
+        {"responses": {"text": "hej"}},
+        {},
+        [],
+        "hej",
+    ]
+    verdicts = []
+    for reply in replies:
+        ours = _rasa_verdict(lambda r: quick(None, r), reply)
+        assert ours == _rasa_verdict(lambda r: validate(r, spec), reply), reply
+        verdicts.append(ours)
+    assert verdicts.count("valid") == len(good) + 2  # the good ones, alone and together, and {}
+
+
+def _action_answered():
+    """What the processor hands to _log_action_on_tracker after a custom action answered."""
+    from types import SimpleNamespace
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_dict({"intents": ["hot"], "slots": {"topic": {"type": "any", "mappings": []}}})
+    tracker = DialogueStateTracker.from_events("s", [UserUttered("hotad", {"name": "hot", "confidence": 1.0})])
+    answer = [
+        BotUttered("Ring 112.", {"custom": {"lotsen": {"part": {"kind": "emergency", "items": [{"text": "112"}]}}}}),
+        SlotSet("topic", "hot_och_vald"),
+    ]
+    prediction = PolicyPrediction([1.0], "RulePolicy", events=[])
+    return SimpleNamespace(domain=domain), tracker, RemoteAction("action_answer", None), answer, prediction
+
+
+def test_an_action_is_logged_on_the_tracker_as_rasa_does_with_copies_only_for_a_debug_line(monkeypatch):
+    import copy
+    import logging
+
+    original = MessageProcessor.__dict__["_log_action_on_tracker"]
+    assert original is not action_log_copies.log_action_on_tracker  # no fixture applied the patch
+    copies = []
+    saved = structlog.get_config()
+    try:
+        for level, copied in ((logging.INFO, 0), (logging.DEBUG, 2)):
+            structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
+            assert action_log_copies.debug_logged() is (level == logging.DEBUG)
+            logged = {}
+            for name, log_action_on_tracker in (("ours", action_log_copies.log_action_on_tracker), ("rasa", original)):
+                processor, tracker, action, answer, prediction = _action_answered()
+                with monkeypatch.context() as m:
+                    m.setattr(copy, "deepcopy", lambda value, *a: copies.append(value) or value)
+                    copies.clear()
+                    log_action_on_tracker(processor, tracker, action, answer, prediction)
+                    logged[name] = len(copies), [e.as_dict() | {"timestamp": None} for e in tracker.events]
+            assert logged["ours"][1] == logged["rasa"][1]
+            assert logged["ours"][1][-1]["event"] == "slot" and logged["ours"][1][-2]["event"] == "bot"
+            assert (logged["ours"][0], logged["rasa"][0]) == (copied, 2)  # Rasa copies whatever the level
+    finally:
+        structlog.configure(**saved)
