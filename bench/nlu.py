@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import random
@@ -32,7 +33,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -186,6 +187,8 @@ class Trained:
     seconds: float
     size_bytes: int
     predict: Callable[[Sequence[str]], list[Prediction]]
+    # What the gateway adds, when this column's differs from the run's (other thresholds).
+    never_dead_end: NeverDeadEnd | None = None
 
 
 def _engine_env() -> dict[str, str]:
@@ -382,6 +385,12 @@ class NeverDeadEnd:
         self.kb = load()
         self.search = KnowledgeSearch.build(self.kb)
         self.topics = set(self.kb.topics)
+
+    def with_thresholds(self, thresholds) -> NeverDeadEnd:
+        """The same knowledge base and search index, other thresholds."""
+        other = copy.copy(self)
+        other.thresholds = thresholds
+        return other
 
     def search_ranking(self, text: str) -> tuple[list[str], float]:
         return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
@@ -656,7 +665,16 @@ def with_fused_answer(ours: Trained, never_dead_end: NeverDeadEnd) -> Trained:
     return Trained(name, ours.seconds, ours.size_bytes, predict)
 
 
-def benchmark(systems: list[str], default_epochs: int | None = None, default_model: Path | None = None) -> int:
+def thresholds_label(t) -> str:
+    return f"search_min {t.search_min}, oos_sure {t.oos_sure}, doubt_margin {t.doubt_margin}, no fused answer"
+
+
+def benchmark(
+    systems: list[str],
+    default_epochs: int | None = None,
+    default_model: Path | None = None,
+    thresholds_before: tuple[float, float, float] | None = None,
+) -> int:
     started = time.perf_counter()
     topics = topic_ids()
     heldouts = [("The team's held-out set (tests/data/nlu_heldout.yml)", read_heldout(HELDOUT), True)]
@@ -672,15 +690,28 @@ def benchmark(systems: list[str], default_epochs: int | None = None, default_mod
     emergencies = [text for text, _ in read_examples([EMERGENCIES])]
     examples = training_examples()
     never_dead_end = NeverDeadEnd()
+    if thresholds_before is not None:
+        search_min, oos_sure, doubt_margin = thresholds_before
+        thresholds_before = never_dead_end.suggestions.Thresholds(
+            search_min=search_min, oos_sure=oos_sure, doubt_margin=doubt_margin, fused_lead=9.0
+        )
     tmp = Path(tempfile.mkdtemp(prefix="lotsen-bench-nlu-"))
     try:
         trained = []
         for system in systems:
             if system == "ours":
                 ours = train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True)
-                trained.append(ours)
                 if never_dead_end.thresholds.fused_lead <= 2.0:
+                    # The same model without the fused answer first: what it adds is the difference.
+                    unfused = never_dead_end.with_thresholds(replace(never_dead_end.thresholds, fused_lead=9.0))
+                    trained.append(replace(ours, name="our pipeline, no fused answer", never_dead_end=unfused))
                     trained.append(with_fused_answer(ours, never_dead_end))
+                else:
+                    trained.append(ours)
+                if thresholds_before is not None:
+                    before = never_dead_end.with_thresholds(thresholds_before)
+                    name = f"our pipeline, thresholds before ({thresholds_label(thresholds_before)})"
+                    trained.append(replace(ours, name=name, never_dead_end=before))
             elif system in MORPHOLOGY:
                 name, options = MORPHOLOGY[system]
                 config = morphology_config(options, tmp / system / "config.yml")
@@ -700,7 +731,7 @@ def benchmark(systems: list[str], default_epochs: int | None = None, default_mod
             reports = []
             for system in trained:
                 print(f"… evaluating {system.name} on {title}", flush=True)
-                reports.append(evaluate(system, heldout, emergencies, topics, never_dead_end))
+                reports.append(evaluate(system, heldout, emergencies, topics, system.never_dead_end or never_dead_end))
             results.append((title, reports, per_topic))
         print()
         print(DEFINITIONS)
@@ -1117,6 +1148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
     parser.add_argument(
+        "--thresholds-before",
+        metavar="SEARCH_MIN,OOS_SURE,DOUBT_MARGIN",
+        help="also evaluate our model with these never-a-dead-end thresholds and no fused answer (a column)",
+    )
+    parser.add_argument(
         "--cv-cache",
         type=Path,
         metavar="JSON",
@@ -1155,7 +1191,10 @@ def main(argv: list[str] | None = None) -> int:
     if searches:
         search_benchmark(searches)
     default_model = args.default_model.resolve() if args.default_model else None
-    return benchmark(systems, args.default_epochs, default_model) if systems else 0
+    before = tuple(float(x) for x in args.thresholds_before.split(",")) if args.thresholds_before else None
+    if before is not None and len(before) != 3:
+        parser.error("--thresholds-before takes three numbers: search_min,oos_sure,doubt_margin")
+    return benchmark(systems, args.default_epochs, default_model, before) if systems else 0
 
 
 if __name__ == "__main__":
