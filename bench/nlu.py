@@ -710,7 +710,7 @@ def benchmark(
                     trained.append(ours)
                 if thresholds_before is not None:
                     before = never_dead_end.with_thresholds(thresholds_before)
-                    name = f"our pipeline, thresholds before ({thresholds_label(thresholds_before)})"
+                    name = f"our pipeline at {thresholds_label(thresholds_before)}"
                     trained.append(replace(ours, name=name, never_dead_end=before))
             elif system in MORPHOLOGY:
                 name, options = MORPHOLOGY[system]
@@ -1148,9 +1148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
     parser.add_argument(
-        "--thresholds-before",
+        "--thresholds-also",
         metavar="SEARCH_MIN,OOS_SURE,DOUBT_MARGIN",
-        help="also evaluate our model with these never-a-dead-end thresholds and no fused answer (a column)",
+        help="also evaluate our model with these never-a-dead-end thresholds and no fused answer (a column: an alternative that lost, or the thresholds before)",
     )
     parser.add_argument(
         "--cv-cache",
@@ -1191,9 +1191,9 @@ def main(argv: list[str] | None = None) -> int:
     if searches:
         search_benchmark(searches)
     default_model = args.default_model.resolve() if args.default_model else None
-    before = tuple(float(x) for x in args.thresholds_before.split(",")) if args.thresholds_before else None
+    before = tuple(float(x) for x in args.thresholds_also.split(",")) if args.thresholds_also else None
     if before is not None and len(before) != 3:
-        parser.error("--thresholds-before takes three numbers: search_min,oos_sure,doubt_margin")
+        parser.error("--thresholds-also takes three numbers: search_min,oos_sure,doubt_margin")
     return benchmark(systems, args.default_epochs, default_model, before) if systems else 0
 
 
