@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import random
@@ -32,7 +33,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -177,6 +178,7 @@ class Prediction:
     fallback_fired: bool = False
     emergency: bool = False  # the answer starts with the 112 line
     confidences: list[tuple[str, float]] | None = None  # the ranking with confidences (classifiers)
+    alternatives: list[str] | None = None  # a fused answer's "Menade du …?" topics
 
 
 @dataclass
@@ -185,6 +187,8 @@ class Trained:
     seconds: float
     size_bytes: int
     predict: Callable[[Sequence[str]], list[Prediction]]
+    # What the gateway adds, when this column's differs from the run's (other thresholds).
+    never_dead_end: NeverDeadEnd | None = None
 
 
 def _engine_env() -> dict[str, str]:
@@ -382,12 +386,42 @@ class NeverDeadEnd:
         self.search = KnowledgeSearch.build(self.kb)
         self.topics = set(self.kb.topics)
 
+    def with_thresholds(self, thresholds) -> NeverDeadEnd:
+        """The same knowledge base and search index, other thresholds."""
+        other = copy.copy(self)
+        other.thresholds = thresholds
+        return other
+
     def search_ranking(self, text: str) -> tuple[list[str], float]:
         return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
+
+    def search_hits(self, text: str) -> list[tuple[str, float]]:
+        return [(h.topic, h.score) for h in self.search.search(text, 2 * SUGGESTIONS)]
+
+    def with_fused_answer(self, text: str, p: Prediction) -> Prediction:
+        """What the gateway makes of the engine's answer with the fused answer
+        (knowledge/suggestions.py, fused_answer): an unsure question answered with the fused
+        ranking's best topic, its next ones as "Menade du …?" buttons."""
+        if p.emergency:
+            return p
+        fused = self.suggestions.fused_answer(
+            p.final,
+            p.confidences or [],
+            self.search_hits(text),
+            self.search.scope_score(text),
+            self.topics,
+            self.thresholds,
+        )
+        if not fused:
+            return p
+        ranking = [fused[0], *[t for t in p.ranking if t != fused[0]]]
+        return Prediction(fused[0], ranking, p.fallback_fired, p.emergency, p.confidences, fused[1:])
 
     def offered(self, text: str, p: Prediction) -> list[str]:
         """The buttons the person gets: for an unsure or rejected question, or beside an
         answer in doubt ("Menade du …?"; never beside the 112 answer, as in the gateway)."""
+        if p.alternatives is not None:
+            return p.alternatives
         ranking, score = self.search_ranking(text)
         if p.final in self.topics:
             if p.emergency or not self.suggestions.in_doubt(p.final, p.confidences or [], self.thresholds):
@@ -475,6 +509,11 @@ def evaluate(
                     n_in,
                 ),
                 "oos_recall_ned": share(sum(p.final == OUT_OF_SCOPE and not offered[t] for _, p, t in oos), len(oos)),
+                "fused_answered": share(sum(p.alternatives is not None for _, p, _ in in_scope), n_in),
+                "fused_answered_right": share(
+                    sum(p.alternatives is not None and p.final in g for g, p, _ in in_scope),
+                    sum(p.alternatives is not None for _, p, _ in in_scope),
+                ),
                 "fused_top1": share(sum(fused[t][:1] != [] and fused[t][0] in g for g, _, t in in_scope), n_in),
                 "fused_top3": share(sum(bool(g & set(fused[t][:3])) for g, _, t in in_scope), n_in),
             }
@@ -507,6 +546,8 @@ ROWS = [
     ("rescued", "  rejected by the classifier, a right topic among the search's buttons"),
     ("doubt", "in scope: answered in doubt, 'Menade du …?' buttons beside the answer"),
     ("doubt_rescued", "  a wrong answer, a right topic among its 'Menade du' buttons"),
+    ("fused_answered", "in scope: unsure, answered by the fused ranking instead"),
+    ("fused_answered_right", "  of those: a right topic"),
     ("oos_recall_ned", "out-of-scope recall, never a dead end (no buttons)"),
     ("fused_top1", "fused top-1 (classifier + knowledge search, RRF)"),
     ("fused_top3", "fused top-3"),
@@ -612,7 +653,28 @@ def train_default_only(out: Path, epochs: int | None) -> int:
     return 0
 
 
-def benchmark(systems: list[str], default_epochs: int | None = None, default_model: Path | None = None) -> int:
+def with_fused_answer(ours: Trained, never_dead_end: NeverDeadEnd) -> Trained:
+    """The same trained model, answered as the gateway answers with the fused answer: the
+    numbers of this column are what the chat API's `topic` says."""
+
+    def predict(texts: Sequence[str]) -> list[Prediction]:
+        return [never_dead_end.with_fused_answer(t, p) for t, p in zip(texts, ours.predict(texts), strict=True)]
+
+    t = never_dead_end.thresholds
+    name = f"our pipeline + fused answer (weight {t.fused_weight}, lead {t.fused_lead})"
+    return Trained(name, ours.seconds, ours.size_bytes, predict)
+
+
+def thresholds_label(t) -> str:
+    return f"search_min {t.search_min}, oos_sure {t.oos_sure}, doubt_margin {t.doubt_margin}, no fused answer"
+
+
+def benchmark(
+    systems: list[str],
+    default_epochs: int | None = None,
+    default_model: Path | None = None,
+    thresholds_before: tuple[float, float, float] | None = None,
+) -> int:
     started = time.perf_counter()
     topics = topic_ids()
     heldouts = [("The team's held-out set (tests/data/nlu_heldout.yml)", read_heldout(HELDOUT), True)]
@@ -628,12 +690,28 @@ def benchmark(systems: list[str], default_epochs: int | None = None, default_mod
     emergencies = [text for text, _ in read_examples([EMERGENCIES])]
     examples = training_examples()
     never_dead_end = NeverDeadEnd()
+    if thresholds_before is not None:
+        search_min, oos_sure, doubt_margin = thresholds_before
+        thresholds_before = never_dead_end.suggestions.Thresholds(
+            search_min=search_min, oos_sure=oos_sure, doubt_margin=doubt_margin, fused_lead=9.0
+        )
     tmp = Path(tempfile.mkdtemp(prefix="lotsen-bench-nlu-"))
     try:
         trained = []
         for system in systems:
             if system == "ours":
-                trained.append(train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True))
+                ours = train_rasa("our pipeline", OUR_CONFIG, tmp / "ours", full=True)
+                if never_dead_end.thresholds.fused_lead <= 1.0 + never_dead_end.thresholds.fused_weight:
+                    # The same model without the fused answer first: what it adds is the difference.
+                    unfused = never_dead_end.with_thresholds(replace(never_dead_end.thresholds, fused_lead=9.0))
+                    trained.append(replace(ours, name="our pipeline, no fused answer", never_dead_end=unfused))
+                    trained.append(with_fused_answer(ours, never_dead_end))
+                else:
+                    trained.append(ours)
+                if thresholds_before is not None:
+                    before = never_dead_end.with_thresholds(thresholds_before)
+                    name = f"our pipeline at {thresholds_label(thresholds_before)}"
+                    trained.append(replace(ours, name=name, never_dead_end=before))
             elif system in MORPHOLOGY:
                 name, options = MORPHOLOGY[system]
                 config = morphology_config(options, tmp / system / "config.yml")
@@ -653,7 +731,7 @@ def benchmark(systems: list[str], default_epochs: int | None = None, default_mod
             reports = []
             for system in trained:
                 print(f"… evaluating {system.name} on {title}", flush=True)
-                reports.append(evaluate(system, heldout, emergencies, topics, never_dead_end))
+                reports.append(evaluate(system, heldout, emergencies, topics, system.never_dead_end or never_dead_end))
             results.append((title, reports, per_topic))
         print()
         print(DEFINITIONS)
@@ -704,18 +782,30 @@ def fallback_decision(ranking: list[tuple[str, float]], threshold: float, ambigu
     return FALLBACK if confidence < threshold or confidence - second < ambiguity else top
 
 
-def cross_validate(config: Path, k: int) -> int:
+def json_load(path: Path) -> dict:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def json_dump(data: dict, path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, list, list]:
+    """Train on k−1 folds, parse the k-th: per training example (gold intent, the classifier's
+    ranking), (the search's topics, its scope score) and the search's hits with scores."""
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
-    quiet_rasa()
-    topics = set(topic_ids())
     examples = training_examples()
     folds = stratified_folds(examples, k)
     tmp = Path(tempfile.mkdtemp(prefix="lotsen-cv-"))
     results: list[tuple[str, list[tuple[str, float]]]] = []
     searched: list[tuple[list[str], float]] = []  # the knowledge search's ranking and scope score
-    never_dead_end = NeverDeadEnd()
+    hits: list[list[tuple[str, float]]] = []
     try:
         for i, test in enumerate(folds):
             train = [pair for j, fold in enumerate(folds) if j != i for pair in fold]
@@ -734,13 +824,34 @@ def cross_validate(config: Path, k: int) -> int:
             for (text, intent), parsed in zip(test, asyncio.run(parse_all()), strict=False):
                 ranking = [(r["name"], r["confidence"]) for r in parsed["intent_ranking"] if r["name"] != FALLBACK]
                 results.append((intent, ranking))
-                searched.append(([h.topic for h in search.search(text, 2 * SUGGESTIONS)], search.scope_score(text)))
+                found = search.search(text, 2 * SUGGESTIONS)
+                searched.append(([h.topic for h in found], search.scope_score(text)))
+                hits.append([(h.topic, h.score) for h in found])
             print(
                 f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s",
                 flush=True,
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return results, searched, hits
+
+
+def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
+    """`cache`: a JSON file of the folds' rankings and searches; read instead of training when
+    it exists, else written, so that a grid added later costs seconds, not five trainings."""
+    quiet_rasa()
+    topics = set(topic_ids())
+    never_dead_end = NeverDeadEnd()
+    if cache is not None and cache.exists():
+        saved = json_load(cache)
+        results = [(g, [(n, c) for n, c in r]) for g, r in saved["results"]]
+        searched = [(found, score) for found, score in saved["searched"]]
+        hits = [[(t, s) for t, s in h] for h in saved["hits"]]
+        print(f"… {len(results)} CV results read from {cache} (delete it to train the folds again)")
+    else:
+        results, searched, hits = cv_folds(config, k, never_dead_end)
+        if cache is not None:
+            json_dump({"results": results, "searched": searched, "hits": hits}, cache)
 
     in_scope = [(g, r) for g, r in results if g in topics]
     oos = [(g, r) for g, r in results if g == OUT_OF_SCOPE]
@@ -784,6 +895,7 @@ def cross_validate(config: Path, k: int) -> int:
     )
     never_dead_end_grid(results, searched, topics, never_dead_end)
     doubt_grid(results, searched, topics, never_dead_end)
+    fused_answer_grid(results, searched, hits, topics, never_dead_end)
     return 0
 
 
@@ -942,6 +1054,89 @@ def doubt_grid(results, searched, topics: set[str], never_dead_end: NeverDeadEnd
     )
 
 
+FUSED_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+FUSED_LEADS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+
+
+def fused_answer_grid(results, searched, hits, topics: set[str], never_dead_end: NeverDeadEnd) -> None:
+    """When may an unsure (or rejected) question be answered by the fused ranking
+    (knowledge/suggestions.py, fused_answer)? Its weight and lead on the same folds, at the
+    configured fallback thresholds and the never-a-dead-end thresholds of suggestions.py."""
+    config = yaml.safe_load(OUR_CONFIG.read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    base = never_dead_end.suggestions.THRESHOLDS
+    sug = never_dead_end.suggestions
+    variants = [(None, None, False)] + [
+        (w, lead, rejected) for rejected in (False, True) for w in FUSED_WEIGHTS for lead in FUSED_LEADS
+    ]
+    rows = []
+    for weight, lead, rejected in variants:
+        thresholds = sug.Thresholds(
+            search_min=base.search_min,
+            oos_sure=base.oos_sure,
+            doubt_margin=base.doubt_margin,
+            fused_weight=weight or 0.0,
+            fused_lead=9.0 if lead is None else lead,
+            fused_rejected=rejected,
+        )
+        n_in = n_oos = right = right_any = wrong = buttons = dead = fused_n = oos_answered = oos_buttons = 0
+        for (gold, ranking), (found, score), found_hits in zip(results, searched, hits, strict=True):
+            if gold not in topics and gold != OUT_OF_SCOPE:
+                continue
+            final = fallback_decision(ranking, fallback["threshold"], fallback["ambiguity_threshold"])
+            fused = sug.fused_answer(final, ranking, found_hits, score, topics, thresholds)
+            if fused:
+                final, offered = fused[0], fused[1:]
+                fused_n += gold in topics
+            elif final in topics:
+                offered = sug.alternatives(final, ranking, found, score, topics, thresholds)
+            else:
+                offered = sug.suggestions(final, ranking, found, score, topics, thresholds)
+            if gold in topics:
+                n_in += 1
+                right += final == gold
+                right_any += final == gold or gold in offered
+                answered = final not in (FALLBACK, OUT_OF_SCOPE)
+                wrong += answered and final != gold
+                buttons += not answered and bool(offered)
+                dead += final == OUT_OF_SCOPE and not offered
+            else:
+                n_oos += 1
+                answered = final not in (FALLBACK, OUT_OF_SCOPE)
+                oos_answered += answered
+                oos_buttons += not answered and bool(offered)
+        cost = 100.0 * (wrong + dead + oos_answered + UNSURE_COST * (buttons + oos_buttons)) / (n_in + n_oos)
+        rows.append(
+            (
+                cost,
+                weight,
+                lead,
+                rejected,
+                pct(right, n_in),
+                pct(right_any, n_in),
+                pct(wrong, n_in),
+                pct(buttons, n_in),
+                pct(fused_n, n_in),
+                pct(n_oos - oos_answered - oos_buttons, n_oos),
+            )
+        )
+    print("\nFused answer for an unsure question, on the same folds (knowledge/suggestions.py, fused_answer):\n")
+    print(
+        "| weight | lead | also rejected | answered right | right topic in the answer or the buttons | wrong answer "
+        "| buttons, no answer | answered by the fusion | out-of-scope recall (no buttons) | cost |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for cost, weight, lead, rejected, r, ra, w, b, f, o in rows:
+        label = "– | never | –" if weight is None else f"{weight:.2f} | {lead:.2f} | {'yes' if rejected else 'no'}"
+        print(f"| {label} | {r:.1f} % | {ra:.1f} % | {w:.1f} % | {b:.1f} % | {f:.1f} % | {o:.1f} % | {cost:.2f} |")
+    best = min(rows, key=lambda row: row[0])
+    print(
+        f"\nCost = (wrong answers + in-scope dead ends + out-of-scope questions answered with a topic + "
+        f"{UNSURE_COST} × questions given buttons without an answer) per 100 questions. Lowest: {best[0]:.2f} at "
+        f"weight {best[1]}, lead {best[2]}, also rejected {best[3]}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -952,6 +1147,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training data")
     parser.add_argument("--config", type=Path, default=OUR_CONFIG, help="the config to cross-validate")
+    parser.add_argument(
+        "--thresholds-also",
+        metavar="SEARCH_MIN,OOS_SURE,DOUBT_MARGIN",
+        help="also evaluate our model with these never-a-dead-end thresholds and no fused answer (a column: an alternative that lost, or the thresholds before)",
+    )
+    parser.add_argument(
+        "--cv-cache",
+        type=Path,
+        metavar="JSON",
+        help="with --cv: read the folds' results from this file when it exists, else write them there",
+    )
     parser.add_argument(
         "--default-epochs",
         type=int,
@@ -974,7 +1180,7 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)  # the configs name build/spacy/sv and the data relative to the repository
     os.environ.update({k: v for k, v in _engine_env().items() if k.startswith(("RASA_", "TF_"))})
     if args.cv:
-        return cross_validate(args.config, args.cv)
+        return cross_validate(args.config, args.cv, args.cv_cache.resolve() if args.cv_cache else None)
     if args.train_default_only:
         return train_default_only(args.train_default_only.resolve(), args.default_epochs)
     systems = [name for name in SYSTEMS if name in args.systems.split(",")]
@@ -985,7 +1191,10 @@ def main(argv: list[str] | None = None) -> int:
     if searches:
         search_benchmark(searches)
     default_model = args.default_model.resolve() if args.default_model else None
-    return benchmark(systems, args.default_epochs, default_model) if systems else 0
+    before = tuple(float(x) for x in args.thresholds_also.split(",")) if args.thresholds_also else None
+    if before is not None and len(before) != 3:
+        parser.error("--thresholds-also takes three numbers: search_min,oos_sure,doubt_margin")
+    return benchmark(systems, args.default_epochs, default_model, before) if systems else 0
 
 
 if __name__ == "__main__":

@@ -70,7 +70,15 @@ def engine_answer(
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
     emergency = bool(meta.get("emergency")) or flagged
-    if not topic and text and search is not None:
+    answered = fused_answer(kb, meta.get("nlu"), text, search) if not topic and text and search else []
+    if answered:
+        # The classifier was unsure, but it and the search together clearly prefer one topic:
+        # its article, with the fused ranking's next topics as "Menade du …?" beside it.
+        topic, suggestions = answered[0], answered[1:]
+        messages = render.article_messages(kb, topic, role=engine_audience(meta))
+        if suggestions:
+            messages = with_alternatives(kb, messages, suggestions)
+    elif not topic and text and search is not None:
         fused = search_suggestions(kb, meta.get("nlu"), text, search)
         if fused:
             messages, suggestions = render.suggestion_messages(kb, fused), fused
@@ -99,6 +107,16 @@ def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: Knowle
     ranking = _classifier_ranking(nlu)
     found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
     return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
+
+
+def fused_answer(kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch) -> list[str]:
+    """[the topic to answer, its "Menade du …?" topics] when the classifier was unsure and the
+    fused ranking (knowledge/suggestions.py, fused_answer) clearly prefers one topic, else []."""
+    if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
+        return []
+    hits = [(h.topic, h.score) for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
+    ranking, score = _classifier_ranking(nlu), search.scope_score(text)
+    return never_dead_end.fused_answer(nlu["intent"], ranking, hits, score, kb.topics, never_dead_end.THRESHOLDS)
 
 
 def _classifier_ranking(nlu: dict) -> list[tuple[str, float]]:
