@@ -429,9 +429,32 @@ def schema_problems(data: Any) -> list[str]:
     ]
 
 
+MAX_CACHED = 8
+_LOADED: dict[tuple, Flows] = {}
+
+
 def load_flows(path: Path | None = None) -> Flows:
-    """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem."""
+    """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem.
+
+    Like knowledge.loader.load: a process that reads the same unchanged file again (every app
+    the unit tests build) gets the flows it read before, because the schema check is most of
+    building a gateway's pages (~0.1 s). An edited file or schema is another key (path, size,
+    modification time); errors are never cached; nothing changes loaded flows."""
     path = Path(path) if path else FLOWS_FILE
+    try:
+        key = tuple((str(p), st.st_size, st.st_mtime_ns) for p in (path, SCHEMA_FILE) for st in [p.stat()])
+    except OSError:
+        return _read_flows(path)  # reports the missing file
+    flows = _LOADED.get(key)
+    if flows is None:
+        flows = _read_flows(path)
+        if len(_LOADED) >= MAX_CACHED:
+            _LOADED.clear()
+        _LOADED[key] = flows
+    return flows
+
+
+def _read_flows(path: Path) -> Flows:
     problems: list[str] = []
     try:
         data = safe_load(path.read_text(encoding="utf-8")) or {}
