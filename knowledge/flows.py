@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import jsonschema
 import yaml
 
-from knowledge.loader import AUDIENCES, KnowledgeBase, safe_load
+from knowledge.loader import AUDIENCES, FileCache, KnowledgeBase, safe_load
 
 FLOWS_FILE = Path(__file__).resolve().parent / "flows.yml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "flows.schema.json"
@@ -429,29 +429,16 @@ def schema_problems(data: Any) -> list[str]:
     ]
 
 
-MAX_CACHED = 8
-_LOADED: dict[tuple, Flows] = {}
+_LOADED = FileCache()
 
 
 def load_flows(path: Path | None = None) -> Flows:
     """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem.
 
-    Like knowledge.loader.load: a process that reads the same unchanged file again (every app
-    the unit tests build) gets the flows it read before, because the schema check is most of
-    building a gateway's pages (~0.1 s). An edited file or schema is another key (path, size,
-    modification time); errors are never cached; nothing changes loaded flows."""
+    Read once per process while the file and its schema are unchanged (loader.FileCache): the
+    schema check is most of building a gateway's pages."""
     path = Path(path) if path else FLOWS_FILE
-    try:
-        key = tuple((str(p), st.st_size, st.st_mtime_ns) for p in (path, SCHEMA_FILE) for st in [p.stat()])
-    except OSError:
-        return _read_flows(path)  # reports the missing file
-    flows = _LOADED.get(key)
-    if flows is None:
-        flows = _read_flows(path)
-        if len(_LOADED) >= MAX_CACHED:
-            _LOADED.clear()
-        _LOADED[key] = flows
-    return flows
+    return _LOADED.get((path, SCHEMA_FILE), lambda: _read_flows(path))
 
 
 def _read_flows(path: Path) -> Flows:
