@@ -259,3 +259,18 @@ def test_empty_lexicon_is_refused(tmp_path):
     empty.write_text("strong: {}\n", encoding="utf-8")
     with pytest.raises(ValueError):
         EmergencyDetector.from_file(str(empty))
+
+
+def test_an_unchanged_lexicon_is_compiled_once_per_process_and_an_edit_is_seen(tmp_path):
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("strong:\n  words: [brinner]\n", encoding="utf-8")
+    first = EmergencyDetector.from_file(str(lexicon))
+    assert EmergencyDetector.from_file(str(lexicon)) is first
+    assert first.detect("det brinner") and not first.detect("han har en kniv")
+    lexicon.write_text("strong:\n  words: [brinner, kniv]\n", encoding="utf-8")
+    edited = EmergencyDetector.from_file(str(lexicon))
+    assert edited is not first and edited.detect("han har en kniv")
+    lexicon.write_text("strong: {}\n", encoding="utf-8")
+    for _ in range(2):  # an empty safety net is refused every time, never served from before
+        with pytest.raises(ValueError):
+            EmergencyDetector.from_file(str(lexicon))
