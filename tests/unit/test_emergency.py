@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from knowledge.emergency import DEFAULT_LEXICON, EmergencyDetector
+from knowledge.loader import safe_load
 
 MAX_FALSE_ALARM_RATE = 0.25
 
@@ -230,7 +230,7 @@ def test_prefix_entries_do_not_match_inside_other_words(detector):
 
 
 def test_never_suppress_list_does_not_suppress(detector):
-    lexicon = yaml.safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
+    lexicon = safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
     for negation in lexicon["never_suppress"]:
         assert detector.detect(f"{negation} han har en kniv"), negation
         assert detector.detect(f"han har en kniv {negation}"), negation
@@ -238,7 +238,7 @@ def test_never_suppress_list_does_not_suppress(detector):
 
 def test_every_lexicon_entry_matches_itself(detector):
     # Catches entries that normalisation turns into something unmatchable.
-    lexicon = yaml.safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
+    lexicon = safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
     for group in lexicon["strong"].values():
         for entry in group:
             text = " ".join(word.split("|")[0] for word in entry.replace("*", "").split())
