@@ -95,10 +95,18 @@ format: setup-app
 	$(APP_VENV)/bin/ruff check --fix .
 	$(APP_VENV)/bin/ruff format .
 
-# The edit–test loop: unit tests of the app environment, no model, no stack, no browser.
-# `make test` stays the whole truth.
+# The edit–test loop: unit tests of the app environment, no model, no stack, no browser, spread
+# over the cores (pytest-xdist; TEST_FAST_WORKERS=0 runs them in this process, for a debugger).
+# Only the plugins it uses: pytest assertion-rewrites every module of an installed plugin's
+# package (anyio, hypothesis, schemathesis) when it is imported; test_fuzz.py is slow as a
+# whole and would import the last two. Bytecode is cached even where the environment says
+# PYTHONDONTWRITEBYTECODE: without it every run compiles the project and rewrites the tests
+# again (seconds of CPU per process). `make test` stays the whole truth. Timings: README.md.
+TEST_FAST_WORKERS ?= auto
+test-fast: export PYTHONDONTWRITEBYTECODE :=
 test-fast: setup-app
-	$(APP_PY) -m pytest -q -m "not slow" --durations=10 tests/unit
+	$(APP_PY) -m pytest -q -m "not slow" --disable-plugin-autoload -p asyncio -p xdist -n $(TEST_FAST_WORKERS) \
+		--ignore=tests/unit/test_fuzz.py --durations=10 tests/unit
 
 test-engine: model
 	$(ENGINE_VENV)/bin/rasa data validate --fail-on-warnings --config bot/config.yml \

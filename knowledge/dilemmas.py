@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.loader import safe_load
+from knowledge.loader import FileCache, safe_load
 
 DILEMMAS_FILE = Path(__file__).resolve().parent / "dilemmas.yml"
 
@@ -68,9 +68,17 @@ class Dilemmas:
         return [f"dilemmas.{c.id}: ämnet {c.topic!r} finns inte" for c in self.cases if c.topic not in topic_ids]
 
 
+_LOADED = FileCache()
+
+
 def load_dilemmas(path: Path | None = None) -> Dilemmas:
-    """Read and validate dilemmas.yml; raise DilemmasError naming every problem."""
+    """Read and validate dilemmas.yml, once per process while it is unchanged (loader.FileCache);
+    raise DilemmasError naming every problem."""
     path = Path(path) if path else DILEMMAS_FILE
+    return _LOADED.get((path,), lambda: _read_dilemmas(path))
+
+
+def _read_dilemmas(path: Path) -> Dilemmas:
     data = safe_load(path.read_text(encoding="utf-8")) or {}
     problems: list[str] = []
     cases = []

@@ -19,9 +19,10 @@ import unicodedata
 from itertools import chain
 from pathlib import Path
 
-from knowledge.loader import safe_load
+from knowledge.loader import FileCache, safe_load
 
 DEFAULT_LEXICON = Path(__file__).with_name("emergency_lexicon.yml")
+_DETECTORS = FileCache()
 
 # A token pattern is a tuple of alternatives ("han|hon"), each (mode, text) with mode
 # "exact", "prefix", "suffix" or "contains".
@@ -119,8 +120,11 @@ class EmergencyDetector:
 
     @classmethod
     def from_file(cls, path: str | None = None) -> EmergencyDetector:
-        with open(path or DEFAULT_LEXICON, encoding="utf-8") as fh:
-            return cls(safe_load(fh.read()) or {})
+        """The detector of a lexicon file, built once per process while the file is unchanged
+        (loader.FileCache): compiling the lexicon is most of building a gateway, and a built
+        detector is never changed, only asked."""
+        lexicon = Path(path or DEFAULT_LEXICON)
+        return _DETECTORS.get((lexicon,), lambda: cls(safe_load(lexicon.read_text(encoding="utf-8")) or {}))
 
     def normalise(self, text: str) -> list[str]:
         """Lower-case, fold å/ä/ö and other accents, drop punctuation, collapse 'hjäääälp'."""

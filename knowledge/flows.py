@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import jsonschema
 import yaml
 
-from knowledge.loader import AUDIENCES, KnowledgeBase, safe_load
+from knowledge.loader import AUDIENCES, FileCache, KnowledgeBase, safe_load
 
 FLOWS_FILE = Path(__file__).resolve().parent / "flows.yml"
 SCHEMA_FILE = Path(__file__).resolve().parent / "flows.schema.json"
@@ -451,9 +451,19 @@ def schema_problems(data: Any) -> list[str]:
     ]
 
 
+_LOADED = FileCache()
+
+
 def load_flows(path: Path | None = None) -> Flows:
-    """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem."""
+    """Read and validate flows.yml (schema, then cross-references); raise FlowsError naming every problem.
+
+    Read once per process while the file and its schema are unchanged (loader.FileCache): the
+    schema check is most of building a gateway's pages."""
     path = Path(path) if path else FLOWS_FILE
+    return _LOADED.get((path, SCHEMA_FILE), lambda: _read_flows(path))
+
+
+def _read_flows(path: Path) -> Flows:
     problems: list[str] = []
     try:
         data = safe_load(path.read_text(encoding="utf-8")) or {}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -37,6 +38,7 @@ SEARCH_WORDS_MIN = 5
 SEARCH_WORDS_MAX = 120
 SEARCH_WORD_MAX_WORDS = 5
 CHANNEL_FIELDS = ("name", "phone", "url", "email", "text", "hours")
+T = TypeVar("T")
 _WORD = re.compile(r"[0-9A-Za-zÅÄÖåäöÉéÜü]+(?:[-–][0-9A-Za-zÅÄÖåäöÉéÜü]+)*")
 
 
@@ -395,39 +397,45 @@ def parse_article(path: Path, topics: dict[str, Topic], problems: list[str]) -> 
     )
 
 
-MAX_CACHED = 8
-_LOADED: dict[tuple, KnowledgeBase] = {}
+class FileCache:
+    """What was built from files, kept per process while the files stay unchanged.
+
+    Every app the unit tests build (and each benchmark round) reads the same knowledge files
+    again; parsing and checking them is most of building a gateway. The key is each file's
+    path, size and modification time, so an edited, added or removed file is another entry.
+    Nothing is cached when a file is missing or the build raises: an error is reported every
+    time, never served from before. What is cached must not be changed by its users."""
+
+    def __init__(self, max_entries: int = 8) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[tuple, Any] = {}
+
+    def get(self, paths: Iterable[Path], build: Callable[[], T]) -> T:
+        try:
+            key = tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [Path(p).stat()])
+        except OSError:
+            return build()  # it reports the missing file
+        if key not in self._entries:
+            value = build()
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = value
+        return self._entries[key]
 
 
-def _files_fingerprint(root: Path, organisation_file: Path) -> tuple | None:
-    """Path, size and modification time of every file load() reads; None when one is missing
-    (then load() reports it and nothing is cached)."""
-    paths = [root / "topics.yml", root / "national_channels.yml", organisation_file, root / "phrases.yml"]
-    paths += sorted((root / "articles").glob("*.md"))
-    try:
-        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in paths for st in [p.stat()])
-    except OSError:
-        return None
+_LOADED = FileCache()
 
 
 def load(root: Path | None = None, organisation_file: Path | None = None) -> KnowledgeBase:
     """Load everything and validate cross-references; raise KnowledgeError naming every problem.
 
-    A process that loads the same unchanged files again (every app the unit tests build, the
-    benchmarks) gets the knowledge base it loaded before: parsing ~40 YAML headers is most of
-    building a gateway. An edited, added or removed file is another key; errors are never
-    cached. Nothing changes a loaded knowledge base, so sharing it is safe."""
+    Loaded once per process while the files are unchanged (FileCache); nothing changes a
+    loaded knowledge base, so sharing it is safe."""
     root = Path(root) if root else ROOT
     org_file = Path(organisation_file) if organisation_file else root / "organisation.yml"
-    key = _files_fingerprint(root, org_file)
-    kb = _LOADED.get(key) if key else None
-    if kb is None:
-        kb = _load(root, org_file)
-        if key:
-            if len(_LOADED) >= MAX_CACHED:
-                _LOADED.clear()
-            _LOADED[key] = kb
-    return kb
+    paths = [root / "topics.yml", root / "national_channels.yml", org_file, root / "phrases.yml"]
+    paths += sorted((root / "articles").glob("*.md"))
+    return _LOADED.get(paths, lambda: _load(root, org_file))
 
 
 def _load(root: Path, organisation_file: Path) -> KnowledgeBase:

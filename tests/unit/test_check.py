@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from knowledge import check
-from knowledge.loader import load
+from knowledge.loader import load, safe_load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def _edit(root: Path, topic_id: str, **changes) -> list[str]:
     """Change an article's front matter and return what kb-check says about that article."""
     path = root / "articles" / f"{topic_id}.md"
     front, body = path.read_text(encoding="utf-8")[len("---\n") :].split("\n---", 1)
-    meta = yaml.safe_load(front)
+    meta = safe_load(front)
     meta.update(changes)
     path.write_text(
         "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from knowledge.emergency import DEFAULT_LEXICON, EmergencyDetector
+from knowledge.loader import safe_load
 
 MAX_FALSE_ALARM_RATE = 0.25
 
@@ -230,7 +230,7 @@ def test_prefix_entries_do_not_match_inside_other_words(detector):
 
 
 def test_never_suppress_list_does_not_suppress(detector):
-    lexicon = yaml.safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
+    lexicon = safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
     for negation in lexicon["never_suppress"]:
         assert detector.detect(f"{negation} han har en kniv"), negation
         assert detector.detect(f"han har en kniv {negation}"), negation
@@ -238,7 +238,7 @@ def test_never_suppress_list_does_not_suppress(detector):
 
 def test_every_lexicon_entry_matches_itself(detector):
     # Catches entries that normalisation turns into something unmatchable.
-    lexicon = yaml.safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
+    lexicon = safe_load(Path(DEFAULT_LEXICON).read_text(encoding="utf-8"))
     for group in lexicon["strong"].values():
         for entry in group:
             text = " ".join(word.split("|")[0] for word in entry.replace("*", "").split())
@@ -259,3 +259,18 @@ def test_empty_lexicon_is_refused(tmp_path):
     empty.write_text("strong: {}\n", encoding="utf-8")
     with pytest.raises(ValueError):
         EmergencyDetector.from_file(str(empty))
+
+
+def test_an_unchanged_lexicon_is_compiled_once_per_process_and_an_edit_is_seen(tmp_path):
+    lexicon = tmp_path / "lexicon.yml"
+    lexicon.write_text("strong:\n  words: [brinner]\n", encoding="utf-8")
+    first = EmergencyDetector.from_file(str(lexicon))
+    assert EmergencyDetector.from_file(str(lexicon)) is first
+    assert first.detect("det brinner") and not first.detect("han har en kniv")
+    lexicon.write_text("strong:\n  words: [brinner, kniv]\n", encoding="utf-8")
+    edited = EmergencyDetector.from_file(str(lexicon))
+    assert edited is not first and edited.detect("han har en kniv")
+    lexicon.write_text("strong: {}\n", encoding="utf-8")
+    for _ in range(2):  # an empty safety net is refused every time, never served from before
+        with pytest.raises(ValueError):
+            EmergencyDetector.from_file(str(lexicon))

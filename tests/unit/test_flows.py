@@ -178,6 +178,19 @@ def test_flows_yml_is_checked_against_its_json_schema(tmp_path, old, new, where)
     assert any(where in p.split(":")[0] for p in info.value.problems), info.value.problems
 
 
+def test_an_unchanged_flows_file_is_read_once_per_process_and_an_edit_is_seen(tmp_path):
+    path = broken(tmp_path, "Jag ställer tre korta frågor.", "Jag ställer tre frågor.")
+    first = load_flows(path)
+    assert load_flows(path) is first
+    path.write_text(path.read_text(encoding="utf-8").replace("tre frågor", "några frågor"), encoding="utf-8")
+    edited = load_flows(path)
+    assert edited is not first and "några frågor" in edited.flows["gift_assessment"].offer_text
+    path.write_text(path.read_text(encoding="utf-8").replace("    topic: gavor\n", "    topic: 17\n"), encoding="utf-8")
+    for _ in range(2):  # a broken file is refused every time, never served from before
+        with pytest.raises(FlowsError):
+            load_flows(path)
+
+
 def test_kb_check_reports_a_broken_flows_file(tmp_path, kb):
     from knowledge.check import flow_problems
 

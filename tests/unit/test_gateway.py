@@ -48,8 +48,22 @@ def engine():
 
 @pytest.fixture
 def client(engine):
+    """A fresh app per test: conversations change its state (engine marked down, late answers)."""
     app = create_app(
         Settings(allowed_origins=["https://intranat.example"]), engine_transport=httpx.MockTransport(engine)
+    )
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def reader():
+    """One app for the tests that only read pages and APIs or send refused requests: nothing they
+    do changes its state, so they share it (building an app per test was most of their time).
+    No rate limit: their requests would add up in one bucket; test_security tests the limit."""
+    app = create_app(
+        Settings(allowed_origins=["https://intranat.example"], rate_limit_per_minute=0),
+        engine_transport=httpx.MockTransport(FakeEngine()),
     )
     with TestClient(app) as c:
         yield c
@@ -144,8 +158,8 @@ def test_session_id_is_generated_when_missing(client, engine):
         ('{"session_id": "ok session id", "text": "hej"}', 422, "invalid_request"),
     ],
 )
-def test_client_mistakes_get_swedish_json_errors(client, body, status, code):
-    r = client.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
+def test_client_mistakes_get_swedish_json_errors(reader, body, status, code):
+    r = reader.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == status
     error = r.json()["error"]
     assert error["code"] == code and error["message"]
@@ -224,26 +238,26 @@ def test_healthz_reports_engine_state(client, engine):
     assert client.get("/healthz").json() == {"status": "ok", "engine": "down", "actions": "down"}
 
 
-def test_topics_api(client, kb):
-    listing = client.get("/api/topics").json()
+def test_topics_api(reader, kb):
+    listing = reader.get("/api/topics").json()
     assert len(listing["topics"]) == 33
-    article = client.get("/api/topics/gavor").json()
+    article = reader.get("/api/topics/gavor").json()
     assert article["channels"][0]["key"] == "chef"
     assert article["sources"][0]["url"].startswith("https://")
     assert article["steps"] == list(kb.articles["gavor"].steps)
     assert article["elected_officials"] is None
-    elected = client.get("/api/topics/fortroendevalda").json()["elected_officials"]
+    elected = reader.get("/api/topics/fortroendevalda").json()["elected_officials"]
     assert elected.startswith("Den här delen är för dig som är förtroendevald")
-    missing = client.get("/api/topics/finns_inte")
+    missing = reader.get("/api/topics/finns_inte")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_topic"
 
 
-def test_unknown_route_and_method_are_json(client):
-    assert client.get("/finns-inte").json()["error"]["code"] == "not_found"
-    assert client.get("/api/chat").json()["error"]["code"] == "method_not_allowed"
+def test_unknown_route_and_method_are_json(reader):
+    assert reader.get("/finns-inte").json()["error"]["code"] == "not_found"
+    assert reader.get("/api/chat").json()["error"]["code"] == "method_not_allowed"
 
 
-def test_search_api_copes_with_inflection_typos_and_compounds(client):
+def test_search_api_copes_with_inflection_typos_and_compounds(reader):
     for query, expected in [
         ("gåvor från leverantörer", "gavor"),
         ("javig", "jav"),
@@ -251,47 +265,47 @@ def test_search_api_copes_with_inflection_typos_and_compounds(client):
         ("mutförsök", "mutor"),
         ("visselblåsare", "visselblasning"),
     ]:
-        results = client.get("/api/search", params={"q": query}).json()["results"]
+        results = reader.get("/api/search", params={"q": query}).json()["results"]
         assert results and results[0]["id"] == expected, (query, results[:2])
-    assert client.get("/api/search", params={"q": ""}).status_code == 422
-    assert client.get("/api/search").json()["error"]["code"] == "invalid_request"
+    assert reader.get("/api/search", params={"q": ""}).status_code == 422
+    assert reader.get("/api/search").json()["error"]["code"] == "invalid_request"
 
 
-def test_knowledge_pages_render_every_article(client, kb):
-    index = client.get("/kunskap")
+def test_knowledge_pages_render_every_article(reader, kb):
+    index = reader.get("/kunskap")
     assert index.status_code == 200 and '<html lang="sv">' in index.text
     for title in kb.phrases["group_titles"].values():
         assert f">{title}</h2>" in index.text
     for topic_id, article in kb.articles.items():
-        page = client.get(f"/kunskap/{topic_id}")
+        page = reader.get(f"/kunskap/{topic_id}")
         assert page.status_code == 200
         assert f"<h1>{article.title}</h1>".replace("&", "&amp;") in page.text or article.title in page.text
         assert article.sources[0].url in page.text and "Gör så här nu" in page.text
         assert "<script>" not in page.text.split("<script src=")[0]
-    assert kb.channel("chef").name in client.get("/kunskap/gavor").text
-    missing = client.get("/kunskap/finns_inte")
+    assert kb.channel("chef").name in reader.get("/kunskap/gavor").text
+    missing = reader.get("/kunskap/finns_inte")
     assert missing.status_code == 404 and "Sidan finns inte" in missing.text
 
 
-def test_knowledge_search_page(client):
-    page = client.get("/kunskap", params={"q": "julklapp leverantör"})
+def test_knowledge_search_page(reader):
+    page = reader.get("/kunskap", params={"q": "julklapp leverantör"})
     assert 'href="/kunskap/gavor"' in page.text.split('id="hits"')[1].split("</section>")[0]
 
 
-def test_widget_and_demo_page(client):
-    js = client.get("/widget.js")
+def test_widget_and_demo_page(reader):
+    js = reader.get("/widget.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
     assert "__LOTSEN_STRINGS__" not in js.text and "Akut fara? Ring 112" in js.text
-    page = client.get("/")
+    page = reader.get("/")
     assert '<html lang="sv">' in page.text and 'src="/widget.js"' in page.text
 
 
-def test_cors_allows_only_configured_origins(client):
-    ok = client.options(
+def test_cors_allows_only_configured_origins(reader):
+    ok = reader.options(
         "/api/chat", headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"}
     )
     assert ok.headers.get("access-control-allow-origin") == "https://intranat.example"
-    bad = client.options(
+    bad = reader.options(
         "/api/chat", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     )
     assert "access-control-allow-origin" not in bad.headers

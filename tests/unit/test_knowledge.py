@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.loader import KnowledgeError, load, word_count
+from knowledge.loader import KnowledgeError, load, safe_load, word_count
 from knowledge.readability import lix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ def kb_copy(tmp_path):
 def _edit_front_matter(path: Path, **changes) -> None:
     text = path.read_text(encoding="utf-8")
     front, body = text[len("---\n") :].split("\n---", 1)
-    meta = yaml.safe_load(front)
+    meta = safe_load(front)
     meta.update(changes)
     path.write_text(
         "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---" + body, encoding="utf-8"
@@ -133,7 +133,7 @@ def test_missing_article_and_bad_yaml_are_refused(kb_copy):
 
 
 def test_organisation_without_a_used_channel_is_refused(kb_copy, tmp_path):
-    org = yaml.safe_load((kb_copy / "organisation.yml").read_text(encoding="utf-8"))
+    org = safe_load((kb_copy / "organisation.yml").read_text(encoding="utf-8"))
     del org["channels"]["chef"]
     path = tmp_path / "org.yml"
     path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
@@ -143,7 +143,7 @@ def test_organisation_without_a_used_channel_is_refused(kb_copy, tmp_path):
 
 
 def test_organisation_cannot_override_a_national_channel(kb_copy, tmp_path):
-    org = yaml.safe_load((kb_copy / "organisation.yml").read_text(encoding="utf-8"))
+    org = safe_load((kb_copy / "organisation.yml").read_text(encoding="utf-8"))
     org["channels"]["akut_112"] = {"name": "Ring växeln", "text": "fel"}
     path = tmp_path / "org.yml"
     path.write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")

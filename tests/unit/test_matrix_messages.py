@@ -66,48 +66,23 @@ def test_links_to_our_pages_start_with_the_page_base_in_both_bodies(strings, kb)
     assert all(f'<a href="{link["url"]}">' in html for link in sources["links"])
 
 
-def test_emergency_part_is_bold_with_a_tel_link(strings):
-    emergency = {
-        "text": "Är du i fara? Ring 112.",
-        "buttons": [],
-        "links": [],
-        "kind": "emergency",
-        "title": "Akut fara",
-        "items": [{"text": "Ring 112", "href": "tel:112"}],
-    }
-    content = messages.content(emergency, strings)
-    assert content["body"] == "Är du i fara? Ring 112."
+def test_emergency_part_is_bold_with_a_tel_link(strings, emergency_part):
+    content = messages.content(emergency_part, strings)
+    assert content["body"] == "Är du i fara just nu? Ring 112."
     assert (
         content["formatted_body"]
-        == '<p><strong>Är du i fara? Ring 112.</strong></p><p><a href="tel:112">Ring 112</a></p>'
+        == '<p><strong>Är du i fara just nu? Ring 112.</strong></p><p><a href="tel:112">Ring 112</a></p>'
     )
 
 
-def test_steps_are_an_ordered_list(strings):
-    steps = {
-        "text": "Gör så här nu:\n1. Gå undan\n2. Larma",
-        "buttons": [],
-        "links": [],
-        "kind": "steps",
-        "title": "Gör så här nu",
-        "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}],
-    }
-    content = messages.content(steps, strings)
+def test_steps_are_an_ordered_list(strings, steps_part):
+    content = messages.content(steps_part, strings)
     assert content["formatted_body"] == "<p><strong>Gör så här nu</strong></p><ol><li>Gå undan</li><li>Larma</li></ol>"
-    assert content["body"] == steps["text"]
+    assert content["body"] == steps_part["text"]
 
 
-def test_contacts_are_a_list_with_tel_and_mailto_links_and_no_raw_url(strings):
-    line = "HR – stöd. Telefon: 010-123 45 67. E-post: hr@example.se. Webb: https://intra.example.se/hr."
-    contacts = {
-        "text": f"Vänd dig till:\n- {line}\n- Polisen.",
-        "buttons": [],
-        "kind": "contacts",
-        "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}],
-        "title": "Vem kontaktar jag?",
-        "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}],
-    }
-    html = messages.content(contacts, strings)["formatted_body"]
+def test_contacts_are_a_list_with_tel_and_mailto_links_and_no_raw_url(strings, contacts_part):
+    html = messages.content(contacts_part, strings)["formatted_body"]
     assert html.startswith("<p><strong>Vem kontaktar jag?</strong></p><ul><li>")
     assert '<li><a href="tel:0101234567">HR</a> – stöd.' in html
     assert '<a href="mailto:hr@example.se">hr@example.se</a>' in html

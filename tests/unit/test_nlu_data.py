@@ -13,7 +13,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
-import yaml
+
+from knowledge.loader import safe_load
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "nlu_data"
@@ -36,7 +37,7 @@ MAX_TOKEN_JACCARD = 0.8
 def read_examples(path: Path) -> dict[str, list[str]]:
     """Examples per intent from a Rasa YAML NLU file."""
     out: dict[str, list[str]] = {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     for block in data.get("nlu") or []:
         if "intent" in block and isinstance(block.get("examples"), str):
             lines = [
@@ -180,11 +181,11 @@ def test_the_leakage_guard_itself(a, b, expected):
 
 
 def test_every_topic_is_reachable_in_the_chat(topic_ids):
-    rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))["rules"]
+    rules = safe_load(RULES.read_text(encoding="utf-8"))["rules"]
     ruled = {step["intent"] for rule in rules for step in rule.get("steps", []) if "intent" in step}
     domain_intents = set()
     for path in sorted(DOMAIN_DIR.glob("*.yml")):
-        for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
+        for intent in (safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
             domain_intents.add(intent if isinstance(intent, str) else next(iter(intent)))
     assert not set(topic_ids) - ruled, f"topics without a rule in {RULES.name}: {sorted(set(topic_ids) - ruled)}"
     assert not set(topic_ids) - domain_intents, (

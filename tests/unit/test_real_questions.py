@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
+from knowledge.loader import safe_load
 from tests.unit.test_nlu_data import leaks, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def real_training_blocks() -> list[tuple[str, str, str]]:
     """(file, intent, text) of every example in an intent block marked `source: real`."""
     found = []
     for path in sorted(NLU_DIR.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             if (block.get("metadata") or {}).get("source") != "real":
                 continue
@@ -71,7 +71,7 @@ def real_training_blocks() -> list[tuple[str, str, str]]:
 
 def real_heldout() -> list[dict]:
     """Held-out questions: text, intent, url and the acceptable topics (the intent first)."""
-    data = yaml.safe_load(REAL_HELDOUT.read_text(encoding="utf-8"))
+    data = safe_load(REAL_HELDOUT.read_text(encoding="utf-8"))
     questions = []
     for block in data["nlu"]:
         for example in block["examples"]:
@@ -179,7 +179,7 @@ def test_no_real_heldout_question_repeats_a_training_line():
         {
             text
             for path in NLU_DIR.glob("*.yml")
-            for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
+            for block in (safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
             if isinstance(block.get("examples"), str)
             for text in (
                 line.strip()[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")

@@ -26,6 +26,14 @@ def client_for(**settings) -> TestClient:
     return TestClient(create_app(Settings(**settings), engine_transport=httpx.MockTransport(engine_down)))
 
 
+@pytest.fixture(scope="module")
+def default_client():
+    """One app with the default settings for the tests that only read or are refused: nothing
+    they do changes its state, so they share it instead of building one each."""
+    with client_for() as c:
+        yield c
+
+
 def test_security_headers_on_pages_and_api():
     with client_for(frame_ancestors=["https://intranat.example"]) as c:
         for path in ("/", "/kunskap", "/api/topics", "/finns-inte"):
@@ -37,12 +45,11 @@ def test_security_headers_on_pages_and_api():
             assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
-def test_widget_style_is_allowed_by_hash_only(kb):
+def test_widget_style_is_allowed_by_hash_only(kb, default_client):
     from gateway.assets import StaticAssets
     from gateway.security import style_hash
 
-    with client_for() as c:
-        csp = c.get("/").headers["content-security-policy"]
+    csp = default_client.get("/").headers["content-security-policy"]
     assert style_hash(StaticAssets.load().widget_css) in csp
 
 
@@ -92,9 +99,8 @@ def test_broken_knowledge_base_refuses_to_start(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["abc", "12345678901234567890123456789012345678901234567890123456789012345", "å" * 10])
-def test_session_ids_outside_the_pattern_are_refused(bad):
-    with client_for() as c:
-        assert c.post("/api/chat", json={"session_id": bad, "text": "hej"}).status_code == 422
+def test_session_ids_outside_the_pattern_are_refused(default_client, bad):
+    assert default_client.post("/api/chat", json={"session_id": bad, "text": "hej"}).status_code == 422
 
 
 def test_ipv6_clients_share_a_bucket_per_64_and_ipv4_mapped_is_ipv4():
@@ -122,9 +128,8 @@ def test_rate_limit_covers_every_costly_path(method, path, body):
         assert c.get("/kunskap").status_code == 200  # the pages without a search are not limited
 
 
-def test_api_docs_are_off_unless_switched_on():
-    with client_for() as c:
-        assert [c.get(p).status_code for p in ("/docs", "/redoc", "/openapi.json")] == [404, 404, 404]
+def test_api_docs_are_off_unless_switched_on(default_client):
+    assert [default_client.get(p).status_code for p in ("/docs", "/redoc", "/openapi.json")] == [404, 404, 404]
     with client_for(api_docs=True) as c:
         assert c.get("/openapi.json").status_code == 200
 
@@ -173,10 +178,9 @@ def test_unexpected_errors_are_a_swedish_500_and_one_log_line_with_the_type(capl
 
 @pytest.mark.parametrize("session_id", ["teams-" + "a" * 40, "matrix-" + "b" * 40])
 @pytest.mark.parametrize("path", ["/api/chat", "/api/session/clear"])
-def test_channel_session_ids_are_refused_on_the_public_api(path, session_id):
+def test_channel_session_ids_are_refused_on_the_public_api(default_client, path, session_id):
     body = {"session_id": session_id, **({"text": "hej"} if path == "/api/chat" else {})}
-    with client_for() as c:
-        r = c.post(path, json=body)
+    r = default_client.post(path, json=body)
     assert r.status_code == 422 and "teams-" in r.json()["error"]["message"]
 
 

@@ -180,48 +180,23 @@ def test_the_112_line_comes_first_and_plain():
     assert second.attachments
 
 
-def test_structured_emergency_part_is_plain_text_first():
-    emergency = {
-        "text": "Är du i fara just nu? Ring 112.",
-        "buttons": [],
-        "links": [],
-        "kind": "emergency",
-        "title": "Akut fara",
-        "items": [{"text": "Ring 112", "href": "tel:112"}],
-    }
+def test_structured_emergency_part_is_plain_text_first(emergency_part):
     lead = {"text": "Gå undan.", "buttons": [], "links": [], "kind": "lead", "title": None, "items": []}
-    first, second = cards.reply_activities([emergency, lead])
-    assert first.text == emergency["text"] and not first.attachments
+    first, second = cards.reply_activities([emergency_part, lead])
+    assert first.text == emergency_part["text"] and not first.attachments
     assert second.text == "Gå undan." and not second.attachments
 
 
-def test_steps_become_a_card_with_a_numbered_list():
-    steps = {
-        "text": "Gör så här nu:\n1. Gå undan\n2. Larma",
-        "buttons": [],
-        "links": [],
-        "kind": "steps",
-        "title": "Gör så här nu",
-        "items": [{"text": "Gå undan", "href": None}, {"text": "Larma", "href": None}],
-    }
-    [activity] = cards.reply_activities([steps])
+def test_steps_become_a_card_with_a_numbered_list(steps_part):
+    [activity] = cards.reply_activities([steps_part])
     heading, items = activity.attachments[0].content["body"]
     assert heading == {"type": "TextBlock", "text": "Gör så här nu", "weight": "Bolder", "wrap": True}
     assert items["text"] == "1. Gå undan\n2. Larma"
     assert activity.summary == "Gör så här nu"
 
 
-def test_contacts_have_tel_and_mailto_links_and_addresses_by_title():
-    line = "HR – stöd. Telefon: 010-123 45 67. E-post: hr@example.se. Webb: https://intra.example.se/hr."
-    contacts = {
-        "text": f"Vänd dig till:\n- {line}",
-        "buttons": [],
-        "kind": "contacts",
-        "title": "Vem kontaktar jag?",
-        "links": [{"title": "HR-sidan", "url": "https://intra.example.se/hr"}],
-        "items": [{"text": line, "href": "tel:0101234567"}, {"text": "Polisen 114 14", "href": "tel:11414"}],
-    }
-    [activity] = cards.reply_activities([contacts])
+def test_contacts_have_tel_and_mailto_links_and_addresses_by_title(contacts_part):
+    [activity] = cards.reply_activities([contacts_part])
     body = activity.attachments[0].content["body"]
     assert len(body) == 2  # the title and the list: the web page's link is in the list already
     assert body[1]["text"] == (

@@ -11,7 +11,6 @@ import time
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from microsoft_agents.authentication.msal import MsalAuth
@@ -67,7 +66,6 @@ def signed(key, monkeypatch):
 
     monkeypatch.setattr(JwtTokenValidator._jwk_client_manager, "get_signing_key", signing_key)
     monkeypatch.setattr(MsalAuth, "get_access_token", outgoing_token)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
     def make(**claims) -> str:
         kid = claims.pop("kid", "test-key")
@@ -81,8 +79,9 @@ def signed(key, monkeypatch):
             "serviceurl": SERVICE_URL,
             **claims,
         }
+        # The key object, not its PEM: PyJWT would parse and check the PEM again for every token.
         return jwt.encode(
-            {k: v for k, v in body.items() if v is not None}, pem, algorithm="RS256", headers={"kid": kid}
+            {k: v for k, v in body.items() if v is not None}, key, algorithm="RS256", headers={"kid": kid}
         )
 
     make.fetched = fetched
