@@ -44,7 +44,11 @@ def strings() -> dict:
 
 def open_widget(page) -> None:
     page.get_by_role("button", name=strings()["launcher"]).click()
-    page.locator(".plw-panel").wait_for(state="visible")
+    panel = page.locator(".plw-panel")
+    panel.wait_for(state="visible")
+    # The panel fades in (150 ms from opacity 0): an accessibility check run during the fade
+    # measures washed-out colours and reports contrast errors that no one ever sees (CI did).
+    panel.evaluate("p => Promise.all(p.getAnimations().map(a => a.finished))")
 
 
 def ask(page, text: str, timeout: float = 30_000) -> None:
