@@ -70,18 +70,17 @@ def engine_answer(
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
     emergency = bool(meta.get("emergency")) or flagged
-    answered = fused_answer(kb, meta.get("nlu"), text, search) if not topic and text and search else []
-    if answered:
+    helped = unanswered_help(kb, meta.get("nlu"), text, search) if not topic and text and search is not None else None
+    if helped and helped[0]:
         # The classifier was unsure, but it and the search together clearly prefer one topic:
         # its article, with the fused ranking's next topics as "Menade du …?" beside it.
-        topic, suggestions = answered[0], answered[1:]
-        messages = render.article_messages(kb, topic, role=engine_audience(meta))
+        topic, suggestions = helped[0], helped[1]
+        messages = render.article_messages(kb, helped[0], role=engine_audience(meta))
         if suggestions:
             messages = with_alternatives(kb, messages, suggestions)
-    elif not topic and text and search is not None:
-        fused = search_suggestions(kb, meta.get("nlu"), text, search)
-        if fused:
-            messages, suggestions = render.suggestion_messages(kb, fused), fused
+    elif helped:
+        suggestions = helped[1]
+        messages = render.suggestion_messages(kb, suggestions)
     elif topic and not emergency and not suggestions and text and search is not None:
         others = doubt_alternatives(kb, meta.get("nlu"), topic, text, search)
         if others:
@@ -99,24 +98,23 @@ def engine_answer(
     }
 
 
-def search_suggestions(kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch) -> list[str]:
-    """The classifier's ranking (sent by actions/fallback.py) fused with the search's, or []
-    when the engine's answer stands: the classifier answered, or the question is out of scope."""
+def unanswered_help(
+    kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch
+) -> tuple[str | None, list[str]] | None:
+    """For a question the classifier was unsure of or rejected (its view sent by
+    actions/fallback.py): (the topic to answer, its "Menade du …?" topics) when the fused
+    ranking clearly prefers one topic, else (None, the buttons); None when the engine's answer
+    stands (the classifier answered, or the question is out of scope). One search for both."""
     if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
-        return []
-    ranking = _classifier_ranking(nlu)
-    found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
-    return never_dead_end.suggestions(nlu["intent"], ranking, found, search.scope_score(text), kb.topics)
-
-
-def fused_answer(kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch) -> list[str]:
-    """[the topic to answer, its "Menade du …?" topics] when the classifier was unsure and the
-    fused ranking (knowledge/suggestions.py, fused_answer) clearly prefers one topic, else []."""
-    if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
-        return []
+        return None
+    intent, ranking = nlu["intent"], _classifier_ranking(nlu)
     hits = [(h.topic, h.score) for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
-    ranking, score = _classifier_ranking(nlu), search.scope_score(text)
-    return never_dead_end.fused_answer(nlu["intent"], ranking, hits, score, kb.topics, never_dead_end.THRESHOLDS)
+    score = search.scope_score(text)
+    answered = never_dead_end.fused_answer(intent, ranking, hits, score, kb.topics, never_dead_end.THRESHOLDS)
+    if answered:
+        return answered[0], answered[1:]
+    buttons = never_dead_end.suggestions(intent, ranking, [t for t, _ in hits], score, kb.topics)
+    return (None, buttons) if buttons else None
 
 
 def _classifier_ranking(nlu: dict) -> list[tuple[str, float]]:

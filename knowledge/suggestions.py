@@ -88,6 +88,12 @@ def search_in_scope(search_score: float, thresholds: Thresholds = THRESHOLDS) ->
     return search_score >= thresholds.search_min
 
 
+def rejection_in_doubt(classifier_ranking: Sequence[tuple[str, float]], thresholds: Thresholds = THRESHOLDS) -> bool:
+    """The classifier rejected the question (out_of_scope) but is not sure of it."""
+    oos_confidence = next((c for name, c in classifier_ranking if name == OUT_OF_SCOPE), 1.0)
+    return oos_confidence < thresholds.oos_sure
+
+
 def fused(
     classifier_ranking: Sequence[tuple[str, float]],
     search_ranking: Sequence[str],
@@ -127,10 +133,8 @@ def suggestions(
     if intent not in (FALLBACK, OUT_OF_SCOPE):
         return []
     in_scope = search_in_scope(search_score, thresholds)
-    if intent == OUT_OF_SCOPE:
-        oos_confidence = next((c for name, c in classifier_ranking if name == OUT_OF_SCOPE), 1.0)
-        if not in_scope or oos_confidence >= thresholds.oos_sure:
-            return []
+    if intent == OUT_OF_SCOPE and not (in_scope and rejection_in_doubt(classifier_ranking, thresholds)):
+        return []
     return fused(classifier_ranking, search_ranking, search_score, topics, thresholds, k)[:count]
 
 
@@ -210,8 +214,7 @@ def fused_answer(
     if not search_in_scope(search_score, thresholds):
         return []
     if intent == OUT_OF_SCOPE:
-        oos_confidence = next((c for name, c in classifier_ranking if name == OUT_OF_SCOPE), 1.0)
-        if not thresholds.fused_rejected or oos_confidence >= thresholds.oos_sure:
+        if not (thresholds.fused_rejected and rejection_in_doubt(classifier_ranking, thresholds)):
             return []
     elif intent != FALLBACK:
         return []
