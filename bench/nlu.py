@@ -373,10 +373,10 @@ def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict
 
 class NeverDeadEnd:
     """What the gateway adds to an unsure or rejected answer (knowledge/suggestions.py), with
-    the gateway's own knowledge search (gateway/search.py): the very code people meet."""
+    the gateway's own knowledge search (knowledge/search.py): the very code people meet."""
 
     def __init__(self, thresholds=None) -> None:
-        from gateway.search import KnowledgeSearch
+        from knowledge.search import KnowledgeSearch
         from knowledge import suggestions
         from knowledge.loader import load
 
@@ -948,12 +948,12 @@ KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def search_benchmark(names: list[str]) -> int:
-    """Top-1/top-3 of the gateway's knowledge search (gateway/search.py) on the in-scope held-out
+    """Top-1/top-3 of the gateway's knowledge search (knowledge/search.py) on the in-scope held-out
     questions: its extra text from the engine's training questions, as the gateway had it until
     issue 19, against the articles' search words from the knowledge loader. Any acceptable topic
     of a real question counts as right. Then how the search-word index's weight was chosen: on
     the training questions (the search words' own source), never on a held-out set."""
-    from gateway.search import KnowledgeSearch, load_lemmas
+    from knowledge.search import KnowledgeSearch, load_lemmas
     from knowledge.loader import load
 
     kb, lemmas = load(), load_lemmas()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.search import KnowledgeSearch
+from knowledge.search import KnowledgeSearch
 from knowledge import contract, render
 from knowledge import suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase

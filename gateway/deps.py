@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from gateway.assets import StaticAssets
 from gateway.engine import EngineClient
 from gateway.late_answers import LateAnswers, MemoryLateAnswers
-from gateway.search import KnowledgeSearch
+from knowledge.search import KnowledgeSearch
 from gateway.security import LoginLockout
 from gateway.settings import Settings
 from gateway.signing import ButtonSigner

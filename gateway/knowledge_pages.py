@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from gateway.deps import State
 from gateway.schemas import ErrorResponse
-from gateway.search import KnowledgeSearch
+from knowledge.search import KnowledgeSearch
 from knowledge import render
 from knowledge.dilemmas import load_dilemmas
 from knowledge.flows import known_values, load_flows

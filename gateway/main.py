@@ -18,7 +18,7 @@ from gateway.engine.turn_locks import MemoryTurnLocks, RedisTurnLocks
 from gateway.knowledge_pages import KnowledgePages
 from gateway.late_answers import MemoryLateAnswers, RedisLateAnswers
 from gateway.redis_store import connect as connect_redis
-from gateway.search import KnowledgeSearch
+from knowledge.search import KnowledgeSearch
 from gateway.security import (
     BodySizeLimit,
     LoginLockout,

@@ -54,7 +54,7 @@ class Thresholds:
     the training data (search index without the fold's examples), never on a held-out set."""
 
     # The knowledge search "sees something in scope": the best article's raw BM25 score over
-    # lemmas (gateway/search.py, KnowledgeSearch.scope_score) reaches this.
+    # lemmas (knowledge/search.py, KnowledgeSearch.scope_score) reaches this.
     # The classifier is sure a question is out of scope: its out_of_scope confidence reaches
     # `oos_sure`, and the search is not asked (everyday questions share words with our articles).
     # The fourth round's CV had its lowest cost at 2.0 / 0.95 (2.64 against 2.83 here), but a

@@ -1,4 +1,4 @@
-"""The knowledge search (gateway/search.py) indexes what the knowledge loader gives it."""
+"""The knowledge search (knowledge/search.py) indexes what the knowledge loader gives it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from gateway.search import KnowledgeSearch, load_lemmas
+from knowledge.search import KnowledgeSearch, load_lemmas
 
 INVENTED = "qxzvqj"  # no article has it, nor any of its letter n-grams
 

@@ -12,6 +12,10 @@ document, so the search never reads the engine's training files. The title and t
 words are also indexed on their own (lemmas and n-grams again) and added at half weight: a
 search word is chosen for its topic, while the same word in a long body says less. Half, not
 more, was the best top-1 on the team's training questions (docs/nlu-benchmark.md, Search).
+
+Shared by the gateway (/api/search, /kunskap, answers without the engine) and the action server
+(actions/fallback.py: the fused answer, "Menade du …?"), so that both search alike; each
+process builds its index once, on first use (KnowledgeSearch.build).
 """
 
 from __future__ import annotations
