@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase, load
+
+if TYPE_CHECKING:
+    from knowledge.search import KnowledgeSearch
 
 ORGANISATION_ENV = "LOTSEN_ORGANISATION_FILE"
 # Tests only: an action raises when the turn's text contains this marker (actions/safety.py).
@@ -22,6 +26,16 @@ SLOW_SECONDS = 5.0
 def knowledge_base() -> KnowledgeBase:
     org = os.environ.get(ORGANISATION_ENV)
     return load(organisation_file=Path(org) if org else None)
+
+
+@lru_cache(maxsize=1)
+def knowledge_search() -> KnowledgeSearch:
+    """The knowledge search over this process's knowledge base, built on first use (the first
+    unsure question or answer in doubt: about a second for the lemma table and the indexes)."""
+    # Imported here: bm25s and numpy stay out of the action server's start until needed.
+    from knowledge.search import KnowledgeSearch
+
+    return KnowledgeSearch.build(knowledge_base())
 
 
 @lru_cache(maxsize=1)

@@ -372,13 +372,13 @@ def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict
 
 
 class NeverDeadEnd:
-    """What the gateway adds to an unsure or rejected answer (knowledge/suggestions.py), with
-    the gateway's own knowledge search (knowledge/search.py): the very code people meet."""
+    """What the action server adds to an unsure or rejected answer (knowledge/suggestions.py),
+    with the same knowledge search (knowledge/search.py): the very code people meet."""
 
     def __init__(self, thresholds=None) -> None:
-        from knowledge.search import KnowledgeSearch
         from knowledge import suggestions
         from knowledge.loader import load
+        from knowledge.search import KnowledgeSearch
 
         self.suggestions = suggestions
         self.thresholds = thresholds or suggestions.THRESHOLDS
@@ -395,40 +395,32 @@ class NeverDeadEnd:
     def search_ranking(self, text: str) -> tuple[list[str], float]:
         return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
 
-    def search_hits(self, text: str) -> list[tuple[str, float]]:
-        return [(h.topic, h.score) for h in self.search.search(text, 2 * SUGGESTIONS)]
-
     def with_fused_answer(self, text: str, p: Prediction) -> Prediction:
-        """What the gateway makes of the engine's answer with the fused answer
-        (knowledge/suggestions.py, fused_answer): an unsure question answered with the fused
+        """What the action server answers with the fused answer (actions/fallback.py, through
+        knowledge/suggestions.py's unanswered_help): an unsure question answered with the fused
         ranking's best topic, its next ones as "Menade du …?" buttons."""
         if p.emergency:
             return p
-        fused = self.suggestions.fused_answer(
-            p.final,
-            p.confidences or [],
-            self.search_hits(text),
-            self.search.scope_score(text),
-            self.topics,
-            self.thresholds,
+        helped = self.suggestions.unanswered_help(
+            p.final, p.confidences or [], text, self.search, self.topics, self.thresholds
         )
-        if not fused:
+        if helped is None or helped.topic is None:
             return p
-        ranking = [fused[0], *[t for t in p.ranking if t != fused[0]]]
-        return Prediction(fused[0], ranking, p.fallback_fired, p.emergency, p.confidences, fused[1:])
+        ranking = [helped.topic, *[t for t in p.ranking if t != helped.topic]]
+        return Prediction(helped.topic, ranking, p.fallback_fired, p.emergency, p.confidences, helped.topics)
 
     def offered(self, text: str, p: Prediction) -> list[str]:
         """The buttons the person gets: for an unsure or rejected question, or beside an
-        answer in doubt ("Menade du …?"; never beside the 112 answer, as in the gateway)."""
+        answer in doubt ("Menade du …?"; never beside the 112 answer, as in actions/topics.py)."""
         if p.alternatives is not None:
             return p.alternatives
-        ranking, score = self.search_ranking(text)
         if p.final in self.topics:
-            if p.emergency or not self.suggestions.in_doubt(p.final, p.confidences or [], self.thresholds):
+            if p.emergency:
                 return []
-            return self.suggestions.alternatives(
-                p.final, p.confidences or [], ranking, score, self.topics, self.thresholds
+            return self.suggestions.doubt_alternatives(
+                p.final, p.confidences or [], text, self.search, self.topics, self.thresholds
             )
+        ranking, score = self.search_ranking(text)
         return self.suggestions.suggestions(p.final, p.confidences or [], ranking, score, self.topics, self.thresholds)
 
     def fused(self, text: str, p: Prediction) -> list[str]:
@@ -953,8 +945,8 @@ def search_benchmark(names: list[str]) -> int:
     issue 19, against the articles' search words from the knowledge loader. Any acceptable topic
     of a real question counts as right. Then how the search-word index's weight was chosen: on
     the training questions (the search words' own source), never on a held-out set."""
-    from knowledge.search import KnowledgeSearch, load_lemmas
     from knowledge.loader import load
+    from knowledge.search import KnowledgeSearch, load_lemmas
 
     kb, lemmas = load(), load_lemmas()
     by_intent: dict[str, list[str]] = defaultdict(list)
