@@ -786,9 +786,10 @@ def json_dump(data: dict, path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, list, list]:
+def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, list, list, list]:
     """Train on k−1 folds, parse the k-th: per training example (gold intent, the classifier's
-    ranking), (the search's topics, its scope score) and the search's hits with scores."""
+    ranking), (the search's topics, its scope score), the search's hits with scores and the
+    text (so that a search variant can be scored later from the cache)."""
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
@@ -798,6 +799,7 @@ def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, 
     results: list[tuple[str, list[tuple[str, float]]]] = []
     searched: list[tuple[list[str], float]] = []  # the knowledge search's ranking and scope score
     hits: list[list[tuple[str, float]]] = []
+    texts: list[str] = []
     try:
         for i, test in enumerate(folds):
             train = [pair for j, fold in enumerate(folds) if j != i for pair in fold]
@@ -819,13 +821,14 @@ def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, 
                 found = search.search(text, 2 * SUGGESTIONS)
                 searched.append(([h.topic for h in found], search.scope_score(text)))
                 hits.append([(h.topic, h.score) for h in found])
+                texts.append(text)
             print(
                 f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s",
                 flush=True,
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return results, searched, hits
+    return results, searched, hits, texts
 
 
 def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
@@ -839,11 +842,12 @@ def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
         results = [(g, [(n, c) for n, c in r]) for g, r in saved["results"]]
         searched = [(found, score) for found, score in saved["searched"]]
         hits = [[(t, s) for t, s in h] for h in saved["hits"]]
+        texts = saved.get("texts") or []
         print(f"… {len(results)} CV results read from {cache} (delete it to train the folds again)")
     else:
-        results, searched, hits = cv_folds(config, k, never_dead_end)
+        results, searched, hits, texts = cv_folds(config, k, never_dead_end)
         if cache is not None:
-            json_dump({"results": results, "searched": searched, "hits": hits}, cache)
+            json_dump({"results": results, "searched": searched, "hits": hits, "texts": texts}, cache)
 
     in_scope = [(g, r) for g, r in results if g in topics]
     oos = [(g, r) for g, r in results if g == OUT_OF_SCOPE]
@@ -888,7 +892,24 @@ def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
     never_dead_end_grid(results, searched, topics, never_dead_end)
     doubt_grid(results, searched, topics, never_dead_end)
     fused_answer_grid(results, searched, hits, topics, never_dead_end)
+    if texts:
+        compound_split_grids(results, searched, hits, texts, topics, never_dead_end)
     return 0
+
+
+def compound_split_grids(results, searched, hits, texts, topics, never_dead_end: NeverDeadEnd) -> None:
+    """The same grids with the scope score splitting compounds the index does not know
+    (knowledge/search.py, split_compounds): only the scope score changes, the rankings not."""
+    split = copy.copy(never_dead_end.search)
+    split.split_compounds = not never_dead_end.search.split_compounds
+    rescored = [(found, split.scope_score(text)) for (found, _), text in zip(searched, texts, strict=True)]
+    changed = sum(a[1] != b[1] for a, b in zip(searched, rescored, strict=True))
+    print(
+        f"\n### The scope score with split_compounds={split.split_compounds} "
+        f"({changed} of {len(texts)} questions score differently)"
+    )
+    never_dead_end_grid(results, rescored, topics, never_dead_end)
+    fused_answer_grid(results, rescored, hits, topics, never_dead_end)
 
 
 def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: NeverDeadEnd) -> None:
