@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase, load
@@ -32,6 +33,11 @@ def knowledge_base() -> KnowledgeBase:
 def knowledge_search() -> KnowledgeSearch:
     """The knowledge search over this process's knowledge base, built on first use (the first
     unsure question or answer in doubt: about a second for the lemma table and the indexes)."""
+    # bm25s imports jax for its top-k when it can (Rasa brings it): 190 MB and a second in
+    # this process for a function the search never calls (it reads get_scores only). A None
+    # entry makes that import fail, as if jax were not installed (the gateway's case).
+    modules: Any = sys.modules  # typed as holding modules only; None is the documented block
+    modules.setdefault("jax", None)
     # Imported here: bm25s and numpy stay out of the action server's start until needed.
     from knowledge.search import KnowledgeSearch
 
