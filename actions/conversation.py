@@ -127,6 +127,17 @@ def ranked_intents(tracker: Tracker, count: int = RANKED_INTENTS) -> list[str]:
     return [str(r["name"]) for r in ranked if r.get("name")][:count]
 
 
+def classifier_ranking(tracker: Tracker) -> list[tuple[str, float]]:
+    """The classifier's (intent, confidence) for the latest message, likeliest first, without
+    FallbackClassifier's nlu_fallback: what knowledge/suggestions.py fuses with the search."""
+    ranking = [
+        (r["name"], float(r.get("confidence") or 0.0))
+        for r in tracker.latest_message.get("intent_ranking") or []
+        if isinstance(r.get("name"), str) and r["name"] != "nlu_fallback"
+    ]
+    return sorted(ranking, key=lambda r: -r[1])
+
+
 def active_form(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
 
@@ -141,11 +152,9 @@ def send(
     suggestions: list[str] | None = None,
     audience: str | None = None,
     feedback: dict[str, Any] | None = None,
-    nlu: dict[str, Any] | None = None,
 ) -> None:
     """reply.send with the asker's role (if known) and the classifier's ranking added for the
-    statistics (the ranking is the top three shown when someone answers "Nej"); `nlu` as in
-    reply.send."""
+    statistics (the ranking is the top three shown when someone answers "Nej")."""
     reply.send(
         dispatcher,
         messages,
@@ -155,5 +164,4 @@ def send(
         audience=audience or text_value(tracker.get_slot(ROLE_SLOT)),
         feedback=feedback,
         ranking=ranked_intents(tracker),
-        nlu=nlu,
     )

@@ -1,4 +1,11 @@
-"""When the assistant is unsure or the question is outside its field."""
+"""When the assistant is unsure or the question is outside its field: never a dead end.
+
+The classifier's ranking is fused with the knowledge search's here, in the action server
+(knowledge/suggestions.py, docs/adr/0008-fused-answer-in-the-engine.md): an unsure question
+that the two together clearly place gets that topic's ordinary answer – "Hjälpte svaret?", the
+role question and the `topic` slot included – and otherwise the fused ranking's topics as
+buttons; a rejected question gets the buttons when the search sees our field.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,14 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import reply
+from actions import conversation, reply
 from actions.safety import SafeAction
-from actions.settings import knowledge_base
+from actions.settings import knowledge_base, knowledge_search
+from actions.topics import asker_role, send_answer
 from knowledge import render
+from knowledge import suggestions as never_dead_end
 
 SUGGESTION_COUNT = 3
-RANKING_LENGTH = 10  # the classifier's ranking_length (bot/config.yml)
 
 
 def likeliest_topics(latest_message: dict[str, Any], topic_ids, count: int = SUGGESTION_COUNT) -> list[str]:
@@ -22,14 +30,23 @@ def likeliest_topics(latest_message: dict[str, Any], topic_ids, count: int = SUG
     return [name for name in ranked if name in topic_ids][:count]
 
 
-def classifier_view(latest_message: dict[str, Any]) -> dict[str, Any]:
-    """The classifier's final intent and ranking, for the gateway's fusion with the search."""
-    ranking = [
-        [r["name"], round(float(r.get("confidence") or 0.0), 4)]
-        for r in latest_message.get("intent_ranking") or []
-        if isinstance(r.get("name"), str) and r["name"] != "nlu_fallback"
-    ]
-    return {"intent": (latest_message.get("intent") or {}).get("name"), "ranking": ranking[:RANKING_LENGTH]}
+def unanswered_help(tracker: Tracker, intent: str) -> never_dead_end.Help | None:
+    """knowledge/suggestions.py's decision for this turn's text (None for a button payload)."""
+    text = conversation.latest_text(tracker)
+    if not text:
+        return None
+    kb = knowledge_base()
+    ranking = conversation.classifier_ranking(tracker)
+    return never_dead_end.unanswered_help(intent, ranking, text, knowledge_search(), kb.topics)
+
+
+def answer_fused(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, alternatives: list[str]
+) -> list[dict[str, Any]]:
+    """The fused ranking's topic answered like any topic, its next topics as "Menade du …?"."""
+    role, events = asker_role(tracker)
+    send_answer(dispatcher, tracker, knowledge_base(), topic, role, alternatives=alternatives)
+    return events
 
 
 class ActionSuggestTopics(SafeAction):
@@ -39,9 +56,13 @@ class ActionSuggestTopics(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Offer the three likeliest topics as buttons instead of guessing, with contacts."""
+        """The fused answer when the classifier and the search agree enough; else the likeliest
+        topics as buttons instead of a guess, with contacts."""
         kb = knowledge_base()
-        topics = likeliest_topics(tracker.latest_message, kb.articles)
+        helped = unanswered_help(tracker, never_dead_end.FALLBACK)
+        if helped and helped.topic:
+            return answer_fused(dispatcher, tracker, helped.topic, helped.topics)
+        topics = helped.topics if helped else likeliest_topics(tracker.latest_message, kb.articles)
         if not topics:
             topics = list(kb.phrases["quick_help_topics"])[:SUGGESTION_COUNT]
         reply.send(
@@ -50,7 +71,6 @@ class ActionSuggestTopics(SafeAction):
             suggestions=topics,
             ranking=likeliest_topics(tracker.latest_message, kb.articles),
             unanswered="unsure",
-            nlu=classifier_view(tracker.latest_message),
         )
         return []
 
@@ -62,13 +82,22 @@ class ActionOutOfScope(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Say kindly what the assistant can help with, and offer the quick-help menu."""
+        """Say kindly what the assistant can help with, and offer the quick-help menu – unless
+        the classifier is not sure of its rejection and the search sees our field: then the
+        fused ranking's topics as buttons."""
         kb = knowledge_base()
-        reply.send(
-            dispatcher,
-            render.out_of_scope_messages(kb),
-            ranking=likeliest_topics(tracker.latest_message, kb.articles),
-            unanswered="out_of_scope",
-            nlu=classifier_view(tracker.latest_message),
-        )
+        helped = unanswered_help(tracker, never_dead_end.OUT_OF_SCOPE)
+        if helped and helped.topic:
+            return answer_fused(dispatcher, tracker, helped.topic, helped.topics)  # only with Thresholds.fused_rejected
+        ranking = likeliest_topics(tracker.latest_message, kb.articles)
+        if helped:
+            reply.send(
+                dispatcher,
+                render.suggestion_messages(kb, helped.topics),
+                suggestions=helped.topics,
+                ranking=ranking,
+                unanswered="out_of_scope",
+            )
+            return []
+        reply.send(dispatcher, render.out_of_scope_messages(kb), ranking=ranking, unanswered="out_of_scope")
         return []

@@ -20,17 +20,14 @@ def send(
     feedback: dict[str, Any] | None = None,
     ranking: list[str] | None = None,
     unanswered: str | None = None,
-    nlu: dict[str, Any] | None = None,
 ) -> None:
     """Each message as one utterance (knowledge/contract.py), then the turn's metadata.
 
     `audience` (the asker's role) and `feedback` ({"topic", "helpful"}) are added only when
     known, for the statistics; so are the classifier's `ranking` (topics, likeliest first) and
     why a question went `unanswered` ("out_of_scope" or "unsure"), for the review of what the
-    assistant did not understand; and `nlu` ({"intent", "ranking"} with confidences) when the
-    classifier did not answer or answered a topic, so that the gateway can fuse its ranking with
-    the knowledge search's (knowledge/suggestions.py): buttons instead of a dead end, or
-    "Menade du …?" beside an answer in doubt.
+    assistant did not understand. (The classifier's confidences are not sent: the action server
+    fuses them with the knowledge search itself, docs/adr/0008-fused-answer-in-the-engine.md.)
     """
     for msg in messages:
         dispatcher.utter_message(**contract.encode_message(msg))
@@ -47,6 +44,4 @@ def send(
         meta["ranking"] = ranking
     if unanswered is not None:
         meta["unanswered"] = unanswered
-    if nlu is not None:
-        meta["nlu"] = nlu
     dispatcher.utter_message(**contract.encode_turn(meta))

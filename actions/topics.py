@@ -9,14 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import conversation, reply
-from actions.fallback import classifier_view
 from actions.feedback import feedback_question
 from actions.flows import flow_data, offer_is_a_question, offer_message
 from actions.followups import CONTACTS_TOPIC, contacts_messages
 from actions.roles import role_question, role_was_asked
 from actions.safety import SafeAction
-from actions.settings import knowledge_base
+from actions.settings import knowledge_base, knowledge_search
 from knowledge import render
+from knowledge import suggestions as never_dead_end
 from knowledge.loader import KnowledgeBase
 
 EMERGENCY_TOPIC = "akut_fara"
@@ -62,15 +62,41 @@ class ActionAnswerTopic(SafeAction):
             # "Vem ska jag ringa?" right after an answer is about that answer's topic.
             conversation.send(dispatcher, tracker, contacts_messages(kb, current), topic=current, audience=role)
             return events
-        messages = render.article_messages(kb, topic, emergency=emergency, role=role)
-        # The classifier's view, so that the gateway can put "Menade du …?" beside an answer in
-        # doubt (knowledge/suggestions.py); never beside the 112 answer.
-        nlu = None if emergency else classifier_view(tracker.latest_message)
-        conversation.send(dispatcher, tracker, messages, topic=topic, emergency=emergency, audience=role, nlu=nlu)
-        extras = answer_extras(kb, tracker, topic, role, emergency)
-        if extras:
-            conversation.send(dispatcher, tracker, extras, topic=topic, emergency=emergency, audience=role, nlu=nlu)
+        ranking = conversation.classifier_ranking(tracker)
+        others: list[str] = []
+        if not emergency and never_dead_end.in_doubt(topic, ranking):
+            # A narrow lead: "Menade du …?" with the fused ranking's next topics (never beside
+            # the 112 answer). The search runs only here, for about one answer in ten.
+            text = conversation.latest_text(tracker)
+            others = never_dead_end.doubt_alternatives(topic, ranking, text, knowledge_search(), kb.topics)
+        send_answer(dispatcher, tracker, kb, topic, role, emergency=emergency, alternatives=others)
         return events
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    kb: KnowledgeBase,
+    topic: str,
+    role: str | None,
+    emergency: bool = False,
+    alternatives: list[str] | None = None,
+) -> None:
+    """A topic's answer: the article, then "Menade du …?" with `alternatives` (when any) and
+    the answer's questions (answer_extras), so that the buttons stand next to the answer they
+    question. Also the fused answer to an unsure question (actions/fallback.py)."""
+    others = alternatives or []
+    messages = render.article_messages(kb, topic, emergency=emergency, role=role)
+    conversation.send(
+        dispatcher, tracker, messages, topic=topic, emergency=emergency, audience=role, suggestions=others
+    )
+    extras = answer_extras(kb, tracker, topic, role, emergency)
+    if others:
+        extras = [render.alternatives_message(kb, others), *extras]
+    if extras:
+        conversation.send(
+            dispatcher, tracker, extras, topic=topic, emergency=emergency, audience=role, suggestions=others
+        )
 
 
 def asker_role(tracker: Tracker) -> tuple[str | None, list]:

@@ -372,13 +372,13 @@ def f1_scores(gold: list[str], predicted: list[str], classes: list[str]) -> dict
 
 
 class NeverDeadEnd:
-    """What the gateway adds to an unsure or rejected answer (knowledge/suggestions.py), with
-    the gateway's own knowledge search (gateway/search.py): the very code people meet."""
+    """What the action server adds to an unsure or rejected answer (knowledge/suggestions.py),
+    with the same knowledge search (knowledge/search.py): the very code people meet."""
 
     def __init__(self, thresholds=None) -> None:
-        from gateway.search import KnowledgeSearch
         from knowledge import suggestions
         from knowledge.loader import load
+        from knowledge.search import KnowledgeSearch
 
         self.suggestions = suggestions
         self.thresholds = thresholds or suggestions.THRESHOLDS
@@ -395,40 +395,32 @@ class NeverDeadEnd:
     def search_ranking(self, text: str) -> tuple[list[str], float]:
         return [h.topic for h in self.search.search(text, 2 * SUGGESTIONS)], self.search.scope_score(text)
 
-    def search_hits(self, text: str) -> list[tuple[str, float]]:
-        return [(h.topic, h.score) for h in self.search.search(text, 2 * SUGGESTIONS)]
-
     def with_fused_answer(self, text: str, p: Prediction) -> Prediction:
-        """What the gateway makes of the engine's answer with the fused answer
-        (knowledge/suggestions.py, fused_answer): an unsure question answered with the fused
+        """What the action server answers with the fused answer (actions/fallback.py, through
+        knowledge/suggestions.py's unanswered_help): an unsure question answered with the fused
         ranking's best topic, its next ones as "Menade du …?" buttons."""
         if p.emergency:
             return p
-        fused = self.suggestions.fused_answer(
-            p.final,
-            p.confidences or [],
-            self.search_hits(text),
-            self.search.scope_score(text),
-            self.topics,
-            self.thresholds,
+        helped = self.suggestions.unanswered_help(
+            p.final, p.confidences or [], text, self.search, self.topics, self.thresholds
         )
-        if not fused:
+        if helped is None or helped.topic is None:
             return p
-        ranking = [fused[0], *[t for t in p.ranking if t != fused[0]]]
-        return Prediction(fused[0], ranking, p.fallback_fired, p.emergency, p.confidences, fused[1:])
+        ranking = [helped.topic, *[t for t in p.ranking if t != helped.topic]]
+        return Prediction(helped.topic, ranking, p.fallback_fired, p.emergency, p.confidences, helped.topics)
 
     def offered(self, text: str, p: Prediction) -> list[str]:
         """The buttons the person gets: for an unsure or rejected question, or beside an
-        answer in doubt ("Menade du …?"; never beside the 112 answer, as in the gateway)."""
+        answer in doubt ("Menade du …?"; never beside the 112 answer, as in actions/topics.py)."""
         if p.alternatives is not None:
             return p.alternatives
-        ranking, score = self.search_ranking(text)
         if p.final in self.topics:
-            if p.emergency or not self.suggestions.in_doubt(p.final, p.confidences or [], self.thresholds):
+            if p.emergency:
                 return []
-            return self.suggestions.alternatives(
-                p.final, p.confidences or [], ranking, score, self.topics, self.thresholds
+            return self.suggestions.doubt_alternatives(
+                p.final, p.confidences or [], text, self.search, self.topics, self.thresholds
             )
+        ranking, score = self.search_ranking(text)
         return self.suggestions.suggestions(p.final, p.confidences or [], ranking, score, self.topics, self.thresholds)
 
     def fused(self, text: str, p: Prediction) -> list[str]:
@@ -794,9 +786,10 @@ def json_dump(data: dict, path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, list, list]:
+def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, list, list, list]:
     """Train on k−1 folds, parse the k-th: per training example (gold intent, the classifier's
-    ranking), (the search's topics, its scope score) and the search's hits with scores."""
+    ranking), (the search's topics, its scope score), the search's hits with scores and the
+    text (so that a search variant can be scored later from the cache)."""
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
@@ -806,6 +799,7 @@ def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, 
     results: list[tuple[str, list[tuple[str, float]]]] = []
     searched: list[tuple[list[str], float]] = []  # the knowledge search's ranking and scope score
     hits: list[list[tuple[str, float]]] = []
+    texts: list[str] = []
     try:
         for i, test in enumerate(folds):
             train = [pair for j, fold in enumerate(folds) if j != i for pair in fold]
@@ -827,13 +821,14 @@ def cv_folds(config: Path, k: int, never_dead_end: NeverDeadEnd) -> tuple[list, 
                 found = search.search(text, 2 * SUGGESTIONS)
                 searched.append(([h.topic for h in found], search.scope_score(text)))
                 hits.append([(h.topic, h.score) for h in found])
+                texts.append(text)
             print(
                 f"fold {i + 1}/{k}: {len(train)} training, {len(test)} test examples, trained in {seconds:.1f} s",
                 flush=True,
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return results, searched, hits
+    return results, searched, hits, texts
 
 
 def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
@@ -847,11 +842,12 @@ def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
         results = [(g, [(n, c) for n, c in r]) for g, r in saved["results"]]
         searched = [(found, score) for found, score in saved["searched"]]
         hits = [[(t, s) for t, s in h] for h in saved["hits"]]
+        texts = saved.get("texts") or []
         print(f"… {len(results)} CV results read from {cache} (delete it to train the folds again)")
     else:
-        results, searched, hits = cv_folds(config, k, never_dead_end)
+        results, searched, hits, texts = cv_folds(config, k, never_dead_end)
         if cache is not None:
-            json_dump({"results": results, "searched": searched, "hits": hits}, cache)
+            json_dump({"results": results, "searched": searched, "hits": hits, "texts": texts}, cache)
 
     in_scope = [(g, r) for g, r in results if g in topics]
     oos = [(g, r) for g, r in results if g == OUT_OF_SCOPE]
@@ -896,7 +892,24 @@ def cross_validate(config: Path, k: int, cache: Path | None = None) -> int:
     never_dead_end_grid(results, searched, topics, never_dead_end)
     doubt_grid(results, searched, topics, never_dead_end)
     fused_answer_grid(results, searched, hits, topics, never_dead_end)
+    if texts:
+        compound_split_grids(results, searched, hits, texts, topics, never_dead_end)
     return 0
+
+
+def compound_split_grids(results, searched, hits, texts, topics, never_dead_end: NeverDeadEnd) -> None:
+    """The same grids with the scope score splitting compounds the index does not know
+    (knowledge/search.py, split_compounds): only the scope score changes, the rankings not."""
+    split = copy.copy(never_dead_end.search)
+    split.split_compounds = not never_dead_end.search.split_compounds
+    rescored = [(found, split.scope_score(text)) for (found, _), text in zip(searched, texts, strict=True)]
+    changed = sum(a[1] != b[1] for a, b in zip(searched, rescored, strict=True))
+    print(
+        f"\n### The scope score with split_compounds={split.split_compounds} "
+        f"({changed} of {len(texts)} questions score differently)"
+    )
+    never_dead_end_grid(results, rescored, topics, never_dead_end)
+    fused_answer_grid(results, rescored, hits, topics, never_dead_end)
 
 
 def never_dead_end_grid(results, searched, topics: set[str], never_dead_end: NeverDeadEnd) -> None:
@@ -948,13 +961,13 @@ KEYWORD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def search_benchmark(names: list[str]) -> int:
-    """Top-1/top-3 of the gateway's knowledge search (gateway/search.py) on the in-scope held-out
+    """Top-1/top-3 of the gateway's knowledge search (knowledge/search.py) on the in-scope held-out
     questions: its extra text from the engine's training questions, as the gateway had it until
     issue 19, against the articles' search words from the knowledge loader. Any acceptable topic
     of a real question counts as right. Then how the search-word index's weight was chosen: on
     the training questions (the search words' own source), never on a held-out set."""
-    from gateway.search import KnowledgeSearch, load_lemmas
     from knowledge.loader import load
+    from knowledge.search import KnowledgeSearch, load_lemmas
 
     kb, lemmas = load(), load_lemmas()
     by_intent: dict[str, list[str]] = defaultdict(list)

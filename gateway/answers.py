@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from gateway.search import KnowledgeSearch
 from knowledge import contract, render
 from knowledge import suggestions as never_dead_end
 from knowledge.loader import AUDIENCES, KnowledgeBase
+from knowledge.search import KnowledgeSearch
 
 EMERGENCY_TOPIC = "akut_fara"
 _TOPIC_PAYLOAD = re.compile(r"^/([a-z_]+)$")
@@ -54,13 +54,12 @@ def fallback_answer(
     return {"messages": messages, "topic": topic, "emergency": emergency, "suggestions": suggestions}
 
 
-def engine_answer(
-    kb: KnowledgeBase, raw: object, flagged: bool, text: str | None = None, search: KnowledgeSearch | None = None
-) -> dict | None:
+def engine_answer(kb: KnowledgeBase, raw: object, flagged: bool) -> dict | None:
     """The engine's answer (bot/channel.py's JSON), or None when it said nothing usable (e.g.
     action server down). `flagged`: the gateway's emergency lexicon found danger in the text.
-    When the classifier was unsure or rejected the question, the knowledge search has its say
-    (never a dead end)."""
+    The engine has already fused the classifier's ranking with the knowledge search (an unsure
+    question's fused answer or buttons, "Menade du …?" beside an answer in doubt:
+    actions/fallback.py, docs/adr/0008-fused-answer-in-the-engine.md)."""
     try:
         messages, meta = contract.decode_answer(raw)
     except ValueError:
@@ -70,21 +69,6 @@ def engine_answer(
     topic = meta.get("topic") if meta.get("topic") in kb.topics else None
     suggestions = [s for s in meta.get("suggestions") or [] if s in kb.topics]
     emergency = bool(meta.get("emergency")) or flagged
-    helped = unanswered_help(kb, meta.get("nlu"), text, search) if not topic and text and search is not None else None
-    if helped and helped[0]:
-        # The classifier was unsure, but it and the search together clearly prefer one topic:
-        # its article, with the fused ranking's next topics as "Menade du …?" beside it.
-        topic, suggestions = helped[0], helped[1]
-        messages = render.article_messages(kb, helped[0], role=engine_audience(meta))
-        if suggestions:
-            messages = with_alternatives(kb, messages, suggestions)
-    elif helped:
-        suggestions = helped[1]
-        messages = render.suggestion_messages(kb, suggestions)
-    elif topic and not emergency and not suggestions and text and search is not None:
-        others = doubt_alternatives(kb, meta.get("nlu"), topic, text, search)
-        if others:
-            messages, suggestions = with_alternatives(kb, messages, others), others
     if emergency:
         messages = ensure_emergency_first(kb, messages)
     return {
@@ -96,55 +80,6 @@ def engine_answer(
         "audience": engine_audience(meta),
         "review": engine_review(kb, meta),
     }
-
-
-def unanswered_help(
-    kb: KnowledgeBase, nlu: object, text: str, search: KnowledgeSearch
-) -> tuple[str | None, list[str]] | None:
-    """For a question the classifier was unsure of or rejected (its view sent by
-    actions/fallback.py): (the topic to answer, its "Menade du …?" topics) when the fused
-    ranking clearly prefers one topic, else (None, the buttons); None when the engine's answer
-    stands (the classifier answered, or the question is out of scope). One search for both."""
-    if not isinstance(nlu, dict) or nlu.get("intent") not in (never_dead_end.FALLBACK, never_dead_end.OUT_OF_SCOPE):
-        return None
-    intent, ranking = nlu["intent"], _classifier_ranking(nlu)
-    hits = [(h.topic, h.score) for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
-    score = search.scope_score(text)
-    answered = never_dead_end.fused_answer(intent, ranking, hits, score, kb.topics, never_dead_end.THRESHOLDS)
-    if answered:
-        return answered[0], answered[1:]
-    buttons = never_dead_end.suggestions(intent, ranking, [t for t, _ in hits], score, kb.topics)
-    return (None, buttons) if buttons else None
-
-
-def _classifier_ranking(nlu: dict) -> list[tuple[str, float]]:
-    return [
-        (str(r[0]), float(r[1]))
-        for r in nlu.get("ranking") or []
-        if isinstance(r, list) and len(r) == 2 and isinstance(r[1], (int, float))
-    ]
-
-
-def doubt_alternatives(kb: KnowledgeBase, nlu: object, topic: str, text: str, search: KnowledgeSearch) -> list[str]:
-    """ "Menade du …?" topics beside the answer to `topic` when the classifier's lead was narrow
-    (knowledge/suggestions.py), else []. The search runs only for an answer in doubt."""
-    if not isinstance(nlu, dict) or nlu.get("intent") != topic:
-        return []
-    ranking = _classifier_ranking(nlu)
-    if not never_dead_end.in_doubt(topic, ranking):
-        return []
-    found = [h.topic for h in search.search(text, 2 * SEARCH_SUGGESTIONS)]
-    return never_dead_end.alternatives(topic, ranking, found, search.scope_score(text), kb.topics)
-
-
-def with_alternatives(kb: KnowledgeBase, messages: list[dict], topic_ids: list[str]) -> list[dict]:
-    """The answer's article parts, then "Menade du …?", then its questions (role, flow offer,
-    "Hjälpte svaret?"), so the buttons stand next to the answer they question."""
-    at = next(
-        (i for i, m in enumerate(messages) if m.get("kind") in (contract.KIND_QUESTION, contract.KIND_FEEDBACK)),
-        len(messages),
-    )
-    return [*messages[:at], render.alternatives_message(kb, topic_ids), *messages[at:]]
 
 
 def _words(text: str) -> str:

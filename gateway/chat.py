@@ -81,7 +81,7 @@ async def answer_turn(
         # Someone in danger does not wait behind other people's questions (only reached when
         # the immediate answer is switched off, for the benchmark's comparison).
         raw = await state.engine.send(session_id, message, urgent=flagged)
-        answer = engine_answer(state.kb, raw, flagged, text, state.search)
+        answer = engine_answer(state.kb, raw, flagged)
     except EngineUnavailable:
         answer = None
     if answer is None:

@@ -11,12 +11,12 @@ from fastapi import Depends, Request
 from gateway.assets import StaticAssets
 from gateway.engine import EngineClient
 from gateway.late_answers import LateAnswers, MemoryLateAnswers
-from gateway.search import KnowledgeSearch
 from gateway.security import LoginLockout
 from gateway.settings import Settings
 from gateway.signing import ButtonSigner
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import KnowledgeBase
+from knowledge.search import KnowledgeSearch
 
 if TYPE_CHECKING:  # the pages module needs State from here
     from redis.asyncio import Redis

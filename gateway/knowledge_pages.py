@@ -18,13 +18,13 @@ from markdown_it import MarkdownIt
 
 from gateway.deps import State
 from gateway.schemas import ErrorResponse
-from gateway.search import KnowledgeSearch
 from knowledge import render
 from knowledge.dilemmas import load_dilemmas
 from knowledge.flows import known_values, load_flows
 from knowledge.loader import KnowledgeBase
 from knowledge.process_review import FLOW as PROCESS_REVIEW_FLOW
 from knowledge.process_review import load_process_review
+from knowledge.search import KnowledgeSearch
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter()

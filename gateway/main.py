@@ -18,7 +18,6 @@ from gateway.engine.turn_locks import MemoryTurnLocks, RedisTurnLocks
 from gateway.knowledge_pages import KnowledgePages
 from gateway.late_answers import MemoryLateAnswers, RedisLateAnswers
 from gateway.redis_store import connect as connect_redis
-from gateway.search import KnowledgeSearch
 from gateway.security import (
     BodySizeLimit,
     LoginLockout,
@@ -36,6 +35,7 @@ from gateway.statistics import routes as statistics_routes
 from gateway.statistics.recorder import build_recorder
 from knowledge.emergency import EmergencyDetector
 from knowledge.loader import load
+from knowledge.search import KnowledgeSearch
 
 
 def create_app(settings: Settings | None = None, engine_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:

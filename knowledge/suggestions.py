@@ -1,7 +1,8 @@
 """Never a dead end: what a question gets when the classifier does not answer it.
 
-One pure decision, shared by the gateway (engine and degraded answers) and `make bench-nlu`,
-so that the benchmark measures exactly what people get:
+One pure decision, shared by the action server (actions/fallback.py, actions/topics.py), the
+gateway (answers without the engine) and `make bench-nlu`, so that the benchmark measures
+exactly what people get:
 - the classifier answered a topic with a clear lead over the next intent: that answer stands,
   nothing to add; with a narrow lead (`doubt_margin`) the answer stands and carries "Menade du
   …?" buttons with the fused ranking's next topics beside it;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 SUGGESTIONS = 3
 # "Menade du …?" beside an answer in doubt: two more topics, so the answer and its buttons
@@ -29,6 +31,8 @@ ALTERNATIVES = 2
 RRF_K = 60
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
+# How many of the knowledge search's hits the fusion reads: two screens of buttons.
+SEARCH_HITS = 2 * SUGGESTIONS
 
 
 def fuse(rankings: Iterable[Sequence[str]], k: int = RRF_K, limit: int | None = None) -> list[str]:
@@ -54,7 +58,7 @@ class Thresholds:
     the training data (search index without the fold's examples), never on a held-out set."""
 
     # The knowledge search "sees something in scope": the best article's raw BM25 score over
-    # lemmas (gateway/search.py, KnowledgeSearch.scope_score) reaches this.
+    # lemmas (knowledge/search.py, KnowledgeSearch.scope_score) reaches this.
     # The classifier is sure a question is out of scope: its out_of_scope confidence reaches
     # `oos_sure`, and the search is not asked (everyday questions share words with our articles).
     # The fourth round's CV had its lowest cost at 2.0 / 0.95 (2.64 against 2.83 here), but a
@@ -225,3 +229,73 @@ def fused_answer(
     if lead < thresholds.fused_lead:
         return []
     return [t for t, _ in fused[: 1 + ALTERNATIVES]]
+
+
+# --- the decision with the knowledge search, in one call ----------------------------------------
+
+
+class Hit(Protocol):
+    @property
+    def topic(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+class Search(Protocol):
+    """What the decision needs of knowledge/search.py's KnowledgeSearch (typed here, so that
+    this module stays free of bm25s and numpy)."""
+
+    def search(self, query: str, limit: int = ...) -> Sequence[Hit]: ...
+    def scope_score(self, query: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class Help:
+    """What an unsure or rejected question gets instead of the classifier's answer: `topic`'s
+    article with `topics` as "Menade du …?" beside it (the fused answer), or, when `topic` is
+    None, `topics` as buttons."""
+
+    topic: str | None
+    topics: list[str]
+
+
+def unanswered_help(
+    intent: str | None,
+    classifier_ranking: Sequence[tuple[str, float]],
+    text: str,
+    search: Search,
+    topics: Collection[str],
+    thresholds: Thresholds | None = None,
+) -> Help | None:
+    """For a question the classifier was unsure of or rejected: the fused answer when the
+    fused ranking clearly prefers one topic, else the buttons; None when the classifier's own
+    answer stands (it answered, or the question is out of scope). One search for both."""
+    thresholds = thresholds or THRESHOLDS
+    if intent not in (FALLBACK, OUT_OF_SCOPE):
+        return None
+    if intent == OUT_OF_SCOPE and not rejection_in_doubt(classifier_ranking, thresholds):
+        return None  # a sure rejection gets neither answer nor buttons: no search needed
+    hits = [(h.topic, h.score) for h in search.search(text, SEARCH_HITS)]
+    score = search.scope_score(text)
+    answered = fused_answer(intent, classifier_ranking, hits, score, topics, thresholds)
+    if answered:
+        return Help(answered[0], answered[1:])
+    buttons = suggestions(intent, classifier_ranking, [t for t, _ in hits], score, topics, thresholds)
+    return Help(None, buttons) if buttons else None
+
+
+def doubt_alternatives(
+    answered: str,
+    classifier_ranking: Sequence[tuple[str, float]],
+    text: str,
+    search: Search,
+    topics: Collection[str],
+    thresholds: Thresholds | None = None,
+) -> list[str]:
+    """ "Menade du …?" topics beside the answer to `answered` when the classifier's lead was
+    narrow, else []. The search runs only for an answer in doubt (about one in ten)."""
+    thresholds = thresholds or THRESHOLDS
+    if not text or not in_doubt(answered, classifier_ranking, thresholds):
+        return []
+    found = [h.topic for h in search.search(text, SEARCH_HITS)]
+    return alternatives(answered, classifier_ranking, found, search.scope_score(text), topics, thresholds)

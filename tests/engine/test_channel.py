@@ -46,7 +46,6 @@ def test_messages_and_metadata_arrive_as_sent():
         feedback={"topic": "hot", "helpful": True},
         ranking=["hot"],
         unanswered="unsure",
-        nlu={"intent": "nlu_fallback", "ranking": [["hot", 0.4]]},
     )
     decoded, meta = contract.decode_answer(through_the_engine(dispatcher))
     assert decoded == messages
@@ -58,7 +57,6 @@ def test_messages_and_metadata_arrive_as_sent():
         "feedback": {"topic": "hot", "helpful": True},
         "ranking": ["hot"],
         "unanswered": "unsure",
-        "nlu": {"intent": "nlu_fallback", "ranking": [["hot", 0.4]]},
     }
 
 

@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from actions.settings import knowledge_base
 from actions.topics import ActionAnswerTopic
 from knowledge import contract
+from tests.engine.builders import meta as turn_meta
 
 
 def custom(messages):
@@ -34,12 +35,49 @@ def test_gift_question_gets_article_contacts_and_sources(run, tracker):
     assert events == [SlotSet("topic", "gavor")]
 
 
-def test_an_answer_carries_the_classifiers_view_for_menade_du(run, tracker):
-    """The gateway decides from it whether "Menade du …?" goes beside the answer
-    (knowledge/suggestions.py); the 112 answer never carries it (test below)."""
-    ranking = [{"name": "gavor", "confidence": 0.5}, {"name": "mutor", "confidence": 0.4}]
-    messages, _ = run(ActionAnswerTopic(), tracker("gavor", "Får jag ta emot en gåva?", ranking=ranking))
-    assert custom(messages)["nlu"] == {"intent": "gavor", "ranking": [["gavor", 0.5], ["mutor", 0.4]]}
+GIFT_QUESTION = "Får jag ta emot en present från en leverantör?"
+
+
+def test_an_answer_in_doubt_carries_menade_du_before_its_questions(run, tracker):
+    """A narrow lead (knowledge/suggestions.py, doubt_margin): the fused ranking's next topics
+    as "Menade du …?" after the article and before its questions; the ranking is not sent."""
+    kb = knowledge_base()
+    ranking = [{"name": "gavor", "confidence": 0.46}, {"name": "mutor", "confidence": 0.4}]
+    messages, _ = run(ActionAnswerTopic(), tracker("gavor", GIFT_QUESTION, ranking=ranking))
+    meta = turn_meta(messages)
+    assert meta["topic"] == "gavor" and len(meta["suggestions"]) == 2 and "mutor" in meta["suggestions"]
+    assert "nlu" not in meta
+    sent = parts(messages)
+    texts = [m["text"] for m in sent]
+    at = texts.index(kb.phrases["alternatives_intro"])
+    assert texts[0] == kb.articles["gavor"].summary
+    assert [b["payload"] for b in sent[at]["buttons"]] == [f"/{t}" for t in meta["suggestions"]]
+    questions = [i for i, m in enumerate(sent) if m["kind"] in ("question", "feedback") and i != at]
+    assert questions and at < min(questions) and sent[-1]["kind"] == "feedback"
+
+
+def test_a_confident_or_emergency_answer_stays_clean(run, tracker):
+    kb = knowledge_base()
+    clear = [{"name": "gavor", "confidence": 0.95}, {"name": "mutor", "confidence": 0.01}]
+    messages, _ = run(ActionAnswerTopic(), tracker("gavor", GIFT_QUESTION, ranking=clear))
+    assert turn_meta(messages)["suggestions"] == []
+    assert kb.phrases["alternatives_intro"] not in [m.get("text") for m in messages]
+    close = [
+        {"name": "akut_fara", "confidence": 1.0},
+        {"name": "hot", "confidence": 0.46},
+        {"name": "vald", "confidence": 0.4},
+    ]
+    messages, _ = run(
+        ActionAnswerTopic(),
+        tracker(
+            "akut_fara",
+            "Han hotar mig med kniv nu",
+            ranking=close,
+            emergency={"terms": ["kniv"], "original_intent": "hot"},
+        ),
+    )
+    assert turn_meta(messages)["suggestions"] == []
+    assert kb.phrases["alternatives_intro"] not in [m.get("text") for m in messages]
 
 
 def test_emergency_override_keeps_the_asked_topic_after_112(run, tracker):

@@ -1,4 +1,4 @@
-"""The knowledge search (gateway/search.py) indexes what the knowledge loader gives it."""
+"""The knowledge search (knowledge/search.py) indexes what the knowledge loader gives it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from gateway.search import KnowledgeSearch, load_lemmas
+from knowledge.search import KnowledgeSearch, load_lemmas
 
 INVENTED = "qxzvqj"  # no article has it, nor any of its letter n-grams
 
@@ -38,3 +38,15 @@ def test_one_index_per_knowledge_base_content(kb, edited_kb):
 
     assert KnowledgeSearch.build(load()) is KnowledgeSearch.build(kb)
     assert KnowledgeSearch.build(edited_kb) is not KnowledgeSearch.build(kb)
+
+
+def test_the_scope_score_can_split_a_compound_the_index_does_not_know(kb):
+    """split_compounds (measured by bench/nlu.py --cv): "hotsituationen" is unknown as a
+    whole, its longest known first and last parts are not; a known word is never split."""
+    plain = KnowledgeSearch(kb, load_lemmas())
+    split = KnowledgeSearch(kb, load_lemmas(), split_compounds=True)
+    assert plain.scope_score("hotsituationen") == 0.0
+    assert split._compound_parts("hotsituationen") == ["hot", "situation"]
+    assert split.scope_score("hotsituationen") > 1.0
+    assert split.scope_score("hot") == plain.scope_score("hot")
+    assert split.scope_score(INVENTED) == 0.0

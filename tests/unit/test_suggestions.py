@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
-from fastapi.testclient import TestClient
+from dataclasses import dataclass, field
 
-from gateway.main import create_app
-from gateway.settings import Settings
 from knowledge.suggestions import (
     FALLBACK,
     OUT_OF_SCOPE,
+    Help,
     Thresholds,
     alternatives,
     degraded_suggestions,
+    doubt_alternatives,
     fuse,
     in_doubt,
     suggestions,
+    unanswered_help,
 )
-from tests import fake_engine
-from tests.unit.test_gateway import SESSION, FakeEngine, rasa_reply
 
 TOPICS = {"gavor", "mutor", "jav", "hot", "vald"}
 SURE = Thresholds(search_min=1.5, oos_sure=0.85)
@@ -68,56 +65,6 @@ def test_degraded_mode_uses_the_search_alone():
     assert degraded_suggestions(["hot"], 0.5, TOPICS, SURE) == []
 
 
-# --- the gateway: the engine's out-of-scope/unsure answer augmented by the search -------------
-
-
-def out_of_scope_reply(kb, ranking):
-    return rasa_reply(
-        {
-            "recipient_id": SESSION,
-            "text": kb.phrases["out_of_scope"].strip(),
-            "buttons": [{"title": "Hot", "payload": "/hot"}],
-        },
-        fake_engine.turn(topic=None, emergency=False, suggestions=[], nlu={"intent": OUT_OF_SCOPE, "ranking": ranking}),
-    )
-
-
-@pytest.fixture
-def engine():
-    return FakeEngine()
-
-
-@pytest.fixture
-def client(engine):
-    with TestClient(create_app(Settings(), engine_transport=httpx.MockTransport(engine))) as c:
-        yield c
-
-
-def test_rejected_question_about_gifts_gets_fused_buttons(client, engine, kb):
-    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.6], ["mutor", 0.2], ["jav", 0.1]])
-    body = client.post(
-        "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
-    ).json()
-    assert body["engine"] == "rasa" and body["topic"] is None
-    assert len(body["suggestions"]) == 3 and "gavor" in body["suggestions"] and "mutor" in body["suggestions"]
-    assert body["messages"][0]["text"] == kb.phrases["suggestions_intro"]
-    assert [b["payload"] for b in body["messages"][0]["buttons"]] == [f"/{t}" for t in body["suggestions"]]
-
-
-def test_rejected_everyday_question_stays_out_of_scope(client, engine, kb):
-    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.6], ["mutor", 0.2]])
-    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Vilket tåg ska jag ta till Göteborg?"}).json()
-    assert body["suggestions"] == [] and body["messages"][0]["text"] == kb.phrases["out_of_scope"].strip()
-
-
-def test_a_sure_rejection_is_not_second_guessed(client, engine, kb):
-    engine.reply = lambda body: out_of_scope_reply(kb, [["out_of_scope", 0.99], ["mutor", 0.001]])
-    body = client.post(
-        "/api/chat", json={"session_id": SESSION, "text": "Får jag ta emot en julklapp från en leverantör?"}
-    ).json()
-    assert body["suggestions"] == []
-
-
 # --- "Menade du …?" beside an answer in doubt --------------------------------------------------
 
 DOUBTFUL = Thresholds(search_min=1.5, oos_sure=0.85, doubt_margin=0.3)
@@ -142,31 +89,61 @@ def test_no_alternatives_for_an_intent_that_is_no_topic_or_not_the_classifiers_f
     assert not in_doubt("akut_fara", [("hot", 0.5), ("vald", 0.4)], DOUBTFUL)
 
 
-def answered_reply(kb, topic, ranking, emergency=False):
-    return rasa_reply(
-        fake_engine.part(kb.articles[topic].summary, kind="lead"),
-        fake_engine.part(kb.phrases["feedback_question"], kind="feedback"),
-        fake_engine.turn(topic=topic, emergency=emergency, suggestions=[], nlu={"intent": topic, "ranking": ranking}),
-    )
+# --- the decision in one call, as the action server makes it (with a stand-in search) ---------
 
 
-GIFT_QUESTION = "Får jag ta emot en present från en leverantör?"
+@dataclass(frozen=True)
+class FakeHit:
+    topic: str
+    score: float
 
 
-def test_gateway_puts_menade_du_beside_an_answer_in_doubt(client, engine, kb):
-    engine.reply = lambda body: answered_reply(kb, "gavor", [["gavor", 0.46], ["mutor", 0.4], ["jav", 0.05]])
-    body = client.post("/api/chat", json={"session_id": SESSION, "text": GIFT_QUESTION}).json()
-    assert body["topic"] == "gavor" and len(body["suggestions"]) == 2 and "mutor" in body["suggestions"]
-    texts = [m["text"] for m in body["messages"]]
-    at = texts.index(kb.phrases["alternatives_intro"])
-    assert texts[0] == kb.articles["gavor"].summary and at == 1  # after the answer, before its question
-    assert [b["payload"] for b in body["messages"][at]["buttons"]] == [f"/{t}" for t in body["suggestions"]]
+@dataclass
+class FakeSearch:
+    hits: list[FakeHit]
+    scope: float
+    asked: list[str] = field(default_factory=list)
+
+    def search(self, query: str, limit: int = 5) -> list[FakeHit]:
+        self.asked.append(query)
+        return self.hits[:limit]
+
+    def scope_score(self, query: str) -> float:
+        return self.scope
 
 
-def test_gateway_keeps_a_confident_or_emergency_answer_clean(client, engine, kb):
-    engine.reply = lambda body: answered_reply(kb, "gavor", [["gavor", 0.95], ["mutor", 0.01]])
-    body = client.post("/api/chat", json={"session_id": SESSION, "text": GIFT_QUESTION}).json()
-    assert body["suggestions"] == [] and kb.phrases["alternatives_intro"] not in [m["text"] for m in body["messages"]]
-    engine.reply = lambda body: answered_reply(kb, "hot", [["hot", 0.46], ["vald", 0.4]], emergency=True)
-    body = client.post("/api/chat", json={"session_id": SESSION, "text": "Han hotar mig med kniv nu"}).json()
-    assert body["suggestions"] == [] and kb.phrases["alternatives_intro"] not in [m["text"] for m in body["messages"]]
+GIFTS = FakeSearch([FakeHit("gavor", 3.0), FakeHit("mutor", 1.5)], 4.0)
+
+
+def test_a_rejection_in_doubt_gets_the_fused_buttons_and_a_sure_one_no_search():
+    search = FakeSearch(GIFTS.hits, GIFTS.scope)
+    rejected = [(OUT_OF_SCOPE, 0.6), ("mutor", 0.2), ("jav", 0.1)]
+    helped = unanswered_help(OUT_OF_SCOPE, rejected, "julklapp från en leverantör", search, TOPICS, SURE)
+    assert helped == Help(None, ["mutor", "gavor", "jav"])
+    sure = [(OUT_OF_SCOPE, 0.97), ("mutor", 0.01)]
+    assert unanswered_help(OUT_OF_SCOPE, sure, "julklapp", search, TOPICS, SURE) is None
+    assert search.asked == ["julklapp från en leverantör"]  # the sure rejection searched nothing
+    nothing = FakeSearch([FakeHit("gavor", 0.2)], 0.3)
+    assert unanswered_help(OUT_OF_SCOPE, rejected, "tåg till Göteborg", nothing, TOPICS, SURE) is None
+
+
+def test_an_unsure_question_gets_the_fused_answer_or_the_buttons():
+    fusing = Thresholds(search_min=1.5, oos_sure=0.85, fused_weight=1.0, fused_lead=0.2)
+    unsure = [("mutor", 0.3), ("gavor", 0.28), ("jav", 0.1)]
+    assert unanswered_help(FALLBACK, unsure, "julklapp", GIFTS, TOPICS, fusing) == Help("gavor", ["mutor", "jav"])
+    never = Thresholds(search_min=1.5, oos_sure=0.85, fused_weight=1.0, fused_lead=9.0)
+    helped = unanswered_help(FALLBACK, unsure, "julklapp", GIFTS, TOPICS, never)
+    assert helped is not None and helped.topic is None and len(helped.topics) == 3
+    # The classifier answered: its answer stands, nothing is searched.
+    search = FakeSearch(GIFTS.hits, GIFTS.scope)
+    assert unanswered_help("gavor", [("gavor", 0.9)], "julklapp", search, TOPICS, fusing) is None
+    assert search.asked == []
+
+
+def test_doubt_alternatives_search_only_for_an_answer_in_doubt():
+    search = FakeSearch([FakeHit("jav", 2.0), FakeHit("mutor", 1.0)], 5.0)
+    assert doubt_alternatives("gavor", [("gavor", 0.9), ("mutor", 0.05)], "gåva", search, TOPICS, DOUBTFUL) == []
+    assert search.asked == []
+    doubtful = [("gavor", 0.5), ("mutor", 0.3)]
+    assert doubt_alternatives("gavor", doubtful, "gåva", search, TOPICS, DOUBTFUL) == ["mutor", "jav"]
+    assert doubt_alternatives("gavor", doubtful, "", search, TOPICS, DOUBTFUL) == []  # a button: no text

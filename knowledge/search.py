@@ -12,6 +12,10 @@ document, so the search never reads the engine's training files. The title and t
 words are also indexed on their own (lemmas and n-grams again) and added at half weight: a
 search word is chosen for its topic, while the same word in a long body says less. Half, not
 more, was the best top-1 on the team's training questions (docs/nlu-benchmark.md, Search).
+
+Shared by the gateway (/api/search, /kunskap, answers without the engine) and the action server
+(actions/fallback.py: the fused answer, "Menade du …?"), so that both search alike; each
+process builds its index once, on first use (KnowledgeSearch.build).
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ _FOLD = str.maketrans("åäöéèü", "aaoeeu")
 TITLE_WEIGHT = 3
 NGRAMS = (3, 4, 5)
 KEYWORD_WEIGHT = 0.5
+# The scope score may split a compound the index does not know ("hotsituation") into its
+# longest known first and last parts ("hot", "situation"), each at least COMPOUND_PART letters.
+# Off: measured by `python -m bench.nlu --cv 5` (docs/adr/0008-fused-answer-in-the-engine.md).
+SPLIT_COMPOUNDS = False
+COMPOUND_PART = 3
 
 
 @functools.cache  # 660 000 forms: read once per process, on first use
@@ -91,11 +100,13 @@ class KnowledgeSearch:
         lemmas: dict[str, str],
         extra: Mapping[str, Sequence[str]] | None = None,
         keyword_weight: float = KEYWORD_WEIGHT,
+        split_compounds: bool = SPLIT_COMPOUNDS,
     ) -> None:
         """`extra`: text per topic id that stands in for the articles' search words; the NLU
         benchmark (bench/nlu.py) compares them with the engine's training questions that way."""
         self._lemmas = lemmas
         self.keyword_weight = keyword_weight
+        self.split_compounds = split_compounds
         self._ids = list(kb.articles)
         docs, keywords = [], []
         for article in kb.articles.values():
@@ -160,5 +171,28 @@ class KnowledgeSearch:
         over lemmas. search() cannot tell: it normalises each index by its best article, so
         anything sharing one n-gram with an article has a hit. Lemmas, not n-grams: everyday
         questions share n-grams with every article ("anmäl", "kolleg")."""
-        known = [t for t in self._lemmatise(words(query)) if t in self._lemma_index.vocab_dict]
+        vocab = self._lemma_index.vocab_dict
+        known = []
+        for lemma in self._lemmatise(words(query)):
+            if lemma in vocab:
+                known.append(lemma)
+            elif self.split_compounds:
+                known.extend(self._compound_parts(lemma))
         return float(np.max(self._lemma_index.get_scores(known))) if known else 0.0
+
+    def _compound_parts(self, word: str) -> list[str]:
+        """The longest known first part and the longest known last part of a word the index
+        does not know, as lemmas the index knows ("hotsituationen" → "hot", "situation")."""
+        vocab, shortest = self._lemma_index.vocab_dict, COMPOUND_PART
+        parts = []
+        for end in range(len(word) - shortest, shortest - 1, -1):
+            head = self._lemmas.get(word[:end], word[:end])
+            if head in vocab:
+                parts.append(head)
+                break
+        for start in range(shortest, len(word) - shortest + 1):
+            tail = self._lemmas.get(word[start:], word[start:])
+            if tail in vocab:
+                parts.append(tail)
+                break
+        return parts
